@@ -1,0 +1,204 @@
+"""The one interface the TUI and the CLI call, whatever store is behind it.
+
+`LocalBackend` (reserver_core.local) talks to a database; `RemoteBackend`
+(reserver_core.remote) talks to a reserver server. Both raise the errors of
+`reserver_core.errors` and return the dataclasses of `reserver_core.schemas`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import BinaryIO, Protocol, TextIO
+
+from reserver_core.schemas import (
+    EventInfo,
+    ExpiryReport,
+    FreeSlot,
+    Health,
+    ImportReport,
+    ReservationInfo,
+    ResourceInfo,
+    ResourceStatusDetail,
+    Schedule,
+    StatusFilter,
+    Summary,
+    Token,
+    UserInfo,
+)
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (rows done, rows in all) while an import or export runs."""
+
+
+class Backend(Protocol):
+    """Everything a front end can ask of reserver, for one acting user."""
+
+    # -- identity and store -------------------------------------------------
+    def describe_store(self) -> str:
+        """Where the data lives: a database file path, a URL without password."""
+        ...
+
+    def whoami(self) -> UserInfo:
+        """The acting user; AuthError when there is none (not logged in)."""
+        ...
+
+    def health(self) -> Health:
+        """Whether the store answers, and the background expiry's state."""
+        ...
+
+    def register(self, username: str, password: str) -> UserInfo:
+        """Create an account; the first account of an empty store is an admin."""
+        ...
+
+    def login(self, username: str, password: str) -> Token:
+        """Check credentials and return a bearer token (throttled after failures)."""
+        ...
+
+    # -- resources -----------------------------------------------------------
+    def list_resources(self) -> list[ResourceInfo]:
+        """Every resource with its derived status, ordered by name."""
+        ...
+
+    def get_resource(self, resource_id: int) -> ResourceInfo:
+        """One resource; NotFoundError when there is no such id."""
+        ...
+
+    def find_resource(self, reference: str) -> ResourceInfo:
+        """A resource by id (digits) or exact name (case-insensitive)."""
+        ...
+
+    def search_resources(
+        self,
+        text: str | None = None,
+        tags: list[str] | None = None,
+        status: StatusFilter = "all",
+        available_from: datetime | None = None,
+        available_until: datetime | None = None,
+    ) -> list[ResourceInfo]:
+        """Resources matching text (name, description, tags), all `tags`, a status,
+        and, given a window, bookable for the whole of it."""
+        ...
+
+    def create_resource(
+        self,
+        name: str,
+        tags: list[str] | None = None,
+        description: str = "",
+        available: bool = True,
+    ) -> ResourceInfo:
+        """Admin: add a resource; names are unique case-insensitively."""
+        ...
+
+    def update_resource(
+        self,
+        resource_id: int,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        description: str | None = None,
+    ) -> ResourceInfo:
+        """Admin: change a resource's name, tags or description."""
+        ...
+
+    def set_available(self, resource_id: int, available: bool) -> ResourceInfo:
+        """Admin: enable or disable a resource."""
+        ...
+
+    def start_maintenance(self, resource_id: int, auto_reset_hours: int = 8) -> ResourceInfo:
+        """Admin: put a resource under maintenance for 1-168 hours from now."""
+        ...
+
+    def end_maintenance(self, resource_id: int) -> ResourceInfo:
+        """Admin: return a resource from maintenance to service."""
+        ...
+
+    def resource_status(self, resource_id: int) -> ResourceStatusDetail:
+        """Detailed status: current and next reservation, maintenance timing."""
+        ...
+
+    def schedule(
+        self,
+        resource_id: int,
+        start_day: date | None = None,
+        days: int = 7,
+        tz: str = "UTC",
+        slot_minutes: int = 30,
+        day_start: time = time(8, 0),
+        day_end: time = time(18, 0),
+    ) -> Schedule:
+        """A per-day slot grid in zone `tz`, from `start_day` (default today there)."""
+        ...
+
+    def summary(self) -> Summary:
+        """Counts of resources by derived status now."""
+        ...
+
+    # -- reservations ---------------------------------------------------------
+    def book(self, resource_id: int, start: datetime, end: datetime) -> ReservationInfo:
+        """Book `[start, end)`; ConflictError names the clashing windows."""
+        ...
+
+    def cancel(self, reservation_id: int, reason: str | None = None) -> ReservationInfo:
+        """Cancel an active reservation; only its owner or an admin may."""
+        ...
+
+    def get_reservation(self, reservation_id: int) -> ReservationInfo:
+        """One reservation; owner or admin only."""
+        ...
+
+    def my_reservations(self, include_cancelled: bool = False) -> list[ReservationInfo]:
+        """The acting user's reservations, newest first."""
+        ...
+
+    def all_reservations(self, include_cancelled: bool = False) -> list[ReservationInfo]:
+        """Admin: every reservation, newest first."""
+        ...
+
+    def resource_reservations(
+        self, resource_id: int, start: datetime, end: datetime
+    ) -> list[ReservationInfo]:
+        """Active reservations of a resource that overlap `[start, end)`, by start."""
+        ...
+
+    def history(self, reservation_id: int) -> list[EventInfo]:
+        """A reservation's events, newest first; owner or admin only."""
+        ...
+
+    def next_free_slot(
+        self,
+        duration: timedelta,
+        after: datetime | None = None,
+        resource_id: int | None = None,
+        tag: str | None = None,
+    ) -> FreeSlot:
+        """The earliest bookable window of `duration` after `after` (default now)
+        on one resource, or on any resource carrying `tag`."""
+        ...
+
+    # -- import, export, upkeep ------------------------------------------------
+    def import_csv(
+        self,
+        data: BinaryIO,
+        skip_invalid: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> ImportReport:
+        """Admin: import `name,tags[,available]` rows; all or nothing unless
+        `skip_invalid`, in which case bad lines are reported and skipped."""
+        ...
+
+    def export_csv(self, out: TextIO, progress: ProgressCallback | None = None) -> int:
+        """Write every resource as CSV in the import format; returns the row count."""
+        ...
+
+    def expire(self) -> ExpiryReport:
+        """Admin: mark finished reservations expired and end elapsed maintenance now."""
+        ...
+
+    def background_upkeep(self) -> ExpiryReport | None:
+        """The front end's timer: run expiry as the system where this backend owns
+        the store (local), nothing where a server does it (remote)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,254 @@
+"""Booking rules: the window checks, conflicts, cancellation, next free slot.
+
+These functions take a session and never commit: the caller owns the
+transaction (see `Database.write`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from reserver_core.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    StateError,
+    UnavailableError,
+    ValidationError,
+    Window,
+)
+from reserver_core.models import Reservation, ReservationEvent, Resource
+from reserver_core.resources import active_overlap
+from reserver_core.schemas import UserInfo
+
+MAX_REASON_LENGTH = 500
+SEARCH_HORIZON = timedelta(days=366)
+"""How far ahead a free slot is looked for."""
+
+
+@dataclass(frozen=True)
+class BookingPolicy:
+    """The configurable limits of a booking's length."""
+
+    min_duration: timedelta = timedelta(minutes=15)
+    max_duration: timedelta = timedelta(hours=24)
+
+
+def check_window(start: datetime, end: datetime, now: datetime, policy: BookingPolicy) -> None:
+    """Enforce: aware times, start in the future, end after start, length within policy."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationError("times must carry a time zone", "start_time")
+    if end <= start:
+        raise ValidationError("the end must be after the start", "end_time")
+    if start <= now:
+        raise ValidationError("the start must be in the future", "start_time")
+    length = end - start
+    if length < policy.min_duration:
+        raise ValidationError(
+            f"a booking lasts at least {_minutes(policy.min_duration)} minutes", "end_time"
+        )
+    if length > policy.max_duration:
+        raise ValidationError(
+            f"a booking lasts at most {_minutes(policy.max_duration) // 60} hours", "end_time"
+        )
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def describe_window(start: datetime, end: datetime) -> str:
+    """A window in UTC for messages and history: `2026-12-01 14:00-15:00 UTC`."""
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC"
+    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} UTC"
+
+
+def clashes(session: Session, resource_id: int, start: datetime, end: datetime) -> list[Window]:
+    """Active reservations of the resource overlapping `[start, end)`, by start."""
+    query = (
+        select(Reservation.id, Reservation.start_time, Reservation.end_time)
+        .where(Reservation.resource_id == resource_id, active_overlap(start, end))
+        .order_by(Reservation.start_time)
+    )
+    return [Window(row.start_time, row.end_time, row.id) for row in session.execute(query)]
+
+
+def conflict_error(
+    session: Session, resource_id: int, name: str, start: datetime, end: datetime
+) -> ConflictError:
+    """The error for a clashing booking: names every clashing window."""
+    windows = clashes(session, resource_id, start, end)
+    listed = ", ".join(describe_window(w.start, w.end) for w in windows) or "another booking"
+    return ConflictError(f"{name} is already booked {listed}", windows)
+
+
+def book(
+    session: Session,
+    user: UserInfo,
+    resource_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    policy: BookingPolicy,
+) -> int:
+    """Check every rule and insert an active reservation with its `created` event.
+
+    The resource row is locked first (PostgreSQL, MySQL); on SQLite the write
+    transaction already holds the database's write lock.
+    """
+    check_window(start, end, now, policy)
+    resource = session.execute(
+        select(
+            Resource.name,
+            Resource.enabled,
+            Resource.unavailable_since,
+            Resource.maintenance_until,
+        )
+        .where(Resource.id == resource_id)
+        .with_for_update()
+    ).one_or_none()
+    if resource is None:
+        raise NotFoundError(f"no resource with id {resource_id}")
+    if not resource.enabled:
+        raise UnavailableError(f"{resource.name} is disabled and cannot be booked")
+    since, until = resource.unavailable_since, resource.maintenance_until
+    if since is not None and until is not None and since < end and until > start:
+        raise UnavailableError(
+            f"{resource.name} is under maintenance until {until:%Y-%m-%d %H:%M} UTC"
+        )
+    if clashes(session, resource_id, start, end):
+        raise conflict_error(session, resource_id, resource.name, start, end)
+    result = session.execute(
+        insert(Reservation).values(
+            resource_id=resource_id,
+            user_id=user.id,
+            start_time=start,
+            end_time=end,
+            status="active",
+            created_at=now,
+        )
+    )
+    reservation_id = int(result.inserted_primary_key[0])
+    record_event(session, reservation_id, "created", user.id, now, describe_window(start, end))
+    return reservation_id
+
+
+def record_event(
+    session: Session,
+    reservation_id: int,
+    action: str,
+    actor_id: int | None,
+    at: datetime,
+    details: str = "",
+) -> None:
+    """Append one entry to a reservation's history, in the caller's transaction."""
+    session.execute(
+        insert(ReservationEvent).values(
+            reservation_id=reservation_id, action=action, actor_id=actor_id, at=at, details=details
+        )
+    )
+
+
+def reservation_row(session: Session, reservation_id: int, lock: bool = False) -> Reservation:
+    """The reservation's row, locked when asked; NotFoundError if absent."""
+    query = select(Reservation).where(Reservation.id == reservation_id)
+    if lock:
+        query = query.with_for_update()
+    reservation = session.scalars(query).one_or_none()
+    if reservation is None:
+        raise NotFoundError(f"no reservation with id {reservation_id}")
+    return reservation
+
+
+def check_owner(reservation: Reservation, user: UserInfo) -> None:
+    """Only the owner or an admin may see or change a reservation."""
+    if reservation.user_id != user.id and not user.is_admin:
+        raise ForbiddenError(f"reservation {reservation.id} belongs to someone else")
+
+
+def clean_reason(reason: str | None) -> str | None:
+    """Trim a cancellation reason; empty means none; at most 500 characters."""
+    if reason is None:
+        return None
+    cleaned = reason.strip()
+    if len(cleaned) > MAX_REASON_LENGTH:
+        raise ValidationError(f"a reason is at most {MAX_REASON_LENGTH} characters", "reason")
+    return cleaned or None
+
+
+def cancel(
+    session: Session, user: UserInfo, reservation_id: int, reason: str | None, now: datetime
+) -> None:
+    """Cancel an active reservation that has not ended; owner or admin only."""
+    cleaned = clean_reason(reason)
+    reservation = reservation_row(session, reservation_id, lock=True)
+    check_owner(reservation, user)
+    if reservation.status == "cancelled":
+        raise StateError(f"reservation {reservation_id} is already cancelled")
+    if reservation.status == "expired" or reservation.end_time <= now:
+        raise StateError(f"reservation {reservation_id} has already ended and cannot be cancelled")
+    reservation.status = "cancelled"
+    reservation.cancelled_at = now
+    reservation.cancellation_reason = cleaned
+    record_event(session, reservation_id, "cancelled", user.id, now, cleaned or "")
+
+
+def next_free(
+    session: Session,
+    resource_ids: list[int],
+    duration: timedelta,
+    after: datetime,
+) -> tuple[int, datetime] | None:
+    """The earliest `(resource_id, start)` where `duration` fits, searching a year ahead.
+
+    Only enabled resources are considered; maintenance windows count as busy.
+    Among resources free at the same moment the lowest id wins.
+    """
+    if not resource_ids:
+        return None
+    horizon = after + SEARCH_HORIZON
+    resources = session.execute(
+        select(Resource.id, Resource.unavailable_since, Resource.maintenance_until).where(
+            Resource.id.in_(resource_ids), Resource.enabled.is_(True)
+        )
+    ).all()
+    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for row in resources:
+        if row.unavailable_since is not None and row.maintenance_until is not None:
+            busy[row.id].append((row.unavailable_since, row.maintenance_until))
+    rows = session.execute(
+        select(Reservation.resource_id, Reservation.start_time, Reservation.end_time)
+        .where(
+            Reservation.resource_id.in_([row.id for row in resources]),
+            active_overlap(after, horizon),
+        )
+        .order_by(Reservation.start_time)
+    )
+    for resource_id, start, end in rows:
+        busy[resource_id].append((start, end))
+    best: tuple[int, datetime] | None = None
+    for row in sorted(resources, key=lambda r: r.id):
+        start = earliest_gap(sorted(busy[row.id]), after, duration)
+        if start + duration <= horizon and (best is None or start < best[1]):
+            best = (row.id, start)
+    return best
+
+
+def earliest_gap(
+    busy: list[tuple[datetime, datetime]], after: datetime, duration: timedelta
+) -> datetime:
+    """The first start at or after `after` where `duration` fits between sorted busy windows."""
+    candidate = after
+    for start, end in busy:
+        if end <= candidate:
+            continue
+        if start >= candidate + duration:
+            break
+        candidate = max(candidate, end)
+    return candidate

@@ -1,0 +1,131 @@
+"""CSV import and export of resources: `name,tags[,available]`.
+
+A file is validated in full before anything is written. Every bad line is
+reported with its line number: a missing or over-long name, a duplicate name
+(within the file; the database check is the caller's), a bad tag, a bad
+`available` value, bytes that are not UTF-8, too many fields.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TextIO
+
+from reserver_core.errors import LineError, ValidationError
+from reserver_core.resources import clean_name, name_key, split_tags
+
+MAX_IMPORT_BYTES = 16 * 1024 * 1024
+HEADER = ("name", "tags", "available")
+_TRUE = {"true", "yes", "1", "y", "on"}
+_FALSE = {"false", "no", "0", "n", "off"}
+
+
+@dataclass(frozen=True)
+class CsvResource:
+    """One valid line of an import file."""
+
+    line: int
+    name: str
+    tags: list[str]
+    available: bool
+
+
+def parse_available(text: str) -> bool:
+    """Read an `available` cell: true/false, yes/no, 1/0; empty means true."""
+    value = text.strip().lower()
+    if not value or value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValidationError(f"available must be true or false, not {text.strip()!r}", "available")
+
+
+def _decoded_lines(data: bytes, bad_lines: set[int]) -> Iterator[str]:
+    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad_lines.add(number)
+            yield raw.decode("utf-8", errors="replace")
+
+
+def parse_resources_csv(data: bytes) -> tuple[list[CsvResource], list[LineError]]:
+    """Split an import file into its valid rows and its bad lines (1-based numbers)."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValidationError(
+            f"the file is {len(data) // (1024 * 1024)} MiB; at most "
+            f"{MAX_IMPORT_BYTES // (1024 * 1024)} MiB can be imported at once",
+            "file",
+        )
+    bad_utf8: set[int] = set()
+    reader = csv.reader(_decoded_lines(data, bad_utf8), strict=True)
+    rows: list[CsvResource] = []
+    errors: list[LineError] = []
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return [], [LineError(1, f"unreadable header: {exc}")]
+    if header is None:
+        return [], [LineError(1, "the file is empty; expected the header name,tags[,available]")]
+    columns = [cell.strip().lower() for cell in header]
+    if 1 in bad_utf8 or columns not in (list(HEADER[:2]), list(HEADER)):
+        found = ",".join(header)[:80]
+        return [], [
+            LineError(1, f"the header must be name,tags or name,tags,available, not {found!r}")
+        ]
+    seen: dict[str, int] = {}
+    last_line = 1
+    while True:
+        first_line = last_line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(LineError(reader.line_num, f"malformed CSV: {exc}"))
+            last_line = reader.line_num
+            continue
+        last_line = reader.line_num
+        if not record or all(not cell.strip() for cell in record):
+            continue
+        lines = range(first_line, last_line + 1)
+        if any(number in bad_utf8 for number in lines):
+            errors.append(LineError(first_line, "the line is not valid UTF-8"))
+            continue
+        try:
+            row = _parse_row(first_line, record, len(columns))
+        except ValidationError as exc:
+            errors.append(LineError(first_line, str(exc)))
+            continue
+        key = name_key(row.name)
+        if key in seen:
+            errors.append(LineError(first_line, f"{row.name!r} repeats line {seen[key]}"))
+            continue
+        seen[key] = first_line
+        rows.append(row)
+    return rows, errors
+
+
+def _parse_row(line: int, record: list[str], width: int) -> CsvResource:
+    if len(record) > width:
+        raise ValidationError(f"{len(record)} fields, expected at most {width}", "file")
+    cells = record + [""] * (width - len(record))
+    name = clean_name(cells[0])
+    tags = split_tags(cells[1])
+    available = parse_available(cells[2]) if width == 3 else True
+    return CsvResource(line, name, tags, available)
+
+
+def write_resources_csv(out: TextIO, rows: Iterable[tuple[str, list[str], bool]]) -> int:
+    """Write the header and `(name, tags, available)` rows; returns the row count."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    count = 0
+    for name, tags, available in rows:
+        writer.writerow([name, ",".join(tags), "true" if available else "false"])
+        count += 1
+    return count

@@ -1,0 +1,135 @@
+"""The domain errors every front end maps the same way.
+
+The server turns them into status codes in one exception handler, the CLI into
+exit codes in one place and the TUI into notifications in one place. The
+remote backend turns HTTP errors back into the same classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class ReserverError(Exception):
+    """Base of every error a user of reserver can cause or meet."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFoundError(ReserverError):
+    """A resource, reservation or user that does not exist."""
+
+    code = "not_found"
+
+
+class ValidationError(ReserverError):
+    """Input that breaks a rule; `field` names the offending input when known."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class LineError:
+    """One rejected line of an imported CSV file."""
+
+    line: int
+    message: str
+
+
+class ImportRejectedError(ValidationError):
+    """A CSV file with bad lines; nothing of it was written."""
+
+    code = "import_rejected"
+
+    def __init__(self, errors: list[LineError]) -> None:
+        count = len(errors)
+        noun = "line" if count == 1 else "lines"
+        super().__init__(f"the file was rejected: {count} bad {noun}, nothing imported", "file")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open time window `[start, end)` in UTC, used to name clashes."""
+
+    start: datetime
+    end: datetime
+    reservation_id: int | None = None
+
+
+class ConflictError(ReserverError):
+    """A booking that overlaps other active reservations of the resource."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, windows: list[Window] | None = None) -> None:
+        super().__init__(message)
+        self.windows = windows or []
+
+
+class AlreadyExistsError(ReserverError):
+    """A name that must be unique is already taken."""
+
+    code = "exists"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnavailableError(ReserverError):
+    """The resource is disabled or under maintenance for the requested window."""
+
+    code = "unavailable"
+
+
+class StateError(ReserverError):
+    """An action that the object's current state does not allow (cancel twice)."""
+
+    code = "state"
+
+
+class ForbiddenError(ReserverError):
+    """The acting user may not do this."""
+
+    code = "forbidden"
+
+
+class AuthError(ReserverError):
+    """Missing, wrong or expired credentials."""
+
+    code = "auth"
+
+
+class ThrottledError(ReserverError):
+    """Too many failed logins; `retry_after` is in seconds."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServerUnreachableError(ReserverError):
+    """The server could not be reached or answered with garbage."""
+
+    code = "unreachable"
+
+
+class StoreError(ReserverError):
+    """The database could not be opened or used."""
+
+    code = "store"

@@ -1,0 +1,236 @@
+"""The data that crosses the `Backend` interface, one dataclass per concept.
+
+Both backends return these, the server serializes them as JSON and the remote
+backend parses them back with `from_json`, so the local and remote paths
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+from reserver_core.errors import LineError
+
+ResourceStatus = Literal["available", "in_use", "maintenance", "disabled"]
+StatusFilter = Literal["available", "in_use", "unavailable", "maintenance", "disabled", "all"]
+ReservationStatus = Literal["active", "cancelled", "expired"]
+SlotState = Literal["free", "mine", "booked", "maintenance", "disabled", "past"]
+Role = Literal["admin", "member"]
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as others may see it."""
+
+    id: int
+    username: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """A resource with its derived status at the moment it was read.
+
+    `available` is the admin's enable switch; `status` is derived from it, the
+    maintenance window and the reservations. `busy_until` is the end of the
+    run of back-to-back reservations covering now, when in use.
+    """
+
+    id: int
+    name: str
+    description: str
+    tags: list[str]
+    available: bool
+    status: ResourceStatus
+    created_at: datetime
+    unavailable_since: datetime | None = None
+    auto_reset_hours: int = 8
+    maintenance_until: datetime | None = None
+    busy_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReservationInfo:
+    """A reservation with its resource nested, as the HTTP contract has it."""
+
+    id: int
+    resource_id: int
+    user_id: int
+    username: str
+    start_time: datetime
+    end_time: datetime
+    status: ReservationStatus
+    created_at: datetime
+    resource: ResourceInfo
+    cancelled_at: datetime | None = None
+    cancellation_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """One entry of a reservation's history; `actor` is a username or `system`."""
+
+    id: int
+    reservation_id: int
+    action: str
+    actor: str
+    timestamp: datetime
+    details: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts of resources by their derived status right now."""
+
+    total_resources: int
+    available_now: int
+    unavailable_now: int
+    currently_in_use: int
+    timestamp: datetime
+
+
+@dataclass(frozen=True)
+class ResourceStatusDetail:
+    """The detailed status of one resource: current booking and maintenance timing."""
+
+    resource: ResourceInfo
+    status: ResourceStatus
+    current_reservation: ReservationInfo | None
+    next_reservation: ReservationInfo | None
+    maintenance_reset_at: datetime | None
+    timestamp: datetime
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One cell of a schedule grid: `[start, end)` in UTC and what it holds."""
+
+    start: datetime
+    end: datetime
+    state: SlotState
+    reservation_id: int | None = None
+    holder: str | None = None
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    """The slots of one local calendar day."""
+
+    day: date
+    slots: list[Slot]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A per-day slot grid for one resource, in the time zone it was asked in."""
+
+    resource: ResourceInfo
+    timezone: str
+    slot_minutes: int
+    days: list[DaySchedule]
+    reservations: list[ReservationInfo]
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    """A free window of the requested length on a resource."""
+
+    resource: ResourceInfo
+    start_time: datetime
+    end_time: datetime
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What a CSV import created and which lines it skipped."""
+
+    created_count: int
+    errors: list[LineError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExpiryReport:
+    """What one run of expiry changed."""
+
+    expired_count: int
+    maintenance_reset_count: int
+    timestamp: datetime
+
+
+@dataclass(frozen=True)
+class Health:
+    """Whether the store answers, and the background expiry's state."""
+
+    status: str
+    database: str
+    timestamp: datetime
+    background_tasks: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A bearer token for a server."""
+
+    access_token: str
+    token_type: str = "bearer"
+
+
+T = TypeVar("T")
+
+
+def to_json(value: Any) -> Any:
+    """Turn a schema object (or list of them) into JSON-ready data, times in ISO 8601."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def from_json(cls: type[T], data: Any) -> T:
+    """Build a schema object of type `cls` from data made by `to_json`."""
+    return typing.cast(T, _convert(cls, data))
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _convert(kind: Any, data: Any) -> Any:
+    origin = get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        if data is None:
+            return None
+        options = [arg for arg in get_args(kind) if arg is not type(None)]
+        return _convert(options[0], data)
+    if origin is list:
+        (item_kind,) = get_args(kind)
+        return [_convert(item_kind, item) for item in data]
+    if origin is dict or origin is Literal or kind is Any:
+        return data
+    if dataclasses.is_dataclass(kind):
+        hints = _hints(kind)
+        names = {f.name for f in dataclasses.fields(kind)}
+        return kind(**{k: _convert(hints[k], v) for k, v in data.items() if k in names})
+    if kind is datetime:
+        return datetime.fromisoformat(data)
+    if kind is date:
+        return date.fromisoformat(data)
+    return data
