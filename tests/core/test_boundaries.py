@@ -40,3 +40,8 @@ def test_opening_an_up_to_date_store_does_not_import_alembic(tmp_path) -> None:
     )
     subprocess.run([sys.executable, "-c", prepare], check=True)
     assert "alembic" not in loaded_modules(prepare)
+
+
+def test_import_contracts_hold() -> None:
+    result = subprocess.run(["lint-imports"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
