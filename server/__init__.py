@@ -1,0 +1,1 @@
+"""The reserver HTTP server (FastAPI): a thin layer over the core."""

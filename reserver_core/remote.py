@@ -1,0 +1,410 @@
+"""`RemoteBackend`: the `Backend` interface over HTTP, against a reserver server.
+
+Every HTTP error becomes the domain error the local backend would have raised
+(the server sends the error's `code`; a 409 carries the clashing windows, a
+rejected import every bad line), and every network failure one
+`ServerUnreachableError`. The httpx transport can be injected, so the same
+code runs over a socket or in-process.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Any, BinaryIO, TextIO, TypeVar
+
+import httpx
+
+from reserver_core import credentials
+from reserver_core.backend import ProgressCallback
+from reserver_core.clock import as_utc
+from reserver_core.errors import (
+    AlreadyExistsError,
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    ImportRejectedError,
+    LineError,
+    NotFoundError,
+    ReserverError,
+    ServerUnreachableError,
+    StateError,
+    StoreError,
+    ThrottledError,
+    UnavailableError,
+    ValidationError,
+    Window,
+)
+from reserver_core.schemas import (
+    EventInfo,
+    ExpiryReport,
+    FreeSlot,
+    Health,
+    ImportReport,
+    ReservationInfo,
+    ResourceInfo,
+    ResourceStatusDetail,
+    Schedule,
+    StatusFilter,
+    Summary,
+    Token,
+    UserInfo,
+    from_json,
+)
+from reserver_core.settings import Settings
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+_SIMPLE_ERRORS: dict[str, type[ReserverError]] = {
+    "not_found": NotFoundError,
+    "unavailable": UnavailableError,
+    "state": StateError,
+    "forbidden": ForbiddenError,
+    "auth": AuthError,
+    "store": StoreError,
+    "unreachable": ServerUnreachableError,
+}
+_ERRORS_BY_STATUS: dict[int, type[ReserverError]] = {
+    400: ValidationError,
+    401: AuthError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: ValidationError,
+    422: ValidationError,
+}
+
+
+def _instant(value: datetime) -> str:
+    return as_utc(value).isoformat()
+
+
+def _window(item: dict[str, Any]) -> Window:
+    return Window(
+        datetime.fromisoformat(item["start_time"]),
+        datetime.fromisoformat(item["end_time"]),
+        item.get("reservation_id"),
+    )
+
+
+class RemoteBackend:
+    """The `Backend` on a reserver server at `url`, acting as the holder of `token`."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.url = url.strip().rstrip("/")
+        self.token = token
+        try:
+            self._client = httpx.Client(
+                base_url=self.url,
+                transport=transport,
+                timeout=timeout,
+                headers={"User-Agent": "reserver", "Accept": "application/json"},
+            )
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise ServerUnreachableError(f"{url!r} is not a server URL") from exc
+
+    @classmethod
+    def connect(cls, url: str, settings: Settings | None = None) -> RemoteBackend:
+        """A backend on the server at `url` with the token stored for it (if any)."""
+        return cls(url, credentials.get_token(url))
+
+    # -- HTTP ----------------------------------------------------------------------
+    def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            response = self._client.request(method, path, headers=headers, **options)
+        except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise ServerUnreachableError(f"cannot reach server at {self.url}: {exc}") from exc
+        if response.status_code >= 400:
+            raise self._error(response)
+        return response
+
+    def _call(self, kind: type[T], method: str, path: str, **options: Any) -> T:
+        return from_json(kind, self._json(self._send(method, path, **options)))
+
+    def _json(self, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ServerUnreachableError(
+                f"the server at {self.url} answered {response.request.url.path} with "
+                "something that is not reserver's JSON"
+            ) from exc
+
+    def _error(self, response: httpx.Response) -> ReserverError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        status = response.status_code
+        detail = body.get("detail")
+        message = detail if isinstance(detail, str) else f"the server answered HTTP {status}"
+        code = body.get("code")
+        field = body.get("field")
+        if code == "conflict" or (code is None and status == 409):
+            windows = [_window(item) for item in body.get("conflicts", [])]
+            return ConflictError(message, windows)
+        if code == "import_rejected":
+            return ImportRejectedError(
+                [LineError(int(e["line"]), str(e["message"])) for e in body.get("errors", [])]
+            )
+        if code == "throttled" or status == 429:
+            retry_after = response.headers.get("Retry-After", "60")
+            return ThrottledError(message, int(retry_after) if retry_after.isdigit() else 60)
+        if code == "invalid":
+            return ValidationError(message, field)
+        if code == "exists":
+            return AlreadyExistsError(message, field)
+        if status == 401 and self.token is None and response.request.url.path != "/token":
+            return AuthError(f"not logged in to {self.url}: log in first (reserver auth login)")
+        if code in _SIMPLE_ERRORS:
+            return _SIMPLE_ERRORS[code](message)
+        if status == 404:
+            return NotFoundError(f"the server at {self.url} has no {response.request.url.path}")
+        if status >= 500:
+            return ServerUnreachableError(f"the server at {self.url} failed: {message}")
+        return _ERRORS_BY_STATUS.get(status, ValidationError)(message)
+
+    # -- identity --------------------------------------------------------------------
+    def describe_store(self) -> str:
+        """The server's URL."""
+        return self.url
+
+    def whoami(self) -> UserInfo:
+        """The account the token belongs to; AuthError without a valid one."""
+        return self._call(UserInfo, "GET", "/me")
+
+    def health(self) -> Health:
+        """The server's health report, also when it says the database is down."""
+        try:
+            response = self._client.get("/health")
+        except httpx.TransportError as exc:
+            raise ServerUnreachableError(f"cannot reach server at {self.url}: {exc}") from exc
+        if response.status_code not in (200, 503):
+            raise self._error(response)
+        return from_json(Health, self._json(response))
+
+    def register(self, username: str, password: str) -> UserInfo:
+        """Create an account on the server; the first one there is an admin."""
+        body = {"username": username, "password": password}
+        return self._call(UserInfo, "POST", "/register", json=body)
+
+    def login(self, username: str, password: str) -> Token:
+        """Get a token for these credentials and act with it from now on."""
+        form = {"username": username, "password": password}
+        token = self._call(Token, "POST", "/token", data=form)
+        self.token = token.access_token
+        return token
+
+    # -- resources ---------------------------------------------------------------------
+    def list_resources(self) -> list[ResourceInfo]:
+        """Every resource with its derived status, by name."""
+        return self._call(list[ResourceInfo], "GET", "/resources")
+
+    def get_resource(self, resource_id: int) -> ResourceInfo:
+        """One resource."""
+        return self._call(ResourceInfo, "GET", f"/resources/{resource_id}")
+
+    def find_resource(self, reference: str) -> ResourceInfo:
+        """A resource by id or exact name (any case)."""
+        params = {"reference": reference}
+        return self._call(ResourceInfo, "GET", "/resources/lookup", params=params)
+
+    def search_resources(
+        self,
+        text: str | None = None,
+        tags: list[str] | None = None,
+        status: StatusFilter = "all",
+        available_from: datetime | None = None,
+        available_until: datetime | None = None,
+    ) -> list[ResourceInfo]:
+        """Resources by text, tags, derived status and a window they are free for."""
+        params: dict[str, Any] = {"status": status}
+        if text is not None:
+            params["q"] = text
+        if tags:
+            params["tags"] = tags
+        if available_from is not None:
+            params["available_from"] = _instant(available_from)
+        if available_until is not None:
+            params["available_until"] = _instant(available_until)
+        return self._call(list[ResourceInfo], "GET", "/resources/search", params=params)
+
+    def create_resource(
+        self,
+        name: str,
+        tags: list[str] | None = None,
+        description: str = "",
+        available: bool = True,
+    ) -> ResourceInfo:
+        """Admin: add a resource with a unique name."""
+        body = {
+            "name": name,
+            "tags": tags or [],
+            "description": description,
+            "available": available,
+        }
+        return self._call(ResourceInfo, "POST", "/resources", json=body)
+
+    def update_resource(
+        self,
+        resource_id: int,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        description: str | None = None,
+    ) -> ResourceInfo:
+        """Admin: rename, retag or redescribe a resource."""
+        changes = {"name": name, "tags": tags, "description": description}
+        body = {key: value for key, value in changes.items() if value is not None}
+        return self._call(ResourceInfo, "PATCH", f"/resources/{resource_id}", json=body)
+
+    def set_available(self, resource_id: int, available: bool) -> ResourceInfo:
+        """Admin: enable or disable a resource."""
+        path = f"/resources/{resource_id}/availability"
+        return self._call(ResourceInfo, "PUT", path, json={"available": available})
+
+    def start_maintenance(self, resource_id: int, auto_reset_hours: int = 8) -> ResourceInfo:
+        """Admin: maintenance from now for 1-168 hours."""
+        path = f"/resources/{resource_id}/status/unavailable"
+        params = {"auto_reset_hours": auto_reset_hours}
+        return self._call(ResourceInfo, "PUT", path, params=params)
+
+    def end_maintenance(self, resource_id: int) -> ResourceInfo:
+        """Admin: back in service now."""
+        return self._call(ResourceInfo, "PUT", f"/resources/{resource_id}/status/available")
+
+    def resource_status(self, resource_id: int) -> ResourceStatusDetail:
+        """Status with the current and next reservation and maintenance timing."""
+        return self._call(ResourceStatusDetail, "GET", f"/resources/{resource_id}/status")
+
+    def schedule(
+        self,
+        resource_id: int,
+        start_day: date | None = None,
+        days: int = 7,
+        tz: str = "UTC",
+        slot_minutes: int = 30,
+        day_start: time = time(8, 0),
+        day_end: time = time(18, 0),
+    ) -> Schedule:
+        """The slot grid of a resource for `days` local days from `start_day`."""
+        params: dict[str, Any] = {
+            "days_ahead": days,
+            "tz": tz,
+            "slot_minutes": slot_minutes,
+            "day_start": day_start.isoformat(),
+            "day_end": day_end.isoformat(),
+        }
+        if start_day is not None:
+            params["start_day"] = start_day.isoformat()
+        path = f"/resources/{resource_id}/availability"
+        return self._call(Schedule, "GET", path, params=params)
+
+    def summary(self) -> Summary:
+        """Counts of resources by derived status now."""
+        return self._call(Summary, "GET", "/resources/availability/summary")
+
+    # -- reservations ------------------------------------------------------------------
+    def book(self, resource_id: int, start: datetime, end: datetime) -> ReservationInfo:
+        """Book `[start, end)`; ConflictError names the clashing windows."""
+        body = {
+            "resource_id": resource_id,
+            "start_time": _instant(start),
+            "end_time": _instant(end),
+        }
+        return self._call(ReservationInfo, "POST", "/reservations", json=body)
+
+    def cancel(self, reservation_id: int, reason: str | None = None) -> ReservationInfo:
+        """Cancel an active reservation (owner or admin), keeping the reason."""
+        path = f"/reservations/{reservation_id}/cancel"
+        return self._call(ReservationInfo, "POST", path, json={"reason": reason})
+
+    def get_reservation(self, reservation_id: int) -> ReservationInfo:
+        """One reservation; owner or admin only."""
+        return self._call(ReservationInfo, "GET", f"/reservations/{reservation_id}")
+
+    def my_reservations(self, include_cancelled: bool = False) -> list[ReservationInfo]:
+        """The acting user's reservations, newest first."""
+        params = {"include_cancelled": include_cancelled}
+        return self._call(list[ReservationInfo], "GET", "/reservations/my", params=params)
+
+    def all_reservations(self, include_cancelled: bool = False) -> list[ReservationInfo]:
+        """Admin: every reservation, newest first."""
+        params = {"include_cancelled": include_cancelled}
+        return self._call(list[ReservationInfo], "GET", "/reservations", params=params)
+
+    def resource_reservations(
+        self, resource_id: int, start: datetime, end: datetime
+    ) -> list[ReservationInfo]:
+        """Active reservations of a resource overlapping `[start, end)`, by start."""
+        params = {"start": _instant(start), "end": _instant(end)}
+        path = f"/resources/{resource_id}/reservations"
+        return self._call(list[ReservationInfo], "GET", path, params=params)
+
+    def history(self, reservation_id: int) -> list[EventInfo]:
+        """The reservation's events, newest first; owner or admin only."""
+        return self._call(list[EventInfo], "GET", f"/reservations/{reservation_id}/history")
+
+    def next_free_slot(
+        self,
+        duration: timedelta,
+        after: datetime | None = None,
+        resource_id: int | None = None,
+        tag: str | None = None,
+    ) -> FreeSlot:
+        """The earliest window of `duration` after `after` on a resource or any with `tag`."""
+        params: dict[str, Any] = {"duration_seconds": max(1, round(duration.total_seconds()))}
+        if after is not None:
+            params["after"] = _instant(after)
+        if resource_id is not None:
+            params["resource_id"] = resource_id
+        if tag is not None:
+            params["tag"] = tag
+        return self._call(FreeSlot, "GET", "/resources/next-free-slot", params=params)
+
+    # -- import, export, upkeep ----------------------------------------------------------
+    def import_csv(
+        self,
+        data: BinaryIO,
+        skip_invalid: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> ImportReport:
+        """Admin: upload a CSV file; the server validates all of it before writing."""
+        files = {"file": ("resources.csv", data, "text/csv")}
+        params = {"skip_invalid": skip_invalid}
+        report = self._call(ImportReport, "POST", "/resources/upload", files=files, params=params)
+        if progress:
+            progress(report.created_count, report.created_count)
+        return report
+
+    def export_csv(self, out: TextIO, progress: ProgressCallback | None = None) -> int:
+        """Write every resource in the import format; returns the row count."""
+        text = self._send("GET", "/resources/export").text
+        out.write(text)
+        count = max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+        if progress:
+            progress(count, count)
+        return count
+
+    def expire(self) -> ExpiryReport:
+        """Admin: expire finished reservations and end elapsed maintenance now."""
+        return self._call(ExpiryReport, "POST", "/admin/cleanup-expired")
+
+    def background_upkeep(self) -> ExpiryReport | None:
+        """Nothing: the server runs expiry itself."""
+        return None
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()

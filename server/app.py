@@ -1,0 +1,133 @@
+"""The FastAPI application: one shared backend, the expiry timer, logs and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reserver_core.clock import Clock, SystemClock
+from reserver_core.db import Database
+from reserver_core.local import LocalBackend
+from reserver_core.settings import Settings, data_dir
+from server.errors import install_error_handlers
+from server.routes import admin, auth, health, reservations, resources
+from server.secret import load_secret
+
+log = logging.getLogger("reserver.server")
+access_log = logging.getLogger("reserver.server.access")
+
+BODY_LIMIT_BYTES = 1024 * 1024
+"""The largest request body outside CSV uploads."""
+
+
+def server_database_url(settings: Settings, database_url: str | None = None) -> str:
+    """The store: the URL given, else the settings (environment), else data-dir server.db."""
+    return database_url or settings.database_url or f"sqlite:///{data_dir() / 'server.db'}"
+
+
+def open_backend(settings: Settings, database_url: str | None, clock: Clock) -> LocalBackend:
+    """Open (and migrate) the store and return the anonymous backend every request builds on."""
+    database = Database.open(server_database_url(settings, database_url), settings)
+    try:
+        secret = load_secret(settings)
+    except Exception:
+        database.close()
+        raise
+    return LocalBackend(database, settings, clock, token_secret=secret)
+
+
+async def run_expiry_timer(backend: LocalBackend, interval: float) -> None:
+    """Run expiry every `interval` seconds until cancelled; a failure is recorded, not fatal."""
+    backend.upkeep.running = True
+    try:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await anyio.to_thread.run_sync(backend.background_upkeep)
+            except Exception as exc:
+                log.exception("background expiry failed")
+                backend.upkeep.last_error = str(exc)
+    finally:
+        backend.upkeep.running = False
+
+
+class RequestLog:
+    """Write one JSON line per request: method, path, status and duration."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                record = {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+                access_log.info(json.dumps(record))
+
+
+def create_app(
+    settings: Settings, database_url: str | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """The server application on `database_url` (default: see `server_database_url`)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        backend = open_backend(settings, database_url, clock or SystemClock())
+        app.state.backend = backend
+        backend.background_upkeep()
+        timer = asyncio.create_task(run_expiry_timer(backend, settings.expiry_interval))
+        log.info("serving %s", backend.describe_store())
+        try:
+            yield
+        finally:
+            timer.cancel()
+            with suppress(asyncio.CancelledError):
+                await timer
+            backend.close()
+
+    app = FastAPI(
+        title="reserver",
+        summary="Book shared resources: rooms, instruments, machines.",
+        version="0.1.0",
+        lifespan=lifespan,
+        max_body_size=BODY_LIMIT_BYTES,
+    )
+    install_error_handlers(app)
+    for router in (health.router, auth.router, resources.router, reservations.router, admin.router):
+        app.include_router(router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(RequestLog)
+    return app

@@ -1,0 +1,81 @@
+"""The request's dependencies: the backend acting as the caller, and who the caller is."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import AfterValidator, Field
+
+from reserver_core.errors import AuthError, ForbiddenError
+from reserver_core.local import LocalBackend
+from reserver_core.schemas import UserInfo
+
+MAX_ID = 2**31 - 1
+"""The largest id a store can hold (a 32-bit integer column on PostgreSQL)."""
+
+_bearer = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+
+
+def check_text(value: str) -> str:
+    """Refuse text no store can keep: NUL characters and unpaired surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    return value
+
+
+Text = Annotated[str, AfterValidator(check_text)]
+"""A string input a database can store."""
+
+Instant = Annotated[Text, Field(json_schema_extra={"format": "date-time"})]
+"""An ISO 8601 time: an offset is honoured, none means UTC (parsed by the core)."""
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id")]
+
+
+def server_backend(request: Request) -> LocalBackend:
+    """The server's shared backend (anonymous; opened at startup)."""
+    backend: LocalBackend = request.app.state.backend
+    return backend
+
+
+def optional_user(
+    base: Annotated[LocalBackend, Depends(server_backend)],
+    token: Annotated[str | None, Depends(_bearer)],
+) -> UserInfo | None:
+    """The caller named by a valid token, None without a token; 401 for a bad token."""
+    if token is None:
+        return None
+    return base.user_for_token(token)
+
+
+async def acting_backend(
+    base: Annotated[LocalBackend, Depends(server_backend)],
+    user: Annotated[UserInfo | None, Depends(optional_user)],
+) -> LocalBackend:
+    """The shared backend acting as the caller (or anonymous)."""
+    return base.as_user(user)
+
+
+async def current_user(user: Annotated[UserInfo | None, Depends(optional_user)]) -> UserInfo:
+    """The caller; 401 without a token."""
+    if user is None:
+        raise AuthError("not logged in: send a bearer token from POST /token")
+    return user
+
+
+async def admin_user(user: Annotated[UserInfo, Depends(current_user)]) -> UserInfo:
+    """The caller when an admin; 403 for a member."""
+    if not user.is_admin:
+        raise ForbiddenError("only an admin may do this")
+    return user
+
+
+BackendDep = Annotated[LocalBackend, Depends(acting_backend)]
+CurrentUser = Annotated[UserInfo, Depends(current_user)]
+AdminUser = Annotated[UserInfo, Depends(admin_user)]

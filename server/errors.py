@@ -1,0 +1,131 @@
+"""The one place where domain errors become HTTP status codes and JSON bodies.
+
+Every error body carries `detail` (a sentence for people), `code` (the
+domain error's kind, so the remote backend can raise the very same class) and,
+where known, `field`; a conflict adds `conflicts`, a rejected import `errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from reserver_core.errors import (
+    AlreadyExistsError,
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    ImportRejectedError,
+    NotFoundError,
+    ReserverError,
+    ServerUnreachableError,
+    StateError,
+    StoreError,
+    ThrottledError,
+    UnavailableError,
+    ValidationError,
+)
+from server.responses import json_response
+
+log = logging.getLogger("reserver.server")
+
+STATUS_BY_ERROR: tuple[tuple[type[ReserverError], int], ...] = (
+    (ImportRejectedError, 422),
+    (ValidationError, 422),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (AlreadyExistsError, 400),
+    (UnavailableError, 400),
+    (StateError, 400),
+    (ForbiddenError, 403),
+    (AuthError, 401),
+    (ThrottledError, 429),
+    (StoreError, 503),
+    (ServerUnreachableError, 503),
+)
+"""The status code of each domain error; the first matching class wins."""
+
+
+def status_for(error: ReserverError) -> int:
+    """The HTTP status code a domain error is answered with."""
+    for kind, status in STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def error_body(error: ReserverError) -> dict[str, Any]:
+    """The JSON body describing a domain error."""
+    body: dict[str, Any] = {"detail": error.message, "code": error.code}
+    field = getattr(error, "field", None)
+    if field is not None:
+        body["field"] = field
+    if isinstance(error, ConflictError):
+        body["conflicts"] = [
+            {
+                "start_time": window.start.isoformat(),
+                "end_time": window.end.isoformat(),
+                "reservation_id": window.reservation_id,
+            }
+            for window in error.windows
+        ]
+    if isinstance(error, ImportRejectedError):
+        body["errors"] = [{"line": e.line, "message": e.message} for e in error.errors]
+    return body
+
+
+def error_response(error: ReserverError) -> Response:
+    """The response for a domain error, with the headers its status asks for."""
+    headers: dict[str, str] = {}
+    if isinstance(error, AuthError):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, ThrottledError):
+        headers["Retry-After"] = str(error.retry_after)
+    return json_response(error_body(error), status_for(error), headers)
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[str, str | None]:
+    problems = []
+    field = None
+    for item in exc.errors():
+        if item.get("type") == "json_invalid":
+            problems.append("the body is not valid JSON")
+            continue
+        sources = ("body", "query", "path", "header", "cookie")
+        location = [str(part) for part in item.get("loc", ()) if part not in sources]
+        name = ".".join(location) or "request"
+        field = field or (location[-1] if location else None)
+        problems.append(f"{name}: {item.get('msg', 'invalid')}")
+    return "; ".join(problems) or "the request is invalid", field
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer domain errors, malformed requests and surprises with JSON bodies."""
+
+    async def domain_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ReserverError)
+        return error_response(exc)
+
+    async def invalid_request(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        message, field = _describe_validation(exc)
+        return error_response(ValidationError(message, field))
+
+    async def http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return json_response({"detail": detail}, exc.status_code, dict(exc.headers or {}))
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return json_response({"detail": "internal error; the server log has the details"}, 500)
+
+    app.add_exception_handler(ReserverError, domain_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,1 @@
+"""One router per area of the HTTP API (DESIGN.md section 6)."""

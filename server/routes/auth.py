@@ -1,0 +1,42 @@
+"""Accounts and tokens: POST /register, POST /token, GET /me."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from reserver_core.schemas import Token, UserInfo
+from server.deps import BackendDep, CurrentUser, Text
+from server.responses import json_response
+
+router = APIRouter(tags=["auth"])
+
+
+class Registration(BaseModel):
+    """A new account."""
+
+    username: Text
+    password: Text
+
+
+@router.post("/register", response_model=UserInfo, status_code=201)
+def register(body: Registration, backend: BackendDep) -> Response:
+    """Create an account; the first one on an empty server is an admin."""
+    return json_response(backend.register(body.username, body.password), 201)
+
+
+@router.post("/token", response_model=Token)
+def token(
+    username: Annotated[Text, Form()], password: Annotated[Text, Form()], backend: BackendDep
+) -> Response:
+    """OAuth2 password flow: a bearer token for a username and password (429 when throttled)."""
+    return json_response(backend.login(username, password))
+
+
+@router.get("/me", response_model=UserInfo)
+async def me(user: CurrentUser) -> Response:
+    """The account the bearer token belongs to."""
+    return json_response(user)

@@ -1,0 +1,88 @@
+"""Reservations: booking, cancelling, listing and history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from reserver_core.schemas import EventInfo, ReservationInfo
+from reserver_core.timeparse import parse_instant
+from server.deps import MAX_ID, AdminUser, BackendDep, CurrentUser, Id, Instant, Text
+from server.responses import json_response
+
+router = APIRouter(prefix="/reservations", tags=["reservations"])
+
+
+class NewReservation(BaseModel):
+    """A booking request; times in ISO 8601 (an offset is honoured, none means UTC)."""
+
+    resource_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    start_time: Instant
+    end_time: Instant
+
+
+class Cancellation(BaseModel):
+    """Why a reservation is cancelled (optional)."""
+
+    reason: Text | None = None
+
+
+_CONFLICT = {
+    409: {
+        "description": "The window clashes with `conflicts` (start_time, end_time, reservation_id)"
+    }
+}
+
+
+@router.post("", response_model=ReservationInfo, status_code=201, responses=_CONFLICT)
+def book(body: NewReservation, backend: BackendDep, _user: CurrentUser) -> Response:
+    """Book `[start_time, end_time)` on a resource; 409 names the clashing windows."""
+    booked = backend.book(
+        body.resource_id,
+        parse_instant(body.start_time, "start_time"),
+        parse_instant(body.end_time, "end_time"),
+    )
+    return json_response(booked, 201)
+
+
+@router.get("", response_model=list[ReservationInfo])
+def all_reservations(
+    backend: BackendDep, _admin: AdminUser, include_cancelled: bool = False
+) -> Response:
+    """Admin: every reservation, newest first."""
+    return json_response(backend.all_reservations(include_cancelled))
+
+
+@router.get("/my", response_model=list[ReservationInfo])
+def my_reservations(
+    backend: BackendDep, _user: CurrentUser, include_cancelled: bool = False
+) -> Response:
+    """The caller's reservations, newest first."""
+    return json_response(backend.my_reservations(include_cancelled))
+
+
+@router.get("/{reservation_id}", response_model=ReservationInfo)
+def get_reservation(reservation_id: Id, backend: BackendDep, _user: CurrentUser) -> Response:
+    """One reservation; its owner or an admin only."""
+    return json_response(backend.get_reservation(reservation_id))
+
+
+@router.post("/{reservation_id}/cancel", response_model=ReservationInfo)
+def cancel(
+    reservation_id: Id,
+    backend: BackendDep,
+    _user: CurrentUser,
+    body: Annotated[Cancellation | None, Body()] = None,
+) -> Response:
+    """Cancel an active reservation; 403 when not yours, 400 when already cancelled or expired."""
+    reason = body.reason if body else None
+    return json_response(backend.cancel(reservation_id, reason))
+
+
+@router.get("/{reservation_id}/history", response_model=list[EventInfo])
+def history(reservation_id: Id, backend: BackendDep, _user: CurrentUser) -> Response:
+    """The reservation's events, newest first; its owner or an admin only."""
+    return json_response(backend.history(reservation_id))

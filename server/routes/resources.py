@@ -1,0 +1,244 @@
+"""Resources: listing, search, creation, CSV import/export, status and schedules."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, UploadFile
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from reserver_core.errors import ValidationError
+from reserver_core.schemas import (
+    FreeSlot,
+    ImportReport,
+    ReservationInfo,
+    ResourceInfo,
+    ResourceStatusDetail,
+    Schedule,
+    Summary,
+)
+from reserver_core.timeparse import parse_instant
+from server.deps import MAX_ID, AdminUser, BackendDep, Id, Instant, Text
+from server.responses import json_response
+
+router = APIRouter(prefix="/resources", tags=["resources"])
+
+UPLOAD_LIMIT_BYTES = 17 * 1024 * 1024
+"""The largest upload accepted: the core's 16 MiB import limit plus form overhead."""
+
+
+class NewResource(BaseModel):
+    """A resource to create; `tags` as a list or one comma-separated string."""
+
+    name: Text
+    tags: list[Text] | Text = []
+    description: Text = ""
+    available: bool = True
+
+
+class ResourceChanges(BaseModel):
+    """Fields of a resource to change; absent ones stay."""
+
+    name: Text | None = None
+    tags: list[Text] | None = None
+    description: Text | None = None
+
+
+class Availability(BaseModel):
+    """The admin's enable switch."""
+
+    available: bool
+
+
+def _tag_list(tags: list[str] | str) -> list[str]:
+    return tags.split(",") if isinstance(tags, str) else tags
+
+
+def _local_time(value: time | None, name: str, default: time) -> time:
+    if value is None:
+        return default
+    if value.tzinfo is not None:
+        raise ValidationError(f"{name} is a wall-clock time without an offset", name)
+    return value
+
+
+@router.get("", response_model=list[ResourceInfo])
+def list_resources(backend: BackendDep) -> Response:
+    """Every resource with its derived status, by name."""
+    return json_response(backend.list_resources())
+
+
+@router.post("", response_model=ResourceInfo, status_code=201)
+def create_resource(body: NewResource, backend: BackendDep, _admin: AdminUser) -> Response:
+    """Admin: add a resource; 400 when the name is taken (any case)."""
+    created = backend.create_resource(
+        body.name, _tag_list(body.tags), body.description, body.available
+    )
+    return json_response(created, 201)
+
+
+@router.get("/search", response_model=list[ResourceInfo])
+def search_resources(
+    backend: BackendDep,
+    q: Annotated[Text | None, Query(description="Text in the name, description or a tag")] = None,
+    status: Annotated[
+        Text, Query(description="available, in_use, unavailable, maintenance, disabled or all")
+    ] = "available",
+    tags: Annotated[list[Text] | None, Query(description="Tags every result carries")] = None,
+    available_from: Annotated[Instant | None, Query()] = None,
+    available_until: Annotated[Instant | None, Query()] = None,
+) -> Response:
+    """Resources matching text and tags, a status, and free for the whole window if given."""
+    found = backend.search_resources(
+        q,
+        tags,
+        status,  # type: ignore[arg-type]
+        parse_instant(available_from, "available_from") if available_from else None,
+        parse_instant(available_until, "available_until") if available_until else None,
+    )
+    return json_response(found)
+
+
+@router.get("/lookup", response_model=ResourceInfo)
+def find_resource(backend: BackendDep, reference: Annotated[Text, Query()]) -> Response:
+    """A resource by id (digits) or exact name, any case."""
+    return json_response(backend.find_resource(reference))
+
+
+@router.get("/next-free-slot", response_model=FreeSlot)
+def next_free_slot(
+    backend: BackendDep,
+    duration_seconds: Annotated[int, Query(ge=1, le=366 * 24 * 3600)],
+    after: Annotated[Instant | None, Query()] = None,
+    resource_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    tag: Annotated[Text | None, Query()] = None,
+) -> Response:
+    """The earliest free window of that length on a resource, or on any with `tag`."""
+    slot = backend.next_free_slot(
+        timedelta(seconds=duration_seconds),
+        parse_instant(after, "after") if after else None,
+        resource_id,
+        tag,
+    )
+    return json_response(slot)
+
+
+@router.get("/export", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def export_csv(backend: BackendDep) -> Response:
+    """Every resource as CSV in the import format."""
+    out = io.StringIO()
+    backend.export_csv(out)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+@router.post(
+    "/upload",
+    response_model=ImportReport,
+    responses={422: {"description": "The file was rejected; `errors` lists every bad line"}},
+    max_body_size=UPLOAD_LIMIT_BYTES,
+)
+def upload_csv(
+    file: UploadFile,
+    backend: BackendDep,
+    _admin: AdminUser,
+    skip_invalid: bool = False,
+) -> Response:
+    """Admin: import `name,tags[,available]`; all or nothing unless `skip_invalid`."""
+    return json_response(backend.import_csv(file.file, skip_invalid))
+
+
+@router.get("/availability/summary", response_model=Summary)
+def summary(backend: BackendDep) -> Response:
+    """Counts of resources by derived status now."""
+    return json_response(backend.summary())
+
+
+@router.get("/{resource_id}", response_model=ResourceInfo)
+def get_resource(resource_id: Id, backend: BackendDep) -> Response:
+    """One resource."""
+    return json_response(backend.get_resource(resource_id))
+
+
+@router.patch("/{resource_id}", response_model=ResourceInfo)
+def update_resource(
+    resource_id: Id, body: ResourceChanges, backend: BackendDep, _admin: AdminUser
+) -> Response:
+    """Admin: rename, retag or redescribe a resource."""
+    return json_response(
+        backend.update_resource(resource_id, body.name, body.tags, body.description)
+    )
+
+
+@router.get("/{resource_id}/availability", response_model=Schedule)
+def availability(
+    resource_id: Id,
+    backend: BackendDep,
+    days_ahead: Annotated[int, Query(description="Days in the grid")] = 7,
+    start_day: Annotated[date | None, Query(description="First day (default today)")] = None,
+    tz: Annotated[Text, Query(description="IANA zone of the grid")] = "UTC",
+    slot_minutes: int = 30,
+    day_start: Annotated[time | None, Query(description="First hour of a day, HH:MM")] = None,
+    day_end: Annotated[time | None, Query(description="End of a day, HH:MM")] = None,
+) -> Response:
+    """A per-day slot grid and the active reservations in range."""
+    grid = backend.schedule(
+        resource_id,
+        start_day,
+        days_ahead,
+        tz,
+        slot_minutes,
+        _local_time(day_start, "day_start", time(8, 0)),
+        _local_time(day_end, "day_end", time(18, 0)),
+    )
+    return json_response(grid)
+
+
+@router.put("/{resource_id}/availability", response_model=ResourceInfo)
+def set_availability(
+    resource_id: Id,
+    body: Annotated[Availability, Body()],
+    backend: BackendDep,
+    _admin: AdminUser,
+) -> Response:
+    """Admin: enable or disable a resource."""
+    return json_response(backend.set_available(resource_id, body.available))
+
+
+@router.get("/{resource_id}/status", response_model=ResourceStatusDetail)
+def resource_status(resource_id: Id, backend: BackendDep) -> Response:
+    """Detailed status: current and next reservation, maintenance timing."""
+    return json_response(backend.resource_status(resource_id))
+
+
+@router.put("/{resource_id}/status/unavailable", response_model=ResourceInfo)
+def start_maintenance(
+    resource_id: Id,
+    backend: BackendDep,
+    _admin: AdminUser,
+    auto_reset_hours: Annotated[int, Query(description="1-168")] = 8,
+) -> Response:
+    """Admin: put a resource under maintenance; it returns by itself after the hours."""
+    return json_response(backend.start_maintenance(resource_id, auto_reset_hours))
+
+
+@router.put("/{resource_id}/status/available", response_model=ResourceInfo)
+def end_maintenance(resource_id: Id, backend: BackendDep, _admin: AdminUser) -> Response:
+    """Admin: return a resource from maintenance."""
+    return json_response(backend.end_maintenance(resource_id))
+
+
+@router.get("/{resource_id}/reservations", response_model=list[ReservationInfo])
+def resource_reservations(
+    resource_id: Id,
+    backend: BackendDep,
+    start: Annotated[Instant, Query()],
+    end: Annotated[Instant, Query()],
+) -> Response:
+    """Active reservations of a resource overlapping `[start, end)`, by start."""
+    found = backend.resource_reservations(
+        resource_id, parse_instant(start, "start"), parse_instant(end, "end")
+    )
+    return json_response(found)

@@ -1,0 +1,390 @@
+"""One suite for the `Backend` interface, run on `LocalBackend` and on `RemoteBackend`.
+
+The remote side talks to a real server process on a loopback port (one per
+module, emptied and its clock reset before each test). Both sides start at
+the same frozen instant and must give the same answers and raise the same
+errors with the same messages.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import NOW, TEST_PASSWORD, LiveServer, fast_settings, start_live_server
+
+from reserver_core.backend import Backend
+from reserver_core.clock import FixedClock
+from reserver_core.errors import (
+    AlreadyExistsError,
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    ImportRejectedError,
+    LineError,
+    NotFoundError,
+    StateError,
+    UnavailableError,
+    ValidationError,
+    Window,
+)
+from reserver_core.local import LocalBackend
+from reserver_core.remote import RemoteBackend
+
+HOUR = timedelta(hours=1)
+TOMORROW_10 = NOW.replace(hour=10) + timedelta(days=1)
+
+
+@dataclass
+class World:
+    """Backends for named users on one store, and the store's clock."""
+
+    admin: Backend
+    member_for: Callable[[str], Backend]
+    set_now: Callable[[datetime], None]
+    opened: list[Backend] = field(default_factory=list)
+
+    def member(self, name: str) -> Backend:
+        backend = self.member_for(name)
+        self.opened.append(backend)
+        return backend
+
+
+@pytest.fixture(scope="module")
+def contract_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("contract-server")
+    server = start_live_server(f"sqlite:///{folder / 'server.db'}", folder, now=NOW)
+    yield server
+    server.stop()
+
+
+def _local_world(sqlite_url: str) -> World:
+    clock = FixedClock(NOW)
+    settings = fast_settings()
+    admin = LocalBackend.open(sqlite_url, settings, clock, username="alice")
+    return World(
+        admin=admin,
+        member_for=lambda name: LocalBackend.open(sqlite_url, settings, clock, username=name),
+        set_now=clock.set,
+    )
+
+
+def _remote_world(server: LiveServer) -> World:
+    server.reset()
+    server.set_now(NOW)
+    server.register("alice")
+
+    registered: set[str] = set()
+
+    def member_for(name: str) -> Backend:
+        if name not in registered:
+            server.register(name)
+            registered.add(name)
+        return RemoteBackend(server.url, server.token(name))
+
+    return World(
+        admin=RemoteBackend(server.url, server.token("alice")),
+        member_for=member_for,
+        set_now=server.set_now,
+    )
+
+
+@pytest.fixture(params=["local", "remote"])
+def world(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[World]:
+    if request.param == "local":
+        built = _local_world(sqlite_url)
+    else:
+        built = _remote_world(request.getfixturevalue("contract_server"))
+    yield built
+    for backend in [built.admin, *built.opened]:
+        backend.close()
+
+
+def _room(world: World, name: str = "Room A", **options: object) -> int:
+    return world.admin.create_resource(name, **options).id  # type: ignore[arg-type]
+
+
+def test_identity_and_roles(world: World) -> None:
+    admin = world.admin.whoami()
+    bob = world.member("bob").whoami()
+    assert (admin.username, admin.role, admin.is_admin) == ("alice", "admin", True)
+    assert (bob.username, bob.role, bob.is_admin) == ("bob", "member", False)
+    assert world.admin.health().status == "ok"
+    assert world.admin.health().database == "ok"
+
+
+def test_register_rules(world: World) -> None:
+    created = world.admin.register("Carol", "long-enough-password")
+    assert (created.username, created.role) == ("carol", "member")
+    with pytest.raises(AlreadyExistsError, match="taken"):
+        world.admin.register("carol", "long-enough-password")
+    with pytest.raises(ValidationError) as short:
+        world.admin.register("dave", "short")
+    assert short.value.field == "password"
+    with pytest.raises(ValidationError) as bad_name:
+        world.admin.register("x!", "long-enough-password")
+    assert bad_name.value.field == "username"
+    with pytest.raises(ValidationError, match="72 bytes"):
+        world.admin.register("erin", "é" * 40)
+
+
+def test_resources_create_find_update_and_unique_names(world: World) -> None:
+    room = world.admin.create_resource("Room A", ["Meeting", "big"], "second floor")
+    assert (room.name, room.tags, room.description) == (
+        "Room A",
+        ["meeting", "big"],
+        "second floor",
+    )
+    assert (room.available, room.status) == (True, "available")
+    assert room.created_at == NOW
+    assert world.admin.get_resource(room.id) == room
+    assert world.admin.find_resource("room a") == room
+    assert world.admin.find_resource(str(room.id)) == room
+    assert [r.name for r in world.member("bob").list_resources()] == ["Room A"]
+    with pytest.raises(AlreadyExistsError, match="already exists") as taken:
+        world.admin.create_resource("ROOM  a")
+    assert taken.value.field == "name"
+    with pytest.raises(ValidationError):
+        world.admin.create_resource("   ")
+    with pytest.raises(NotFoundError, match="no resource named 'Nowhere'"):
+        world.admin.find_resource("Nowhere")
+    with pytest.raises(NotFoundError):
+        world.admin.get_resource(999_999)
+    renamed = world.admin.update_resource(room.id, name="Room B", tags=["small"])
+    assert (renamed.name, renamed.tags, renamed.description) == (
+        "Room B",
+        ["small"],
+        "second floor",
+    )
+    with pytest.raises(ForbiddenError):
+        world.member("bob").create_resource("Room C")
+    with pytest.raises(ForbiddenError):
+        world.member("carol").update_resource(room.id, name="Mine")
+
+
+def test_search_by_text_tags_status_and_window(world: World) -> None:
+    a = world.admin.create_resource("Lab scope", ["scope", "lab"])
+    b = world.admin.create_resource("Meeting room", ["meeting"], "has a projector")
+    world.admin.create_resource("Old scope", ["scope"], available=False)
+    world.admin.book(a.id, TOMORROW_10, TOMORROW_10 + HOUR)
+
+    def names(**query: object) -> list[str]:
+        return [r.name for r in world.admin.search_resources(**query)]  # type: ignore[arg-type]
+
+    assert names(text="scope") == ["Lab scope", "Old scope"]
+    assert names(text="PROJECTOR") == ["Meeting room"]
+    assert names(tags=["scope", "lab"]) == ["Lab scope"]
+    assert names(status="available") == ["Lab scope", "Meeting room"]
+    assert names(status="unavailable") == ["Old scope"]
+    window = {
+        "available_from": TOMORROW_10 + timedelta(minutes=30),
+        "available_until": TOMORROW_10 + 2 * HOUR,
+    }
+    assert names(**window) == ["Meeting room"]
+    with pytest.raises(ValidationError, match="unknown status"):
+        world.admin.search_resources(status="broken")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="both"):
+        world.admin.search_resources(available_from=TOMORROW_10)
+    assert b.id != a.id
+
+
+def test_booking_and_conflicts_name_the_same_windows(world: World) -> None:
+    room = _room(world)
+    bob = world.member("bob")
+    first = bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    assert (first.status, first.username, first.resource.name) == ("active", "bob", "Room A")
+    assert (first.start_time, first.end_time, first.created_at) == (
+        TOMORROW_10,
+        TOMORROW_10 + HOUR,
+        NOW,
+    )
+    # Half-open windows: back to back is fine.
+    bob.book(room, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR)
+    with pytest.raises(ConflictError) as clash:
+        world.member("carol").book(
+            room, TOMORROW_10 + timedelta(minutes=30), TOMORROW_10 + 90 * timedelta(minutes=1)
+        )
+    assert clash.value.windows == [
+        Window(TOMORROW_10, TOMORROW_10 + HOUR, first.id),
+        Window(TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR, first.id + 1),
+    ]
+    assert str(clash.value) == (
+        "Room A is already booked 2026-12-02 10:00-11:00 UTC, 2026-12-02 11:00-12:00 UTC"
+    )
+    offset = datetime.fromisoformat("2026-12-02T14:00:00+01:00")
+    shifted = bob.book(room, offset, offset + HOUR)
+    assert shifted.start_time == datetime.fromisoformat("2026-12-02T13:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "error", "message"),
+    [
+        (NOW - HOUR, NOW + HOUR, ValidationError, "the start must be in the future"),
+        (TOMORROW_10, TOMORROW_10, ValidationError, "the end must be after the start"),
+        (TOMORROW_10, TOMORROW_10 + timedelta(minutes=5), ValidationError, "at least 15"),
+        (TOMORROW_10, TOMORROW_10 + timedelta(hours=25), ValidationError, "at most 24"),
+    ],
+)
+def test_invalid_windows(
+    world: World, start: datetime, end: datetime, error: type[Exception], message: str
+) -> None:
+    room = _room(world)
+    with pytest.raises(error, match=message):
+        world.admin.book(room, start, end)
+
+
+def test_unbookable_resources(world: World) -> None:
+    room = _room(world)
+    with pytest.raises(NotFoundError, match="no resource with id"):
+        world.admin.book(room + 1000, TOMORROW_10, TOMORROW_10 + HOUR)
+    world.admin.set_available(room, False)
+    with pytest.raises(UnavailableError, match="disabled"):
+        world.admin.book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    world.admin.set_available(room, True)
+    under = world.admin.start_maintenance(room, auto_reset_hours=48)
+    assert (under.status, under.maintenance_until) == ("maintenance", NOW + 48 * HOUR)
+    with pytest.raises(UnavailableError, match="maintenance"):
+        world.member("bob").book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    with pytest.raises(ValidationError, match="between 1 and 168"):
+        world.admin.start_maintenance(room, auto_reset_hours=0)
+    with pytest.raises(ForbiddenError):
+        world.member("carol").end_maintenance(room)
+    assert world.admin.end_maintenance(room).status == "available"
+
+
+def test_cancel_rules_and_history(world: World) -> None:
+    room = _room(world)
+    bob, carol = world.member("bob"), world.member("carol")
+    booked = bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    with pytest.raises(ForbiddenError):
+        carol.cancel(booked.id)
+    with pytest.raises(ForbiddenError):
+        carol.history(booked.id)
+    with pytest.raises(ForbiddenError):
+        carol.get_reservation(booked.id)
+    cancelled = bob.cancel(booked.id, "  plans changed ")
+    assert (cancelled.status, cancelled.cancellation_reason) == ("cancelled", "plans changed")
+    assert cancelled.cancelled_at == NOW
+    with pytest.raises(StateError, match="already cancelled"):
+        bob.cancel(booked.id)
+    with pytest.raises(NotFoundError):
+        bob.cancel(booked.id + 100)
+    events = bob.history(booked.id)
+    assert [(e.action, e.actor, e.details) for e in events] == [
+        ("cancelled", "bob", "plans changed"),
+        ("created", "bob", "2026-12-02 10:00-11:00 UTC"),
+    ]
+    other = carol.book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    assert world.admin.cancel(other.id).status == "cancelled"
+    assert [e.actor for e in world.admin.history(other.id)] == ["alice", "carol"]
+
+
+def test_listing_reservations(world: World) -> None:
+    room = _room(world)
+    bob = world.member("bob")
+    early = bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    late = bob.book(room, TOMORROW_10 + 3 * HOUR, TOMORROW_10 + 4 * HOUR)
+    world.member("carol").book(room, TOMORROW_10 + 5 * HOUR, TOMORROW_10 + 6 * HOUR)
+    bob.cancel(early.id)
+    assert [r.id for r in bob.my_reservations()] == [late.id]
+    assert [r.id for r in bob.my_reservations(include_cancelled=True)] == [late.id, early.id]
+    assert len(world.admin.all_reservations()) == 2
+    assert len(world.admin.all_reservations(include_cancelled=True)) == 3
+    with pytest.raises(ForbiddenError):
+        bob.all_reservations()
+    assert bob.get_reservation(late.id) == late
+    overlapping = bob.resource_reservations(room, TOMORROW_10, TOMORROW_10 + 4 * HOUR)
+    assert [r.id for r in overlapping] == [late.id]
+
+
+def test_status_schedule_summary_and_next_free_slot(world: World) -> None:
+    room = _room(world)
+    world.admin.create_resource("Spare", ["meeting"])
+    bob = world.member("bob")
+    now_booking = bob.book(room, NOW + timedelta(minutes=1), NOW + HOUR)
+    world.set_now(NOW + timedelta(minutes=10))
+    detail = bob.resource_status(room)
+    assert detail.status == "in_use"
+    assert detail.current_reservation is not None
+    assert detail.current_reservation.id == now_booking.id
+    assert detail.resource.busy_until == NOW + HOUR
+    summary = bob.summary()
+    assert (summary.total_resources, summary.available_now, summary.currently_in_use) == (2, 1, 1)
+    grid = bob.schedule(room, days=2, tz="Europe/Berlin", slot_minutes=60)
+    assert grid.timezone == "Europe/Berlin"
+    assert [day.day.isoformat() for day in grid.days] == ["2026-12-01", "2026-12-02"]
+    states = [slot.state for slot in grid.days[0].slots]
+    assert states[:4] == ["past", "past", "mine", "free"]
+    assert [r.id for r in grid.reservations] == [now_booking.id]
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        bob.schedule(room, tz="Mars/Olympus")
+    slot = bob.next_free_slot(HOUR, resource_id=room)
+    assert (slot.start_time, slot.end_time) == (NOW + HOUR, NOW + 2 * HOUR)
+    tagged = bob.next_free_slot(HOUR, tag="meeting")
+    assert tagged.resource.name == "Spare"
+    with pytest.raises(NotFoundError, match="tag"):
+        bob.next_free_slot(HOUR, tag="nothing")
+
+
+def test_csv_import_export(world: World) -> None:
+    good = b'name,tags,available\nScope 1,"lab,scope",true\nScope 2,lab,no\n'
+    report = world.admin.import_csv(io.BytesIO(good))
+    assert (report.created_count, report.errors) == (2, [])
+    bad = b'name,tags\nScope 3,lab\n,empty\nScope 1,dup\nScope 4,"bad!tag"\n\xff\xfe,x\n'
+    with pytest.raises(ImportRejectedError) as rejected:
+        world.admin.import_csv(io.BytesIO(bad))
+    lines = [error.line for error in rejected.value.errors]
+    assert lines == [3, 4, 5, 6]
+    assert str(rejected.value) == "the file was rejected: 4 bad lines, nothing imported"
+    assert all(isinstance(error, LineError) for error in rejected.value.errors)
+    assert len(world.admin.list_resources()) == 2
+    skipped = world.admin.import_csv(io.BytesIO(bad), skip_invalid=True)
+    assert (skipped.created_count, [e.line for e in skipped.errors]) == (1, [3, 4, 5, 6])
+    with pytest.raises(ForbiddenError):
+        world.member("bob").import_csv(io.BytesIO(good))
+    out = io.StringIO()
+    assert world.admin.export_csv(out) == 3
+    assert out.getvalue().splitlines() == [
+        "name,tags,available",
+        'Scope 1,"lab,scope",true',
+        "Scope 2,lab,false",
+        "Scope 3,lab,true",
+    ]
+
+
+def test_expiry(world: World) -> None:
+    room = _room(world)
+    bob = world.member("bob")
+    booked = bob.book(room, NOW + HOUR, NOW + 2 * HOUR)
+    world.admin.start_maintenance(room, auto_reset_hours=1)
+    world.set_now(NOW + 3 * HOUR)
+    with pytest.raises(ForbiddenError):
+        bob.expire()
+    report = world.admin.expire()
+    assert (report.expired_count, report.maintenance_reset_count) == (1, 1)
+    assert report.timestamp == NOW + 3 * HOUR
+    assert bob.get_reservation(booked.id).status == "expired"
+    with pytest.raises(StateError, match="already ended"):
+        bob.cancel(booked.id)
+    assert world.admin.expire().expired_count == 0
+    assert bob.my_reservations()[0].status == "expired"
+
+
+def test_no_login_means_no_identity(world: World, tmp_path: Path) -> None:
+    if isinstance(world.admin, RemoteBackend):
+        anonymous: Backend = RemoteBackend(world.admin.url)
+        with pytest.raises(AuthError, match="not logged in"):
+            anonymous.whoami()
+        with pytest.raises(AuthError, match="wrong username or password"):
+            anonymous.login("alice", "not-the-password")
+        assert anonymous.login("alice", TEST_PASSWORD).token_type == "bearer"
+        assert anonymous.whoami().username == "alice"
+        anonymous.close()
+    else:
+        assert isinstance(world.admin, LocalBackend)
+        with pytest.raises(AuthError, match="not logged in"):
+            world.admin.as_user(None).whoami()
