@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager, suppress
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reserver_core.clock import Clock, SystemClock
@@ -19,6 +20,7 @@ from reserver_core.db import Database
 from reserver_core.local import LocalBackend
 from reserver_core.settings import Settings, data_dir
 from server.errors import install_error_handlers
+from server.responses import json_response
 from server.routes import admin, auth, health, reservations, resources
 from server.secret import load_secret
 
@@ -58,6 +60,38 @@ async def run_expiry_timer(backend: LocalBackend, interval: float) -> None:
                 backend.upkeep.last_error = str(exc)
     finally:
         backend.upkeep.running = False
+
+
+class BodyLimit:
+    """Refuse request bodies over a size limit with 413, before or while they arrive."""
+
+    def __init__(self, app: ASGIApp, limit: int, limits_by_path: dict[str, int]) -> None:
+        self.app = app
+        self.limit = limit
+        self.limits_by_path = limits_by_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits_by_path.get(scope["path"], self.limit)
+        detail = f"the request body is over the limit of {limit // 1024} KiB"
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await json_response({"detail": detail}, 413)(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                # Raised inside the route's body parsing, so the error handlers answer.
+                raise HTTPException(413, detail)
+            return message
+
+        await self.app(scope, receive_within_limit, send)
 
 
 class RequestLog:
@@ -117,7 +151,6 @@ def create_app(
         summary="Book shared resources: rooms, instruments, machines.",
         version="0.1.0",
         lifespan=lifespan,
-        max_body_size=BODY_LIMIT_BYTES,
     )
     install_error_handlers(app)
     for router in (health.router, auth.router, resources.router, reservations.router, admin.router):
@@ -129,5 +162,10 @@ def create_app(
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(
+        BodyLimit,
+        limit=BODY_LIMIT_BYTES,
+        limits_by_path={"/resources/upload": resources.UPLOAD_LIMIT_BYTES},
+    )
     app.add_middleware(RequestLog)
     return app

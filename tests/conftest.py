@@ -210,12 +210,15 @@ def free_port() -> int:
 
 
 def start_live_server(
-    database_url: str,
+    database_url: str | None,
     log_dir: Path,
     now: datetime | None = None,
     env: dict[str, str] | None = None,
 ) -> LiveServer:
-    """Start a server process on a free loopback port and wait until /health answers."""
+    """Start a server process on a free loopback port and wait until /health answers.
+
+    Without `database_url` the server picks its store itself (environment, data dir).
+    """
     environment = {
         **os.environ,
         "RESERVER_BCRYPT_ROUNDS": "4",
@@ -226,7 +229,7 @@ def start_live_server(
         port = free_port()
         if now is None:
             command = [sys.executable, "-m", "server", "--port", str(port)]
-            command += ["--database-url", database_url]
+            command += ["--database-url", database_url] if database_url else []
         else:
             command = [sys.executable, str(CLOCKED_SERVER), "--port", str(port)]
             command += ["--database-url", database_url, "--now", now.isoformat()]
@@ -256,7 +259,7 @@ def live_server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     started: list[LiveServer] = []
 
     def start(
-        database_url: str, now: datetime | None = None, env: dict[str, str] | None = None
+        database_url: str | None, now: datetime | None = None, env: dict[str, str] | None = None
     ) -> LiveServer:
         server = start_live_server(database_url, tmp_path, now, env)
         started.append(server)

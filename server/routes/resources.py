@@ -138,7 +138,6 @@ def export_csv(backend: BackendDep) -> Response:
     "/upload",
     response_model=ImportReport,
     responses={422: {"description": "The file was rejected; `errors` lists every bad line"}},
-    max_body_size=UPLOAD_LIMIT_BYTES,
 )
 def upload_csv(
     file: UploadFile,
