@@ -151,21 +151,20 @@ class LiveServer:
     def client(self, token: str | None = None) -> httpx.Client:
         """A keep-alive HTTP client on the server, sending `token` if given."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        # Plain HTTP on loopback: skipping the TLS set-up saves ~80 ms a client.
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=False)
 
     def register(self, username: str, password: str = TEST_PASSWORD) -> dict[str, object]:
         """Create an account (the first one is the admin); returns the user JSON."""
-        response = httpx.post(
-            f"{self.url}/register", json={"username": username, "password": password}
-        )
+        with self.client() as client:
+            response = client.post("/register", json={"username": username, "password": password})
         assert response.status_code == 201, response.text
         return dict(response.json())
 
     def token(self, username: str, password: str = TEST_PASSWORD) -> str:
         """Log in and return the bearer token."""
-        response = httpx.post(
-            f"{self.url}/token", data={"username": username, "password": password}
-        )
+        with self.client() as client:
+            response = client.post("/token", data={"username": username, "password": password})
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
 
@@ -177,13 +176,15 @@ class LiveServer:
     def set_now(self, instant: datetime) -> None:
         """Move the clock of a server started with `now=`."""
         assert self.clocked, "start the server with now=... to control its clock"
-        response = httpx.put(f"{self.url}/_test/clock", params={"now": instant.isoformat()})
+        with self.client() as client:
+            response = client.put("/_test/clock", params={"now": instant.isoformat()})
         assert response.status_code == 200, response.text
 
     def reset(self) -> None:
         """Empty every table of a server started with `now=`."""
         assert self.clocked, "start the server with now=... to reset it"
-        response = httpx.post(f"{self.url}/_test/reset")
+        with self.client() as client:
+            response = client.post("/_test/reset")
         assert response.status_code == 200, response.text
 
     def log(self) -> str:
