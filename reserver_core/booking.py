@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from reserver_core.errors import (
@@ -22,9 +23,9 @@ from reserver_core.errors import (
     ValidationError,
     Window,
 )
-from reserver_core.models import Reservation, ReservationEvent, Resource
-from reserver_core.resources import active_overlap
-from reserver_core.schemas import UserInfo
+from reserver_core.models import Reservation, ReservationEvent, Resource, UTCDateTime
+from reserver_core.resources import RESOURCE_COLUMNS, active_overlap, resource_info
+from reserver_core.schemas import ReservationInfo, UserInfo
 
 MAX_REASON_LENGTH = 500
 SEARCH_HORIZON = timedelta(days=366)
@@ -69,50 +70,62 @@ def describe_window(start: datetime, end: datetime) -> str:
     return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} UTC"
 
 
-def clashes(session: Session, resource_id: int, start: datetime, end: datetime) -> list[Window]:
-    """Active reservations of the resource overlapping `[start, end)`, by start."""
-    query = (
-        select(Reservation.id, Reservation.start_time, Reservation.end_time)
-        .where(Reservation.resource_id == resource_id, active_overlap(start, end))
-        .order_by(Reservation.start_time)
+_RESERVATIONS = cast(Table, Reservation.__table__)
+_EVENTS = cast(Table, ReservationEvent.__table__)
+
+# Built once: booking is the hot path, and a reused statement skips SQLAlchemy's
+# construction and cache-key work on every call.
+_RESOURCE_TO_BOOK = (
+    select(*RESOURCE_COLUMNS).where(Resource.id == bindparam("resource_id")).with_for_update()
+)
+_CLASHES = (
+    select(Reservation.id, Reservation.start_time, Reservation.end_time)
+    .where(
+        Reservation.resource_id == bindparam("resource_id"),
+        Reservation.status == "active",
+        Reservation.start_time < bindparam("end", type_=UTCDateTime()),
+        Reservation.end_time > bindparam("start", type_=UTCDateTime()),
     )
-    return [Window(row.start_time, row.end_time, row.id) for row in session.execute(query)]
+    .order_by(Reservation.start_time)
+)
+_INSERT_RESERVATION = insert(_RESERVATIONS)
+_INSERT_EVENT = insert(_EVENTS)
 
 
-def conflict_error(
-    session: Session, resource_id: int, name: str, start: datetime, end: datetime
-) -> ConflictError:
+def clashes(
+    connection: Connection, resource_id: int, start: datetime, end: datetime
+) -> list[Window]:
+    """Active reservations of the resource overlapping `[start, end)`, by start."""
+    rows = connection.execute(_CLASHES, {"resource_id": resource_id, "start": start, "end": end})
+    return [Window(row.start_time, row.end_time, row.id) for row in rows]
+
+
+def conflict_error(name: str, windows: list[Window]) -> ConflictError:
     """The error for a clashing booking: names every clashing window."""
-    windows = clashes(session, resource_id, start, end)
-    listed = ", ".join(describe_window(w.start, w.end) for w in windows) or "another booking"
+    if not windows:
+        # The winner of a race that ended in a deadlock may not have committed yet.
+        return ConflictError(f"{name} was just booked by someone else for that time", windows)
+    listed = ", ".join(describe_window(w.start, w.end) for w in windows)
     return ConflictError(f"{name} is already booked {listed}", windows)
 
 
 def book(
-    session: Session,
+    connection: Connection,
     user: UserInfo,
     resource_id: int,
     start: datetime,
     end: datetime,
     now: datetime,
     policy: BookingPolicy,
-) -> int:
-    """Check every rule and insert an active reservation with its `created` event.
+) -> ReservationInfo:
+    """Check every rule, insert an active reservation with its `created` event, return it.
 
     The resource row is locked first (PostgreSQL, MySQL); on SQLite the write
-    transaction already holds the database's write lock.
+    transaction already holds the database's write lock. The result is built
+    from what the transaction knows, without reading the reservation back.
     """
     check_window(start, end, now, policy)
-    resource = session.execute(
-        select(
-            Resource.name,
-            Resource.enabled,
-            Resource.unavailable_since,
-            Resource.maintenance_until,
-        )
-        .where(Resource.id == resource_id)
-        .with_for_update()
-    ).one_or_none()
+    resource = connection.execute(_RESOURCE_TO_BOOK, {"resource_id": resource_id}).one_or_none()
     if resource is None:
         raise NotFoundError(f"no resource with id {resource_id}")
     if not resource.enabled:
@@ -122,21 +135,42 @@ def book(
         raise UnavailableError(
             f"{resource.name} is under maintenance until {until:%Y-%m-%d %H:%M} UTC"
         )
-    if clashes(session, resource_id, start, end):
-        raise conflict_error(session, resource_id, resource.name, start, end)
-    result = session.execute(
-        insert(Reservation).values(
-            resource_id=resource_id,
-            user_id=user.id,
-            start_time=start,
-            end_time=end,
-            status="active",
-            created_at=now,
-        )
+    found = clashes(connection, resource_id, start, end)
+    if found:
+        raise conflict_error(resource.name, found)
+    result = connection.execute(
+        _INSERT_RESERVATION,
+        {
+            "resource_id": resource_id,
+            "user_id": user.id,
+            "start_time": start,
+            "end_time": end,
+            "status": "active",
+            "created_at": now,
+        },
     )
-    reservation_id = int(result.inserted_primary_key[0])
-    record_event(session, reservation_id, "created", user.id, now, describe_window(start, end))
-    return reservation_id
+    reservation_id = int(cast(tuple[int], result.inserted_primary_key)[0])
+    connection.execute(
+        _INSERT_EVENT,
+        {
+            "reservation_id": reservation_id,
+            "action": "created",
+            "actor_id": user.id,
+            "at": now,
+            "details": describe_window(start, end),
+        },
+    )
+    return ReservationInfo(
+        id=reservation_id,
+        resource_id=resource_id,
+        user_id=user.id,
+        username=user.username,
+        start_time=start,
+        end_time=end,
+        status="active",
+        created_at=now,
+        resource=resource_info(connection, now, resource),
+    )
 
 
 def record_event(
@@ -148,10 +182,15 @@ def record_event(
     details: str = "",
 ) -> None:
     """Append one entry to a reservation's history, in the caller's transaction."""
-    session.execute(
-        insert(ReservationEvent).values(
-            reservation_id=reservation_id, action=action, actor_id=actor_id, at=at, details=details
-        )
+    session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "reservation_id": reservation_id,
+            "action": action,
+            "actor_id": actor_id,
+            "at": at,
+            "details": details,
+        },
     )
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 """The newest migration; a store at this revision needs no Alembic import."""
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -153,21 +153,59 @@ class Database:
         with self._writer_lock:
             yield
 
-    def write(self, work: Callable[[Session], T], retries: int = _TRANSIENT_RETRIES) -> T:
-        """Run `work` in one write transaction and commit; retry lock and deadlock errors."""
-        attempt = 0
+    def write(
+        self,
+        work: Callable[[Session], T],
+        retries: int = _TRANSIENT_RETRIES,
+        contended: Callable[[], Exception] | None = None,
+    ) -> T:
+        """Run `work` in one write transaction and commit; retry lock and deadlock errors.
+
+        When they outlast the retries, raise `contended()` if given (a booking race
+        lost is a conflict), else a StoreError.
+        """
+
+        def attempt() -> T:
+            with self._serialized(), self._write_sessions.begin() as session:
+                return work(session)
+
+        return self._retrying(attempt, retries, contended)
+
+    def write_core(
+        self,
+        work: Callable[[Connection], T],
+        retries: int = _TRANSIENT_RETRIES,
+        contended: Callable[[], Exception] | None = None,
+    ) -> T:
+        """`write` on a bare Connection: for hot paths that need no ORM session."""
+
+        def attempt() -> T:
+            with self._serialized(), self.write_engine.begin() as connection:
+                return work(connection)
+
+        return self._retrying(attempt, retries, contended)
+
+    def _retrying(
+        self,
+        attempt: Callable[[], T],
+        retries: int,
+        contended: Callable[[], Exception] | None,
+    ) -> T:
+        failures = 0
         while True:
             try:
-                with self._serialized(), self._write_sessions.begin() as session:
-                    return work(session)
-            except OperationalError as exc:
-                if not is_transient(exc) or attempt >= retries:
-                    raise self._store_error(exc) from exc
+                return attempt()
             except DBAPIError as exc:
-                if not is_transient(exc) or attempt >= retries:
+                if not is_transient(exc):
+                    if isinstance(exc, OperationalError):
+                        raise self._store_error(exc) from exc
                     raise
-            attempt += 1
-            time.sleep(min(0.005 * 2**attempt, 0.5))
+                if failures >= retries:
+                    if contended is not None:
+                        raise contended() from exc
+                    raise self._store_error(exc) from exc
+            failures += 1
+            time.sleep(min(0.005 * 2**failures, 0.5))
 
     def read(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one read-only transaction (a consistent snapshot)."""
@@ -177,7 +215,7 @@ class Database:
         except OperationalError as exc:
             raise self._store_error(exc) from exc
 
-    def _store_error(self, exc: OperationalError) -> StoreError:
+    def _store_error(self, exc: DBAPIError) -> StoreError:
         log.warning("database error", exc_info=exc)
         reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         return StoreError(f"the database {self.describe()} failed: {reason}")

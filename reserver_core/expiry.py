@@ -9,8 +9,10 @@ on SQLite the write transaction holds the database's write lock throughout.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import and_, insert, literal, null, select, update
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
 from reserver_core.models import Reservation, ReservationEvent, Resource
@@ -36,16 +38,24 @@ def expire(session: Session, now: datetime) -> tuple[int, int]:
             ).where(due),
         )
     )
-    expired = session.execute(
-        update(Reservation)
-        .where(due)
-        .values(status="expired")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    reset = session.execute(
-        update(Resource)
-        .where(Resource.maintenance_until.is_not(None), Resource.maintenance_until <= now)
-        .values(unavailable_since=None, maintenance_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    expired = _rowcount(
+        session.execute(
+            update(Reservation)
+            .where(due)
+            .values(status="expired")
+            .execution_options(synchronize_session=False)
+        )
+    )
+    reset = _rowcount(
+        session.execute(
+            update(Resource)
+            .where(Resource.maintenance_until.is_not(None), Resource.maintenance_until <= now)
+            .values(unavailable_since=None, maintenance_until=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     return expired, reset
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return cast(CursorResult[Any], result).rowcount

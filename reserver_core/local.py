@@ -14,13 +14,13 @@ from datetime import date, datetime, time, timedelta
 from typing import BinaryIO, TextIO
 
 from sqlalchemy import ColumnElement, insert, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reserver_core import booking, csv_io, expiry, resources, schedule, tokens, users
 from reserver_core.backend import ProgressCallback
 from reserver_core.clock import Clock, SystemClock, as_utc
-from reserver_core.db import Database, is_exclusion_violation, is_transient
+from reserver_core.db import Database, is_exclusion_violation
 from reserver_core.errors import (
     AlreadyExistsError,
     AuthError,
@@ -291,7 +291,7 @@ class LocalBackend:
             if end <= start:
                 raise ValidationError("the window's end must be after its start", "available_until")
             conditions.append(resources.bookable_during(start, end))
-        found = self._load(conditions or [Resource.id.is_not(None)])
+        found = self._load(conditions)
         return [info for info in found if resources.matches_status(info.status, wanted)]
 
     def create_resource(
@@ -525,23 +525,25 @@ class LocalBackend:
         user = self._require_user()
         start, end = as_utc(start), as_utc(end)
         now = self.now()
+        # A deadlock that outlives its retry while racing for the slot means
+        # another booking won, as does PostgreSQL's exclusion constraint.
         try:
-            reservation_id = self.database.write(
-                lambda s: booking.book(s, user, resource_id, start, end, now, self.policy),
+            return self.database.write_core(
+                lambda c: booking.book(c, user, resource_id, start, end, now, self.policy),
                 retries=1,
+                contended=lambda: self._conflict(resource_id, start, end),
             )
-        except (IntegrityError, DBAPIError) as exc:
-            # PostgreSQL's exclusion constraint, or a deadlock that outlived its
-            # retry while racing for the slot: both mean another booking won.
-            if not (is_exclusion_violation(exc) or is_transient(exc)):
+        except IntegrityError as exc:
+            if not is_exclusion_violation(exc):
                 raise
             raise self._conflict(resource_id, start, end) from exc
-        return self.database.read(lambda s: self._reservation(s, reservation_id))
 
     def _conflict(self, resource_id: int, start: datetime, end: datetime) -> ConflictError:
         def read(session: Session) -> ConflictError:
             name = session.scalar(select(Resource.name).where(Resource.id == resource_id))
-            return booking.conflict_error(session, resource_id, name or "", start, end)
+            return booking.conflict_error(
+                name or "", booking.clashes(session.connection(), resource_id, start, end)
+            )
 
         return self.database.read(read)
 
@@ -614,7 +616,7 @@ class LocalBackend:
                     timestamp=event.at,
                     details=event.details,
                 )
-                for event, username in session.execute(query).tuples()
+                for event, username in session.execute(query)
             ]
 
         return self.database.read(read)

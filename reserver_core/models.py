@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +55,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name == "postgresql":
             return value
         return value.replace(tzinfo=None)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[Any], datetime | None] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        # SQLite hands back the stored text: parse it in one C call rather than
+        # SQLAlchemy's parser followed by `process_result_value` (a third of the
+        # time of listing 10,000 resources went there).
+        def process(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -112,7 +129,11 @@ class ResourceTag(Base):
     tag: Mapped[str] = mapped_column(String(50), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (Index("ix_resource_tags_tag", "tag"),)
+    __table_args__ = (
+        Index("ix_resource_tags_tag", "tag"),
+        # Covering, in display order: every listing reads the tags this way.
+        Index("ix_resource_tags_resource_position", "resource_id", "position", "tag"),
+    )
 
 
 class Reservation(Base):
@@ -131,8 +152,9 @@ class Reservation(Base):
     __table_args__ = (
         CheckConstraint("end_time > start_time", name="window"),
         CheckConstraint("status IN ('active', 'cancelled', 'expired')", name="status"),
-        Index("ix_reservations_resource_status_end", "resource_id", "status", "end_time"),
-        Index("ix_reservations_status_end", "status", "end_time"),
+        # Covering: overlap, "in use now" and expiry queries never touch the table.
+        Index("ix_reservations_resource_window", "resource_id", "status", "end_time", "start_time"),
+        Index("ix_reservations_status_window", "status", "end_time", "start_time", "resource_id"),
         Index("ix_reservations_user_start", "user_id", "start_time"),
     )
 

@@ -6,17 +6,18 @@ reservations at the moment of reading; it is never stored.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from reserver_core.errors import NotFoundError, ValidationError
-from reserver_core.models import Reservation, Resource, ResourceTag
+from reserver_core.models import Reservation, Resource, ResourceTag, UTCDateTime
 from reserver_core.schemas import ResourceInfo, ResourceStatus, StatusFilter
 
 MAX_NAME_LENGTH = 200
@@ -118,8 +119,16 @@ def maintenance_overlaps(start: datetime, end: datetime) -> ColumnElement[bool]:
 
 def bookable_during(start: datetime, end: datetime) -> ColumnElement[bool]:
     """Resources enabled, out of maintenance and free for the whole of `[start, end)`."""
-    clash = exists().where(Reservation.resource_id == Resource.id, active_overlap(start, end))
-    return and_(Resource.enabled.is_(True), not_(maintenance_overlaps(start, end)), not_(clash))
+    # One uncorrelated subquery (the few resources booked in the window, from the
+    # covering index) beats a correlated NOT EXISTS per resource: ~18 ms against
+    # ~42 ms over 10,000 resources on SQLite. resource_id is never NULL, so NOT IN
+    # has no NULL trap.
+    booked = select(Reservation.resource_id).where(active_overlap(start, end))
+    return and_(
+        Resource.enabled.is_(True),
+        not_(maintenance_overlaps(start, end)),
+        Resource.id.not_in(booked),
+    )
 
 
 def text_match(text: str) -> ColumnElement[bool]:
@@ -176,7 +185,7 @@ def matches_status(status: ResourceStatus, wanted: StatusFilter) -> bool:
     return status == wanted
 
 
-_RESOURCE_COLUMNS = (
+RESOURCE_COLUMNS = (
     Resource.id,
     Resource.name,
     Resource.description,
@@ -186,105 +195,163 @@ _RESOURCE_COLUMNS = (
     Resource.auto_reset_hours,
     Resource.maintenance_until,
 )
+"""What `resource_info` needs of a resource row."""
+
+# Built once: the single-resource reads run on every booking.
+_ONE_RESOURCE = select(*RESOURCE_COLUMNS).where(Resource.id == bindparam("resource_id"))
+_ONE_RESOURCE_TAGS = (
+    select(ResourceTag.tag)
+    .where(ResourceTag.resource_id == bindparam("resource_id"))
+    .order_by(ResourceTag.position)
+)
+_ONE_RESOURCE_AHEAD = (
+    select(Reservation.start_time, Reservation.end_time)
+    .where(
+        Reservation.resource_id == bindparam("resource_id"),
+        Reservation.status == "active",
+        Reservation.end_time > bindparam("now", type_=UTCDateTime()),
+    )
+    .order_by(Reservation.start_time)
+)
+
+
+_FEW_RESOURCES = 500
+"""Up to this many resources, tags and use are read for their ids; beyond, for all."""
 
 
 def load_resources(
     session: Session, now: datetime, conditions: Sequence[ColumnElement[bool]] = ()
 ) -> list[ResourceInfo]:
     """Resources matching every condition, ordered by name, with tags and derived status."""
-    query = select(*_RESOURCE_COLUMNS).where(*conditions).order_by(Resource.name_key)
-    rows = session.execute(query).all()
-    if not rows:
-        return []
-    subset = None if not conditions else [row.id for row in rows]
-    tags = _tags_by_resource(session, subset)
-    busy = _busy_until(session, now, subset)
-    return [_info(row, tags.get(row.id, []), busy.get(row.id), now) for row in rows]
+    connection = session.connection()
+    query = select(*RESOURCE_COLUMNS).where(*conditions).order_by(Resource.name_key)
+    with collector_paused():
+        rows = connection.execute(query).all()
+        if not rows:
+            return []
+        # Reading everything and picking costs less than a long IN list (and than
+        # evaluating the conditions again in a subquery).
+        subset = [row[0] for row in rows] if conditions and len(rows) <= _FEW_RESOURCES else None
+        tags = _tags_by_resource(connection, subset)
+        busy = _busy_until(connection, now, subset)
+        return [_info(row, tags.get(row[0], []), busy.get(row[0]), now) for row in rows]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while many long-lived objects are built.
+
+    Every object built here is kept, so a collection finds nothing; but each
+    full one walks the whole heap, and listing 10,000 resources set off several
+    (half of its time). Reference counting still frees memory meanwhile.
+    """
+    if not gc.isenabled():
+        # Another thread has paused it and will resume it.
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def load_resource(session: Session, now: datetime, resource_id: int) -> ResourceInfo:
     """One resource with its derived status; NotFoundError when absent."""
-    found = load_resources(session, now, [Resource.id == resource_id])
-    if not found:
+    connection = session.connection()
+    row = connection.execute(_ONE_RESOURCE, {"resource_id": resource_id}).one_or_none()
+    if row is None:
         raise NotFoundError(f"no resource with id {resource_id}")
-    return found[0]
+    return resource_info(connection, now, row)
+
+
+def resource_info(connection: Connection, now: datetime, row: Any) -> ResourceInfo:
+    """The info of one resource row (the `RESOURCE_COLUMNS`), reading its tags and use."""
+    tags = list(connection.scalars(_ONE_RESOURCE_TAGS, {"resource_id": row.id}))
+    busy_until: datetime | None = None
+    result = connection.execute(_ONE_RESOURCE_AHEAD, {"resource_id": row.id, "now": now})
+    for start, end in result:
+        # Active reservations never overlap: the first one ending after now covers
+        # now if it has started, and the run goes on while the next starts at its end.
+        if busy_until is None and start > now:
+            break
+        if busy_until is not None and start != busy_until:
+            break
+        busy_until = end
+    result.close()
+    return _info(row, tags, busy_until, now)
 
 
 def _info(row: Any, tags: list[str], busy_until: datetime | None, now: datetime) -> ResourceInfo:
-    status = derive_status(
-        row.enabled, row.unavailable_since, row.maintenance_until, busy_until is not None, now
-    )
+    # Unpacking a row is many times faster than reading its attributes by name,
+    # which counts when listing thousands of resources.
+    resource_id, name, description, enabled, created_at, since, hours, until = row
     return ResourceInfo(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        tags=tags,
-        available=row.enabled,
-        status=status,
-        created_at=row.created_at,
-        unavailable_since=row.unavailable_since,
-        auto_reset_hours=row.auto_reset_hours,
-        maintenance_until=row.maintenance_until,
-        busy_until=busy_until,
+        resource_id,
+        name,
+        description,
+        tags,
+        enabled,
+        derive_status(enabled, since, until, busy_until is not None, now),
+        created_at,
+        since,
+        hours,
+        until,
+        busy_until,
     )
 
 
-def _in_ids(column: Any, ids: list[int] | None) -> list[ColumnElement[bool]]:
-    # Large id lists go through a temporary-free IN; SQLite handles 32k parameters.
-    if ids is None:
-        return []
-    return [column.in_(ids)]
-
-
-def _tags_by_resource(session: Session, ids: list[int] | None) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        query = (
-            select(ResourceTag.resource_id, ResourceTag.tag)
-            .where(*_in_ids(ResourceTag.resource_id, chunk))
-            .order_by(ResourceTag.resource_id, ResourceTag.position)
-        )
-        for resource_id, tag in session.execute(query):
-            tags[resource_id].append(tag)
+def _tags_by_resource(connection: Connection, ids: list[int] | None) -> dict[int, list[str]]:
+    query = select(ResourceTag.resource_id, ResourceTag.tag).order_by(
+        ResourceTag.resource_id, ResourceTag.position
+    )
+    if ids is not None:
+        query = query.where(ResourceTag.resource_id.in_(ids))
+    tags: dict[int, list[str]] = {}
+    for resource_id, tag in connection.execute(query).all():
+        found = tags.get(resource_id)
+        if found is None:
+            tags[resource_id] = [tag]
+        else:
+            found.append(tag)
     return tags
 
 
-def _busy_until(session: Session, now: datetime, ids: list[int] | None) -> dict[int, datetime]:
+def _busy_until(
+    connection: Connection, now: datetime, ids: list[int] | None
+) -> dict[int, datetime]:
     """For resources in use now: the end of the run of back-to-back bookings covering now."""
-    current: dict[int, datetime] = {}
-    for chunk in _chunks(ids):
-        query = select(Reservation.resource_id, Reservation.end_time).where(
-            Reservation.status == "active",
-            Reservation.end_time > now,
-            Reservation.start_time <= now,
-            *_in_ids(Reservation.resource_id, chunk),
-        )
-        current.update({rid: end for rid, end in session.execute(query)})
-    if not current:
-        return current
-    in_use = list(current)
-    for chunk in _chunks(in_use):
+    covering = select(Reservation.resource_id, Reservation.end_time).where(
+        Reservation.status == "active",
+        Reservation.end_time > now,
+        Reservation.start_time <= now,
+    )
+    if ids is not None:
+        covering = covering.where(Reservation.resource_id.in_(ids))
+    busy = {resource_id: end for resource_id, end in connection.execute(covering)}
+    # Follow each run: read the active reservations starting up to the latest
+    # end so far, extend the runs they continue, and repeat past the new ends.
+    open_runs = dict(busy)
+    horizon = now
+    while open_runs:
+        bound = max(open_runs.values())
         following = (
             select(Reservation.resource_id, Reservation.start_time, Reservation.end_time)
             .where(
                 Reservation.status == "active",
-                Reservation.start_time > now,
-                Reservation.resource_id.in_(chunk),
+                Reservation.end_time > horizon,
+                Reservation.start_time > horizon,
+                Reservation.start_time <= bound,
             )
-            .order_by(Reservation.resource_id, Reservation.start_time)
+            .order_by(Reservation.start_time)
         )
-        for resource_id, start, end in session.execute(following):
-            if start == current[resource_id]:
-                current[resource_id] = end
-    return current
-
-
-def _chunks(ids: list[int] | None, size: int = 20_000) -> Iterable[list[int] | None]:
-    if ids is None:
-        yield None
-        return
-    for index in range(0, len(ids), size):
-        yield ids[index : index + size]
+        for resource_id, start, end in connection.execute(following):
+            if open_runs.get(resource_id) == start:
+                open_runs[resource_id] = end
+                busy[resource_id] = end
+        horizon = bound
+        open_runs = {rid: end for rid, end in open_runs.items() if end > bound}
+    return busy
 
 
 def resource_row(session: Session, resource_id: int, lock: bool = False) -> Resource:

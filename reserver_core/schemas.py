@@ -225,7 +225,7 @@ def _convert(kind: Any, data: Any) -> Any:
         return [_convert(item_kind, item) for item in data]
     if origin is dict or origin is Literal or kind is Any:
         return data
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = _hints(kind)
         names = {f.name for f in dataclasses.fields(kind)}
         return kind(**{k: _convert(hints[k], v) for k, v in data.items() if k in names})
