@@ -1,0 +1,149 @@
+"""What one `reserver` invocation knows: its options, settings, clock, zone and backend.
+
+Everything is built on first use, so `--help` and `--json` paths import only
+what they need.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import typer
+
+from reserver_tui.cli.output import Output
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from reserver_core.backend import Backend
+    from reserver_core.clock import Clock
+    from reserver_core.settings import Settings
+
+FAKE_NOW_VARIABLE = "RESERVER_FAKE_NOW"
+"""Testing aid: an ISO 8601 instant the CLI takes as "now" instead of the real clock."""
+
+
+@dataclass
+class GlobalOptions:
+    """The options every command accepts, before or after its name."""
+
+    server: str | None = None
+    database_url: str | None = None
+    tz: str | None = None
+    json: bool = False
+    user: str | None = None
+
+
+class CliContext:
+    """The state of one invocation, shared by the command that runs."""
+
+    def __init__(self, options: GlobalOptions) -> None:
+        self.options = options
+        self.output = Output(options.json)
+        self._backend: Backend | None = None
+
+    @staticmethod
+    def of(ctx: typer.Context) -> CliContext:
+        """The invocation's context, set up by the root command."""
+        found = ctx.find_object(CliContext)
+        if found is None:
+            raise RuntimeError("the reserver root command did not run")
+        return found
+
+    @cached_property
+    def settings(self) -> Settings:
+        """Settings file, then environment, then these flags."""
+        from reserver_core.settings import load_settings
+
+        server = self.options.server
+        if server is None and self.options.database_url is not None:
+            # A database named on the command line means "work locally", even
+            # when the environment or settings file name a server.
+            server = ""
+        return load_settings(
+            server=server, database_url=self.options.database_url, tz=self.options.tz
+        )
+
+    @cached_property
+    def clock(self) -> Clock:
+        """The real clock, or a frozen one when RESERVER_FAKE_NOW is set (for tests)."""
+        from reserver_core.clock import FixedClock, SystemClock
+
+        fake = os.environ.get(FAKE_NOW_VARIABLE)
+        if not fake:
+            return SystemClock()
+        from reserver_core.errors import ValidationError
+        from reserver_core.timeparse import parse_instant
+
+        try:
+            return FixedClock(parse_instant(fake, field=FAKE_NOW_VARIABLE))
+        except ValidationError as exc:
+            raise ValidationError(f"{FAKE_NOW_VARIABLE}: {exc}", FAKE_NOW_VARIABLE) from exc
+
+    def now(self) -> datetime:
+        """The current instant, from this invocation's clock."""
+        return self.clock.now()
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The zone times are read and shown in: --tz, RESERVER_TZ, settings or the system's."""
+        from reserver_core.timeparse import resolve_zone
+
+        return resolve_zone(self.settings.tz)
+
+    @property
+    def remote(self) -> bool:
+        """Whether this invocation talks to a server."""
+        return bool(self.settings.server)
+
+    @property
+    def backend(self) -> Backend:
+        """The backend for these settings, opened on first use and closed at exit."""
+        if self._backend is None:
+            from reserver_core.connect import open_backend
+
+            self._backend = open_backend(self.settings, self.clock, username=self.options.user)
+        return self._backend
+
+    def close(self) -> None:
+        """Release the backend, if one was opened."""
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+    # -- times in the user's zone ------------------------------------------------
+    def parse_when(self, text: str, field: str = "start") -> datetime:
+        """A point in time typed by the user, read in the local zone."""
+        from reserver_core.timeparse import parse_when
+
+        return parse_when(text, self.now(), self.zone, field=field)
+
+    def parse_duration(self, text: str, field: str = "duration") -> timedelta:
+        """A duration typed by the user (90m, 1h30m, 1:30)."""
+        from reserver_core.timeparse import parse_duration
+
+        return parse_duration(text, field=field)
+
+    def show_time(self, value: datetime | None) -> str:
+        """An instant for people, in the local zone ("Tue 1 Dec 14:00 CET")."""
+        if value is None:
+            return "-"
+        from reserver_core.timeparse import format_time
+
+        return format_time(value, self.zone)
+
+    def show_window(self, start: datetime, end: datetime) -> str:
+        """A window for people, in the local zone ("Tue 1 Dec 14:00-15:30 CET")."""
+        from reserver_core.timeparse import format_window
+
+        return format_window(start, end, self.zone)
+
+    def show_duration(self, delta: timedelta) -> str:
+        """A duration for people ("1h30m")."""
+        from reserver_core.timeparse import format_duration
+
+        return format_duration(delta)

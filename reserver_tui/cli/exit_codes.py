@@ -1,0 +1,94 @@
+"""The one place that turns reserver's domain errors into exit codes.
+
+Scripts can rely on these numbers; `reserver --help` lists them.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+from reserver_core.errors import (
+    AlreadyExistsError,
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ReserverError,
+    ServerUnreachableError,
+    StateError,
+    StoreError,
+    ThrottledError,
+    UnavailableError,
+    ValidationError,
+)
+
+
+class ExitCode(IntEnum):
+    """How a `reserver` command ended."""
+
+    OK = 0
+    UNEXPECTED = 1
+    INVALID_INPUT = 2
+    NOT_FOUND = 3
+    CONFLICT = 4
+    REFUSED = 5
+    DENIED = 6
+    UNREACHABLE = 7
+    STORE = 8
+    INTERRUPTED = 130
+
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  success
+  1  unexpected error (details in the log file named on stderr)
+  2  invalid input: a bad option, time, duration, name or CSV file
+  3  not found: no such resource, reservation or user
+  4  conflict: the time is already booked, or the name is taken
+  5  refused: the resource is disabled or under maintenance, or the
+     reservation is already cancelled or expired
+  6  permission denied: not allowed, not logged in, wrong password,
+     or too many failed logins
+  7  cannot reach the server
+  8  the database cannot be opened or used
+  130 interrupted"""
+
+_BY_ERROR: tuple[tuple[type[ReserverError], ExitCode], ...] = (
+    (ValidationError, ExitCode.INVALID_INPUT),
+    (NotFoundError, ExitCode.NOT_FOUND),
+    (ConflictError, ExitCode.CONFLICT),
+    (AlreadyExistsError, ExitCode.CONFLICT),
+    (UnavailableError, ExitCode.REFUSED),
+    (StateError, ExitCode.REFUSED),
+    (ForbiddenError, ExitCode.DENIED),
+    (AuthError, ExitCode.DENIED),
+    (ThrottledError, ExitCode.DENIED),
+    (ServerUnreachableError, ExitCode.UNREACHABLE),
+    (StoreError, ExitCode.STORE),
+)
+
+
+def exit_code_for(error: ReserverError) -> ExitCode:
+    """The exit code a domain error ends the command with."""
+    for kind, code in _BY_ERROR:
+        if isinstance(error, kind):
+            return code
+    return ExitCode.UNEXPECTED
+
+
+class ExplainedError(Exception):
+    """A domain error a command enriched: a message and lines for people, fields for --json."""
+
+    def __init__(
+        self,
+        error: ReserverError,
+        lines: list[str] | None = None,
+        fields: dict[str, Any] | None = None,
+        message: str | None = None,
+    ) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.lines = lines or []
+        self.fields = fields or {}
+        self.message = message or error.message

@@ -1,0 +1,111 @@
+"""Where a command's output goes: data to stdout, diagnostics to stderr.
+
+In human mode results are Rich renderables (colours only on a terminal and
+never with NO_COLOR); with `--json` stdout carries exactly one JSON document
+and Rich is not even imported, so scripts start fast and parse cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from reserver_core.errors import ImportRejectedError, ReserverError, ThrottledError, ValidationError
+from reserver_tui.cli.exit_codes import ExitCode, exit_code_for
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+
+class Output:
+    """The single writer of a command's results and diagnostics."""
+
+    def __init__(self, json_mode: bool) -> None:
+        self.json_mode = json_mode
+
+    @cached_property
+    def console(self) -> Console:
+        """Rich console on stdout (human mode only)."""
+        from rich.console import Console
+
+        return Console(highlight=False, soft_wrap=True)
+
+    @cached_property
+    def stderr(self) -> Console:
+        """Rich console on stderr, for progress bars and messages."""
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def result(self, data: Any, human: Callable[[], RenderableType | None]) -> None:
+        """Print a command's result: `data` as JSON, or what `human()` renders."""
+        if self.json_mode:
+            self.json(data)
+            return
+        rendered = human()
+        if rendered is not None:
+            self.console.print(rendered)
+
+    def json(self, data: Any) -> None:
+        """Write one JSON document to stdout; schema objects go through `to_json`."""
+        from reserver_core.schemas import to_json
+
+        sys.stdout.write(json.dumps(to_json(data), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    def note(self, message: str) -> None:
+        """A diagnostic for people on stderr (also in --json mode, where stdout is data)."""
+        if self.json_mode:
+            sys.stderr.write(message + "\n")
+        else:
+            self.stderr.print(message, markup=False, style="dim")
+
+    def warning(self, message: str) -> None:
+        """A warning on stderr."""
+        if self.json_mode:
+            sys.stderr.write(f"warning: {message}\n")
+        else:
+            self.stderr.print(f"warning: {message}", markup=False, style="yellow")
+
+    def failure(
+        self,
+        error: ReserverError,
+        lines: list[str] | None = None,
+        fields: dict[str, Any] | None = None,
+        message: str | None = None,
+    ) -> ExitCode:
+        """Report a domain error on stderr and return the exit code it maps to.
+
+        `message` replaces the error's own for people; --json keeps the original.
+        """
+        code = exit_code_for(error)
+        details = list(lines or [])
+        extra: dict[str, Any] = dict(fields or {})
+        if isinstance(error, ImportRejectedError):
+            details = [f"line {e.line}: {e.message}" for e in error.errors] + details
+            extra["errors"] = [{"line": e.line, "message": e.message} for e in error.errors]
+        if isinstance(error, ThrottledError):
+            extra["retry_after"] = error.retry_after
+        if isinstance(error, ValidationError) and error.field:
+            extra["field"] = error.field
+        if self.json_mode:
+            payload = {"code": error.code, "message": error.message, "exit_code": int(code)}
+            sys.stderr.write(json.dumps({"error": payload | extra}, ensure_ascii=False) + "\n")
+        else:
+            shown = message or error.message
+            self.stderr.print(f"error: {shown}", markup=False, style="bold red")
+            for line in details:
+                self.stderr.print(f"  {line}", markup=False)
+        return code
+
+    def unexpected(self, message: str) -> ExitCode:
+        """Report a failure that is reserver's fault, not the user's."""
+        if self.json_mode:
+            payload = {"code": "unexpected", "message": message, "exit_code": 1}
+            sys.stderr.write(json.dumps({"error": payload}, ensure_ascii=False) + "\n")
+        else:
+            self.stderr.print(f"error: {message}", markup=False, style="bold red")
+        return ExitCode.UNEXPECTED

@@ -1,0 +1,293 @@
+"""Booking commands: `book`, `cancel`, `upcoming`, `next-free` and `reservations ...`."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from reserver_core.errors import ConflictError, ReserverError, ValidationError
+from reserver_tui.cli.command_group import command_group, single_command
+from reserver_tui.cli.context import CliContext
+from reserver_tui.cli.exit_codes import ExplainedError
+
+if TYPE_CHECKING:
+    from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo
+
+app = command_group("reservations", "List reservations and look at their history.")
+
+ReservationArg = Annotated[int, typer.Argument(metavar="ID", help="The reservation's number.")]
+ResourceArg = Annotated[
+    str, typer.Argument(metavar="RESOURCE", help="Resource id or exact name (any case).")
+]
+_CLOCK_ONLY = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
+
+
+def book(
+    ctx: typer.Context,
+    resource: ResourceArg,
+    start: Annotated[
+        str, typer.Argument(metavar="START", help="When it starts, in your time zone.")
+    ],
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--end", "-e", metavar="END", help="When it ends (a bare 15:30 is on START's day)."
+        ),
+    ] = None,
+    duration: Annotated[
+        str | None,
+        typer.Option("--for", "-f", metavar="DURATION", help="How long: 90m, 1h30m, 1:30."),
+    ] = None,
+) -> None:
+    """Book a resource from START until --end, or --for a duration.
+
+    START and END are read in your time zone (--tz to pick another): ISO 8601
+    (2026-12-01 14:00, or with an offset such as +01:00 for an exact instant),
+    14:00 (today), today 14:00, tomorrow 9:30, mon 10:00 (next Monday) or
+    +45m (from now). A local time skipped or repeated by a daylight-saving
+    change is refused; add an offset to choose. On a clash, the clashing
+    bookings and the next free slot of the same length are shown.
+
+    \b
+    Examples:
+      reserver book "Room A" "tomorrow 14:00" --for 1h30m
+      reserver book 3 "2026-12-01 09:00" --end 10:30
+      reserver book "Room A" +15m --for 45m --json
+    """
+    cli = CliContext.of(ctx)
+    if (end is None) == (duration is None):
+        raise ValidationError("give either --end END or --for DURATION", "end")
+    begin = cli.parse_when(start, "start")
+    finish = _end_time(cli, begin, end, duration)
+    target = cli.backend.find_resource(resource)
+    try:
+        booked = cli.backend.book(target.id, begin, finish)
+    except ConflictError as exc:
+        raise _explain_conflict(cli, exc, target, begin, finish) from exc
+
+    def human() -> str:
+        window = cli.show_window(booked.start_time, booked.end_time)
+        return f"Booked #{booked.id}: {booked.resource.name}, {window}."
+
+    cli.output.result(booked, human)
+
+
+def _end_time(cli: CliContext, begin: datetime, end: str | None, duration: str | None) -> datetime:
+    if duration is not None:
+        return begin + cli.parse_duration(duration, "for")
+    text = str(end).strip()
+    if _CLOCK_ONLY.fullmatch(text):
+        day = begin.astimezone(cli.zone).date().isoformat()
+        return cli.parse_when(f"{day} {text}", "end")
+    return cli.parse_when(text, "end")
+
+
+def _explain_conflict(
+    cli: CliContext, error: ConflictError, target: ResourceInfo, start: datetime, end: datetime
+) -> ExplainedError:
+    lines = [
+        f"clashes with #{window.reservation_id}: {cli.show_window(window.start, window.end)}"
+        if window.reservation_id is not None
+        else f"clashes with {cli.show_window(window.start, window.end)}"
+        for window in error.windows
+    ]
+    fields: dict[str, Any] = {"windows": error.windows}
+    try:
+        slot = cli.backend.next_free_slot(end - start, after=start, resource_id=target.id)
+    except ReserverError:
+        slot = None
+    if slot is not None:
+        length = cli.show_duration(end - start)
+        lines.append(f"next free {length} slot: {cli.show_window(slot.start_time, slot.end_time)}")
+        lines.append(f"book it with: {_book_command(cli, slot, end - start)}")
+        fields["next_free"] = slot
+    from reserver_core.schemas import to_json
+
+    message = f"{target.name} is already booked at that time"
+    return ExplainedError(error, lines, to_json(fields), message=message)
+
+
+def _book_command(cli: CliContext, slot: FreeSlot, length: timedelta) -> str:
+    start = slot.start_time.astimezone(cli.zone).isoformat(timespec="minutes")
+    return (
+        f"reserver book {shlex.quote(slot.resource.name)} {shlex.quote(start)} "
+        f"--for {cli.show_duration(length)}"
+    )
+
+
+def cancel(
+    ctx: typer.Context,
+    reservation: ReservationArg,
+    reason: Annotated[
+        str | None, typer.Option("--reason", "-r", help="Why; kept in the history.")
+    ] = None,
+) -> None:
+    """Cancel a reservation (yours, or anyone's as an admin).
+
+    \b
+    Examples:
+      reserver cancel 12
+      reserver cancel 12 --reason "meeting moved"
+    """
+    cli = CliContext.of(ctx)
+    cancelled = cli.backend.cancel(reservation, reason)
+
+    def human() -> str:
+        window = cli.show_window(cancelled.start_time, cancelled.end_time)
+        return f"Cancelled #{cancelled.id}: {cancelled.resource.name}, {window}."
+
+    cli.output.result(cancelled, human)
+
+
+def upcoming(
+    ctx: typer.Context,
+    everyone: Annotated[
+        bool, typer.Option("--all", "-a", help="Admin: everyone's, not just yours.")
+    ] = False,
+) -> None:
+    """List your coming reservations, soonest first.
+
+    \b
+    Examples:
+      reserver upcoming
+      reserver upcoming --json
+    """
+    _list(ctx, everyone=everyone, include_cancelled=False, only_upcoming=True)
+
+
+def next_free(
+    ctx: typer.Context,
+    resource: Annotated[
+        str | None,
+        typer.Argument(metavar="[RESOURCE]", help="Resource id or exact name."),
+    ] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", "-t", help="Any resource with this tag instead.")
+    ] = None,
+    duration: Annotated[
+        str, typer.Option("--for", "-f", metavar="DURATION", help="How long: 90m, 1h30m.")
+    ] = "1h",
+    after: Annotated[
+        str | None,
+        typer.Option("--after", metavar="WHEN", help="Not before WHEN (default: now)."),
+    ] = None,
+) -> None:
+    """Find the earliest free slot on a resource or a tag.
+
+    Looks on one RESOURCE, or on every resource carrying --tag and takes the
+    first to be free.
+
+    \b
+    Examples:
+      reserver next-free "Room A" --for 1h
+      reserver next-free --tag projector --for 2h --after "tomorrow 9:00"
+    """
+    cli = CliContext.of(ctx)
+    if (resource is None) == (tag is None):
+        raise ValidationError("name a RESOURCE or give --tag TAG (one of them)", "resource")
+    length = cli.parse_duration(duration, "for")
+    begin = cli.parse_when(after, "after") if after else None
+    resource_id = cli.backend.find_resource(resource).id if resource is not None else None
+    slot = cli.backend.next_free_slot(length, after=begin, resource_id=resource_id, tag=tag)
+
+    def human() -> str:
+        window = cli.show_window(slot.start_time, slot.end_time)
+        return (
+            f"{slot.resource.name} is free {window}.\nBook it: {_book_command(cli, slot, length)}"
+        )
+
+    cli.output.result(slot, human)
+
+
+@app.command("list")
+def list_reservations(
+    ctx: typer.Context,
+    everyone: Annotated[
+        bool, typer.Option("--all", "-a", help="Admin: everyone's, not just yours.")
+    ] = False,
+    include_cancelled: Annotated[
+        bool, typer.Option("--include-cancelled", "-c", help="Show cancelled ones too.")
+    ] = False,
+    only_upcoming: Annotated[
+        bool, typer.Option("--upcoming", "-u", help="Only those not ended yet, soonest first.")
+    ] = False,
+) -> None:
+    """List your reservations, newest first.
+
+    \b
+    Examples:
+      reserver reservations list
+      reserver reservations list --upcoming
+      reserver reservations list --all --include-cancelled --json
+    """
+    _list(ctx, everyone, include_cancelled, only_upcoming)
+
+
+def _list(ctx: typer.Context, everyone: bool, include_cancelled: bool, only_upcoming: bool) -> None:
+    cli = CliContext.of(ctx)
+    backend = cli.backend
+    if everyone:
+        found = backend.all_reservations(include_cancelled=include_cancelled)
+    else:
+        found = backend.my_reservations(include_cancelled=include_cancelled)
+    if only_upcoming:
+        now = cli.now()
+        found = sorted(
+            (r for r in found if r.status == "active" and r.end_time > now),
+            key=lambda r: (r.start_time, r.id),
+        )
+    cli.output.result(found, lambda: _table(found, cli, show_user=everyone))
+
+
+def _table(found: list[ReservationInfo], cli: CliContext, show_user: bool) -> Any:
+    from reserver_tui.cli.tables import reservations_table
+
+    return reservations_table(found, cli, show_user)
+
+
+@app.command("show")
+def show(ctx: typer.Context, reservation: ReservationArg) -> None:
+    """Show one reservation (yours, or anyone's as an admin).
+
+    \b
+    Example:
+      reserver reservations show 12
+    """
+    cli = CliContext.of(ctx)
+    found = cli.backend.get_reservation(reservation)
+
+    def human() -> Any:
+        from reserver_tui.cli.tables import reservation_facts
+
+        return reservation_facts(found, cli)
+
+    cli.output.result(found, human)
+
+
+@app.command("history")
+def history(ctx: typer.Context, reservation: ReservationArg) -> None:
+    """Show what happened to a reservation, newest first.
+
+    \b
+    Example:
+      reserver reservations history 12
+    """
+    cli = CliContext.of(ctx)
+    events = cli.backend.history(reservation)
+
+    def human() -> Any:
+        from reserver_tui.cli.tables import events_table
+
+        return events_table(events, cli)
+
+    cli.output.result(events, human)
+
+
+book_app = single_command("book", book)
+cancel_app = single_command("cancel", cancel)
+upcoming_app = single_command("upcoming", upcoming)
+next_free_app = single_command("next-free", next_free)

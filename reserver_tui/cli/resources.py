@@ -1,0 +1,482 @@
+"""`reserver resources ...`: browse, search and administer the bookable resources."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from reserver_core.errors import ReserverError, ValidationError
+from reserver_tui.cli.command_group import command_group
+from reserver_tui.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from reserver_core.schemas import ResourceInfo
+
+app = command_group(
+    "resources",
+    "Browse, search and administer resources.",
+)
+
+ResourceArg = Annotated[
+    str, typer.Argument(metavar="RESOURCE", help="Resource id or exact name (any case).")
+]
+
+
+class StatusChoice(StrEnum):
+    """The statuses `resources search --status` accepts."""
+
+    all = "all"
+    available = "available"
+    in_use = "in_use"
+    unavailable = "unavailable"
+    maintenance = "maintenance"
+    disabled = "disabled"
+
+
+def _split_tags(values: list[str] | None) -> list[str]:
+    return [tag.strip() for value in values or [] for tag in value.split(",") if tag.strip()]
+
+
+@app.command("list")
+def list_resources(ctx: typer.Context) -> None:
+    """List every resource with its status now.
+
+    \b
+    Examples:
+      reserver resources list
+      reserver resources list --json | jq '.[].name'
+    """
+    cli = CliContext.of(ctx)
+    found = cli.backend.list_resources()
+    cli.output.result(found, lambda: _table(found, cli))
+
+
+def _table(found: list[ResourceInfo], cli: CliContext) -> Any:
+    from reserver_tui.cli.tables import resources_table
+
+    return resources_table(found, cli)
+
+
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    text: Annotated[
+        str | None, typer.Argument(help="Words to look for in names, descriptions and tags.")
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="Only resources with this tag (repeat or a,b for all)."),
+    ] = None,
+    status: Annotated[
+        StatusChoice, typer.Option("--status", "-s", help="Only resources in this status now.")
+    ] = StatusChoice.all,
+    free_from: Annotated[
+        str | None,
+        typer.Option("--free-from", metavar="WHEN", help="Only resources bookable from WHEN ..."),
+    ] = None,
+    free_until: Annotated[
+        str | None, typer.Option("--free-until", metavar="WHEN", help="... until WHEN.")
+    ] = None,
+    free_for: Annotated[
+        str | None,
+        typer.Option(
+            "--for", metavar="DURATION", help="... for DURATION (instead of --free-until)."
+        ),
+    ] = None,
+) -> None:
+    """Find resources by text, tag, status or a free window.
+
+    \b
+    Examples:
+      reserver resources search projector
+      reserver resources search --tag lab --status available
+      reserver resources search --tag room --free-from "tomorrow 14:00" --for 1h
+    """
+    cli = CliContext.of(ctx)
+    start, end = _free_window(cli, free_from, free_until, free_for)
+    found = cli.backend.search_resources(
+        text=text,
+        tags=_split_tags(tag),
+        status=status.value,
+        available_from=start,
+        available_until=end,
+    )
+    cli.output.result(found, lambda: _table(found, cli))
+
+
+def _free_window(
+    cli: CliContext, free_from: str | None, free_until: str | None, free_for: str | None
+) -> tuple[datetime | None, datetime | None]:
+    if free_from is None:
+        if free_until is not None or free_for is not None:
+            raise ValidationError("--free-until and --for need --free-from", "free_from")
+        return None, None
+    if (free_until is None) == (free_for is None):
+        raise ValidationError("with --free-from give either --free-until or --for", "free_until")
+    start = cli.parse_when(free_from, "free_from")
+    if free_for is not None:
+        return start, start + cli.parse_duration(free_for, "for")
+    return start, cli.parse_when(str(free_until), "free_until")
+
+
+@app.command("show")
+def show(ctx: typer.Context, resource: ResourceArg) -> None:
+    """Show everything about one resource.
+
+    \b
+    Examples:
+      reserver resources show 3
+      reserver resources show "Room A"
+    """
+    cli = CliContext.of(ctx)
+    found = cli.backend.find_resource(resource)
+
+    def human() -> Any:
+        from reserver_tui.cli.tables import resource_facts
+
+        return resource_facts(found, cli)
+
+    cli.output.result(found, human)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The new resource's name (unique, any case).")],
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="A tag (repeat, or a,b,c)."),
+    ] = None,
+    description: Annotated[
+        str, typer.Option("--description", "-d", help="A longer description.")
+    ] = "",
+    disabled: Annotated[
+        bool, typer.Option("--disabled", help="Create it disabled (not bookable yet).")
+    ] = False,
+) -> None:
+    """Admin: add a resource.
+
+    \b
+    Examples:
+      reserver resources create "Room A" --tag room --tag floor-2
+      reserver resources create "Oscilloscope 3" -t lab,scope -d "Keysight, 4 channels"
+    """
+    cli = CliContext.of(ctx)
+    created = cli.backend.create_resource(
+        name, tags=_split_tags(tag), description=description, available=not disabled
+    )
+    cli.output.result(created, lambda: f"Created resource #{created.id}: {created.name}")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    resource: ResourceArg,
+    name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="Replace the tags (repeat, or a,b,c)."),
+    ] = None,
+    clear_tags: Annotated[bool, typer.Option("--clear-tags", help="Remove every tag.")] = False,
+    description: Annotated[
+        str | None, typer.Option("--description", "-d", help="A new description.")
+    ] = None,
+) -> None:
+    """Admin: rename a resource, or change its tags or description.
+
+    \b
+    Examples:
+      reserver resources edit "Room A" --name "Room A (large)"
+      reserver resources edit 3 --tag lab --tag scope
+    """
+    cli = CliContext.of(ctx)
+    if tag and clear_tags:
+        raise ValidationError("give --tag or --clear-tags, not both", "tag")
+    tags = [] if clear_tags else (_split_tags(tag) if tag else None)
+    if name is None and tags is None and description is None:
+        raise ValidationError("nothing to change: give --name, --tag or --description", "name")
+    target = cli.backend.find_resource(resource)
+    updated = cli.backend.update_resource(target.id, name=name, tags=tags, description=description)
+    cli.output.result(updated, lambda: f"Updated resource #{updated.id}: {updated.name}")
+
+
+@app.command("enable")
+def enable(ctx: typer.Context, resource: ResourceArg) -> None:
+    """Admin: make a resource bookable again.
+
+    \b
+    Example:
+      reserver resources enable "Room A"
+    """
+    _switch(ctx, resource, True)
+
+
+@app.command("disable")
+def disable(ctx: typer.Context, resource: ResourceArg) -> None:
+    """Admin: stop a resource from being booked.
+
+    Existing bookings stay; enable it again with: reserver resources enable
+
+    \b
+    Example:
+      reserver resources disable "Room A"
+    """
+    _switch(ctx, resource, False)
+
+
+def _switch(ctx: typer.Context, resource: str, available: bool) -> None:
+    cli = CliContext.of(ctx)
+    target = cli.backend.find_resource(resource)
+    updated = cli.backend.set_available(target.id, available)
+    word = "enabled" if available else "disabled"
+    cli.output.result(updated, lambda: f"{updated.name} is now {word}.")
+
+
+@app.command("maintenance")
+def maintenance(
+    ctx: typer.Context,
+    resource: ResourceArg,
+    hours: Annotated[
+        int,
+        typer.Option(
+            "--hours", min=1, max=168, help="Back in service by itself after this many hours."
+        ),
+    ] = 8,
+) -> None:
+    """Admin: put a resource under maintenance from now.
+
+    \b
+    Examples:
+      reserver resources maintenance "Room A"
+      reserver resources maintenance 3 --hours 24
+    """
+    cli = CliContext.of(ctx)
+    target = cli.backend.find_resource(resource)
+    updated = cli.backend.start_maintenance(target.id, hours)
+
+    def human() -> str:
+        until = cli.show_time(updated.maintenance_until)
+        return f"{updated.name} is under maintenance until {until}."
+
+    cli.output.result(updated, human)
+
+
+@app.command("reset")
+def reset(ctx: typer.Context, resource: ResourceArg) -> None:
+    """Admin: end a resource's maintenance now.
+
+    \b
+    Example:
+      reserver resources reset "Room A"
+    """
+    cli = CliContext.of(ctx)
+    target = cli.backend.find_resource(resource)
+    updated = cli.backend.end_maintenance(target.id)
+    cli.output.result(updated, lambda: f"{updated.name} is back in service.")
+
+
+@app.command("status")
+def status(ctx: typer.Context, resource: ResourceArg) -> None:
+    """Show a resource's current and next booking, and maintenance.
+
+    \b
+    Example:
+      reserver resources status "Room A"
+    """
+    cli = CliContext.of(ctx)
+    target = cli.backend.find_resource(resource)
+    detail = cli.backend.resource_status(target.id)
+
+    def human() -> Any:
+        from reserver_tui.cli.tables import status_facts
+
+        return status_facts(detail, cli)
+
+    cli.output.result(detail, human)
+
+
+_DAY_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}|today|tomorrow|(mon|tue|wed|thu|fri|sat|sun)[a-z]*",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def _parse_day(cli: CliContext, text: str) -> date:
+    if not _DAY_RE.fullmatch(text.strip()):
+        raise ValidationError(
+            f"cannot read {text!r} as a day; use a date such as 2026-12-07, today, tomorrow "
+            "or a weekday such as mon",
+            "from",
+        )
+    # Noon is never in a daylight-saving gap, so the day's name alone decides.
+    return cli.parse_when(f"{text.strip()} 12:00", "from").astimezone(cli.zone).date()
+
+
+@app.command("availability")
+def availability(
+    ctx: typer.Context,
+    resource: ResourceArg,
+    start_day: Annotated[
+        str | None,
+        typer.Option(
+            "--from", metavar="DAY", help="First day: 2026-12-07, today, tomorrow or mon."
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=62, help="How many days.")] = 7,
+) -> None:
+    """Show a resource's week as a grid of slots in your time zone.
+
+    \b
+    Examples:
+      reserver resources availability "Room A"
+      reserver resources availability 3 --from mon --days 5
+      reserver resources availability "Room A" --tz America/New_York
+    """
+    cli = CliContext.of(ctx)
+    first = _parse_day(cli, start_day) if start_day else None
+    settings = cli.settings
+    target = cli.backend.find_resource(resource)
+    grid = cli.backend.schedule(
+        target.id,
+        start_day=first,
+        days=days,
+        tz=cli.zone.key,
+        slot_minutes=settings.slot_minutes,
+        day_start=settings.day_start,
+        day_end=settings.day_end,
+    )
+
+    def human() -> Any:
+        from reserver_tui.cli.tables import schedule_grid
+
+        return schedule_grid(grid, cli)
+
+    cli.output.result(grid, human)
+
+
+@contextmanager
+def _progress(cli: CliContext, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar on stderr while it is a terminal; None elsewhere."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=cli.output.stderr,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+@app.command("import")
+def import_csv(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE", help="CSV file, or - for stdin.")],
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Import the good rows and report the bad ones."),
+    ] = False,
+) -> None:
+    """Admin: import resources from a CSV file.
+
+    The file's header is name,tags[,available]. By default a file with any
+    bad line is rejected whole and every bad line is listed; --skip-invalid
+    imports the good rows and lists the skipped ones.
+
+    \b
+    Examples:
+      reserver resources import rooms.csv
+      reserver resources import rooms.csv --skip-invalid
+      cat rooms.csv | reserver resources import -
+    """
+    cli = CliContext.of(ctx)
+    backend = cli.backend
+    with _open_input(file) as data, _progress(cli, "Importing") as progress:
+        report = backend.import_csv(data, skip_invalid=skip_invalid, progress=progress)
+    for problem in report.errors:
+        cli.output.warning(f"skipped line {problem.line}: {problem.message}")
+
+    def human() -> str:
+        noun = "resource" if report.created_count == 1 else "resources"
+        skipped = f", skipped {len(report.errors)} bad lines" if report.errors else ""
+        return f"Imported {report.created_count} {noun}{skipped}."
+
+    cli.output.result(report, human)
+
+
+@contextmanager
+def _open_input(file: str) -> Iterator[Any]:
+    if file == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        with Path(file).open("rb") as handle:
+            yield handle
+    except OSError as exc:
+        raise ValidationError(f"cannot read {file}: {exc.strerror}", "file") from exc
+
+
+@app.command("export")
+def export_csv(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout."),
+    ] = None,
+) -> None:
+    """Write every resource as CSV, ready for import.
+
+    \b
+    Examples:
+      reserver resources export > resources.csv
+      reserver resources export -o resources.csv
+      reserver resources export | reserver --database-url sqlite:///copy.db resources import -
+    """
+    cli = CliContext.of(ctx)
+    if output is None:
+        if cli.output.json_mode:
+            raise ValidationError(
+                "--json needs --output FILE: without it the CSV itself goes to stdout", "output"
+            )
+        cli.backend.export_csv(sys.stdout)
+        return
+    count = _export_to_file(cli, output)
+    summary = {"exported_count": count, "file": str(output)}
+    cli.output.result(summary, lambda: f"Exported {count} resources to {output}.")
+
+
+def _export_to_file(cli: CliContext, output: Path) -> int:
+    # Written beside the target and renamed, so a failed export never leaves
+    # half a file where a good one was.
+    draft = output.with_name(f".{output.name}.partial")
+    try:
+        with (
+            draft.open("w", encoding="utf-8", newline="") as handle,
+            _progress(cli, "Exporting") as progress,
+        ):
+            count = cli.backend.export_csv(handle, progress=progress)
+        draft.replace(output)
+    except OSError as exc:
+        draft.unlink(missing_ok=True)
+        raise ValidationError(f"cannot write {output}: {exc.strerror}", "output") from exc
+    except (ReserverError, KeyboardInterrupt):
+        draft.unlink(missing_ok=True)
+        raise
+    return count

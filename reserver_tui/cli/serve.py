@@ -1,0 +1,50 @@
+"""`reserver serve`: run the bundled HTTP server on a database."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+import typer
+
+from reserver_core.errors import ValidationError
+from reserver_tui.cli.command_group import single_command
+from reserver_tui.cli.context import CliContext
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")
+    ] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="TCP port.")] = (
+        DEFAULT_PORT
+    ),
+) -> None:
+    """Run the reserver HTTP server on the database, until Ctrl-C.
+
+    The server uses the same database as local mode unless --database-url or
+    RESERVER_DATABASE_URL names another (for a team: PostgreSQL). Tokens are
+    signed with RESERVER_SECRET_KEY, or a key generated on first start and
+    kept in the data directory.
+
+    \b
+    Examples:
+      reserver serve
+      reserver serve --host 0.0.0.0 --port 8080
+      reserver --database-url postgresql://reserver@db.example/reserver serve
+    """
+    cli = CliContext.of(ctx)
+    if cli.options.server:
+        raise ValidationError("serve runs a server on a database; drop --server", "server")
+    settings = dataclasses.replace(cli.settings, server=None)
+    from server.run import serve as run_server
+
+    cli.output.note(f"Serving on http://{host}:{port} (Ctrl-C to stop)")
+    run_server(host=host, port=port, database_url=settings.database_url, settings=settings)
+
+
+app = single_command("serve", serve)

@@ -1,0 +1,264 @@
+"""Rich renderings of reserver's data for people; imported only in human mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from reserver_core.schemas import (
+    EventInfo,
+    ReservationInfo,
+    ResourceInfo,
+    ResourceStatusDetail,
+    Schedule,
+)
+from reserver_tui.cli.context import CliContext
+
+STATUS_STYLES = {
+    "available": "green",
+    "in_use": "yellow",
+    "maintenance": "magenta",
+    "disabled": "red",
+    "active": "green",
+    "cancelled": "red",
+    "expired": "dim",
+}
+STATUS_LABELS = {"in_use": "in use"}
+
+SLOT_GLYPHS = {
+    "free": ("·", "green"),
+    "mine": ("▓", "bold cyan"),
+    "booked": ("█", "red"),
+    "maintenance": ("▒", "magenta"),
+    "disabled": ("x", "red dim"),
+    "past": ("-", "dim"),
+}
+SLOT_LEGEND = {
+    "free": "free",
+    "mine": "yours",
+    "booked": "booked",
+    "maintenance": "maintenance",
+    "disabled": "disabled",
+    "past": "past",
+}
+
+
+def status_text(status: str) -> Text:
+    """A status word in its colour."""
+    return Text(STATUS_LABELS.get(status, status), style=STATUS_STYLES.get(status, ""))
+
+
+def facts(rows: Iterable[tuple[str, str | Text]], title: str | None = None) -> Table:
+    """A two-column table of labels and values."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, value)
+    if title is None:
+        return table
+    outer = Table.grid()
+    outer.add_row(Text(title, style="bold underline"))
+    outer.add_row(table)
+    return outer
+
+
+def resource_note(resource: ResourceInfo, cli: CliContext) -> str:
+    """What makes a resource's status interesting right now, in words."""
+    if resource.status == "maintenance" and resource.maintenance_until:
+        return f"maintenance until {cli.show_time(resource.maintenance_until)}"
+    if resource.status == "in_use" and resource.busy_until:
+        return f"busy until {cli.show_time(resource.busy_until)}"
+    if not resource.available:
+        return "disabled by an admin"
+    return ""
+
+
+def resources_table(resources: list[ResourceInfo], cli: CliContext) -> RenderableType:
+    """Resources as a table: id, name, status, tags, note."""
+    if not resources:
+        return Text("No resources.", style="dim")
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("ID", justify="right", style="dim")
+    table.add_column("Name", style="bold")
+    table.add_column("Status")
+    table.add_column("Tags")
+    table.add_column("Note", style="dim")
+    for resource in resources:
+        table.add_row(
+            str(resource.id),
+            Text(resource.name),
+            status_text(resource.status),
+            Text(", ".join(resource.tags)),
+            resource_note(resource, cli),
+        )
+    return table
+
+
+def resource_facts(resource: ResourceInfo, cli: CliContext) -> RenderableType:
+    """Everything about one resource."""
+    rows: list[tuple[str, str | Text]] = [
+        ("ID", str(resource.id)),
+        ("Name", Text(resource.name)),
+        ("Status", status_text(resource.status)),
+        ("Enabled", "yes" if resource.available else "no"),
+        ("Tags", Text(", ".join(resource.tags) or "-")),
+        ("Description", Text(resource.description or "-")),
+        ("Created", cli.show_time(resource.created_at)),
+        ("Maintenance reset", f"after {resource.auto_reset_hours} h"),
+    ]
+    if resource.unavailable_since and resource.maintenance_until:
+        window = cli.show_window(resource.unavailable_since, resource.maintenance_until)
+        rows.append(("Maintenance", window))
+    if resource.busy_until:
+        rows.append(("Busy until", cli.show_time(resource.busy_until)))
+    return facts(rows)
+
+
+def status_facts(detail: ResourceStatusDetail, cli: CliContext) -> RenderableType:
+    """A resource's detailed status: current and next booking, maintenance timing."""
+    rows: list[tuple[str, str | Text]] = [
+        ("Resource", Text(f"{detail.resource.name} (#{detail.resource.id})")),
+        ("Status", status_text(detail.status)),
+        ("Now", cli.show_time(detail.timestamp)),
+    ]
+    current = detail.current_reservation
+    rows.append(("Current", booking_line(current, cli) if current else "-"))
+    following = detail.next_reservation
+    rows.append(("Next", booking_line(following, cli) if following else "-"))
+    if detail.maintenance_reset_at:
+        rows.append(("Back in service", cli.show_time(detail.maintenance_reset_at)))
+    return facts(rows)
+
+
+def booking_line(reservation: ReservationInfo, cli: CliContext) -> Text:
+    """One reservation in one line: `#12 Tue 1 Dec 14:00-15:30 CET by alice`."""
+    return Text(
+        f"#{reservation.id} "
+        f"{cli.show_window(reservation.start_time, reservation.end_time)} "
+        f"by {reservation.username}"
+    )
+
+
+def reservations_table(
+    reservations: list[ReservationInfo], cli: CliContext, show_user: bool
+) -> RenderableType:
+    """Reservations as a table: id, resource, when, length, status (and owner)."""
+    if not reservations:
+        return Text("No reservations.", style="dim")
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("ID", justify="right", style="dim")
+    table.add_column("Resource", style="bold")
+    table.add_column("When")
+    table.add_column("Length", justify="right")
+    table.add_column("Status")
+    if show_user:
+        table.add_column("User")
+    for reservation in reservations:
+        row: list[str | Text] = [
+            str(reservation.id),
+            Text(reservation.resource.name),
+            cli.show_window(reservation.start_time, reservation.end_time),
+            cli.show_duration(reservation.end_time - reservation.start_time),
+            status_text(reservation.status),
+        ]
+        if show_user:
+            row.append(reservation.username)
+        table.add_row(*row)
+    return table
+
+
+def reservation_facts(reservation: ReservationInfo, cli: CliContext) -> RenderableType:
+    """Everything about one reservation."""
+    rows: list[tuple[str, str | Text]] = [
+        ("Reservation", f"#{reservation.id}"),
+        ("Resource", Text(f"{reservation.resource.name} (#{reservation.resource_id})")),
+        ("When", cli.show_window(reservation.start_time, reservation.end_time)),
+        ("Length", cli.show_duration(reservation.end_time - reservation.start_time)),
+        ("Status", status_text(reservation.status)),
+        ("Booked by", reservation.username),
+        ("Booked at", cli.show_time(reservation.created_at)),
+    ]
+    if reservation.cancelled_at:
+        rows.append(("Cancelled at", cli.show_time(reservation.cancelled_at)))
+    if reservation.cancellation_reason:
+        rows.append(("Reason", Text(reservation.cancellation_reason)))
+    return facts(rows)
+
+
+def events_table(events: list[EventInfo], cli: CliContext) -> RenderableType:
+    """A reservation's history, newest first."""
+    if not events:
+        return Text("No history.", style="dim")
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("When")
+    table.add_column("Action", style="bold")
+    table.add_column("By")
+    table.add_column("Details")
+    for event in events:
+        table.add_row(
+            cli.show_time(event.timestamp),
+            Text(event.action, style=STATUS_STYLES.get(event.action, "")),
+            event.actor,
+            Text(event.details),
+        )
+    return table
+
+
+def schedule_grid(schedule: Schedule, cli: CliContext) -> RenderableType:
+    """The week grid: a row per local day, a cell per slot, then the bookings in range."""
+    if not schedule.days or not schedule.days[0].slots:
+        return Text("No slots in this range.", style="dim")
+    zone = cli.zone
+    width = 1 if schedule.slot_minutes < 30 else 2
+    first_start = schedule.days[0].slots[0].start.astimezone(zone)
+    day_start = first_start.hour * 60 + first_start.minute
+    columns = max(len(day.slots) for day in schedule.days)
+    labels = [_day_label(day.slots[0].start, cli) if day.slots else "" for day in schedule.days]
+    label_width = max(len(label) for label in labels)
+
+    header = [" "] * (columns * width)
+    free_from = 0
+    for column in range(columns):
+        minute = day_start + column * schedule.slot_minutes
+        position = column * width
+        if minute % 60 == 0 and position >= free_from:
+            label = f"{(minute // 60) % 24:02d}"
+            header[position : position + len(label)] = label
+            free_from = position + len(label) + 1
+    lines = [Text(" " * (label_width + 1) + "".join(header).rstrip(), style="dim")]
+    for label, day in zip(labels, schedule.days, strict=True):
+        line = Text(label.ljust(label_width) + " ")
+        cells: list[tuple[str, str]] = [(" " * width, "")] * columns
+        for slot in day.slots:
+            local = slot.start.astimezone(zone)
+            index = (local.hour * 60 + local.minute - day_start) // schedule.slot_minutes
+            if 0 <= index < columns:
+                glyph, style = SLOT_GLYPHS[slot.state]
+                cells[index] = (glyph * width, style)
+        for text, style in cells:
+            line.append(text, style=style)
+        lines.append(line)
+    legend = Text("")
+    for state, (glyph, style) in SLOT_GLYPHS.items():
+        legend.append(glyph * width, style=style)
+        legend.append(f" {SLOT_LEGEND[state]}   ")
+    title = Text.assemble(
+        (schedule.resource.name, "bold"),
+        f"  {schedule.timezone}, {schedule.slot_minutes}-minute slots",
+    )
+    parts: list[RenderableType] = [title, Text(""), *lines, Text(""), legend]
+    if schedule.reservations:
+        parts.append(Text(""))
+        parts.append(Text("Bookings in this range:", style="bold"))
+        parts.extend(Text("  ").append_text(booking_line(r, cli)) for r in schedule.reservations)
+    return Group(*parts)
+
+
+def _day_label(start: datetime, cli: CliContext) -> str:
+    # "Tue 1 Dec 08:00 CET" without the time and zone.
+    return cli.show_time(start).rsplit(" ", 2)[0]

@@ -1,0 +1,98 @@
+"""Fixtures of the CLI suites: `reserver` on a fresh local store, or on a live server.
+
+Both run with "now" frozen at NOW (RESERVER_FAKE_NOW for the CLI, the clocked
+test server for the server), so the same tests hold in both modes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from cli_harness import NOW, Reserver
+
+SHARED_CONFTEST = Path(__file__).parent.parent / "conftest.py"
+_shared: list[ModuleType] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the module name `conftest` back to tests/conftest.py once this file is loaded.
+
+    pytest imports every conftest.py outside a package as `conftest`; the suites
+    collected after this one (contract, server) `from conftest import ...` the
+    shared helpers, which must not find this file instead.
+    """
+    for plugin in config.pluginmanager.get_plugins():
+        if Path(getattr(plugin, "__file__", "") or "") == SHARED_CONFTEST:
+            sys.modules["conftest"] = plugin
+            _shared.append(plugin)
+
+
+def shared() -> ModuleType:
+    """tests/conftest.py itself, whatever `conftest` names by the time a test runs."""
+    return _shared[0]
+
+
+@pytest.fixture(scope="session")
+def clocked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One clocked server process for the whole CLI suite; tests reset it."""
+    folder = tmp_path_factory.mktemp("cli-server")
+    server = shared().start_live_server(f"sqlite:///{folder / 'server.db'}", folder, now=NOW)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["local", "remote"])
+def reserver(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Reserver:
+    """`reserver` on an empty store, local or remote; alice is its admin, bob a member.
+
+    `reserver.empty_store()` starts over on another empty store.
+    """
+    env = {"RESERVER_FAKE_NOW": NOW.isoformat(), "RESERVER_BCRYPT_ROUNDS": "4"}
+    harness = Reserver(request.param, env, tmp_path)
+    if request.param == "local":
+        stores = iter(range(1, 100))
+
+        def empty_local_store() -> None:
+            path = tmp_path / f"reserver-{next(stores)}.db"
+            harness.env["RESERVER_DATABASE_URL"] = f"sqlite:///{path}"
+            harness.ok("auth", "status", user="alice")  # the first user of a store is its admin
+            harness.ok("auth", "status", user="bob")
+
+        harness.empty_store = empty_local_store
+    else:
+        server = request.getfixturevalue("clocked_server")
+        password = shared().TEST_PASSWORD
+        harness.env["RESERVER_SERVER"] = server.url
+
+        def empty_server() -> None:
+            from reserver_core import credentials
+
+            server.reset()
+            server.set_now(NOW)
+            for name in ("alice", "bob"):
+                server.register(name, password)
+                with monkeypatch.context() as patch:
+                    patch.setenv(
+                        "RESERVER_CONFIG_DIR", harness.user_env(name)["RESERVER_CONFIG_DIR"]
+                    )
+                    credentials.set_token(server.url, server.token(name, password))
+
+        harness.empty_store = empty_server
+    harness.empty_store()
+    return harness
+
+
+@pytest.fixture
+def rooms(reserver: Reserver) -> dict[str, int]:
+    """Three resources made by alice: two rooms and a projector; their ids by name."""
+    made = {}
+    for name, tags in (("Room A", "room,floor-1"), ("Room B", "room"), ("Beamer", "projector")):
+        made[name] = reserver.data("resources", "create", name, "--tag", tags)["id"]
+    return made

@@ -1,0 +1,148 @@
+"""Booking from the shell: `book`, `cancel`, `upcoming`, `next-free`, `reservations ...`."""
+
+from __future__ import annotations
+
+from cli_harness import Reserver
+
+from reserver_tui.cli.exit_codes import ExitCode
+
+
+def test_book_list_show_cancel_and_history(reserver: Reserver, rooms: dict[str, int]) -> None:
+    booked = reserver.data("book", "Room A", "tomorrow 14:00", "--for", "1h30m")
+    assert booked["resource"]["name"] == "Room A"
+    assert (booked["start_time"], booked["end_time"]) == (
+        "2026-12-02T14:00:00+00:00",
+        "2026-12-02T15:30:00+00:00",
+    )
+    assert booked["status"] == "active" and booked["username"] == "alice"
+    shown = reserver.ok(
+        "--tz", "Europe/Berlin", "book", str(rooms["Beamer"]), "2026-12-01 16:00", "--end", "17:15"
+    ).stdout
+    assert "Beamer, Tue 1 Dec 16:00-17:15 CET" in shown
+    reserver.ok("book", "Room B", "+2h", "--for", "45m", user="bob")
+
+    mine = reserver.data("reservations", "list")
+    assert [r["resource"]["name"] for r in mine] == ["Room A", "Beamer"]  # newest start first
+    upcoming = reserver.data("upcoming")
+    assert [r["resource"]["name"] for r in upcoming] == ["Beamer", "Room A"]  # soonest first
+    assert reserver.data("reservations", "list", "--upcoming") == upcoming
+    everyone = reserver.data("reservations", "list", "--all")
+    assert sorted(r["username"] for r in everyone) == ["alice", "alice", "bob"]
+    assert reserver("reservations", "list", "--all", user="bob").exit_code == ExitCode.DENIED
+
+    table = reserver.ok("--tz", "Europe/Berlin", "upcoming").stdout
+    assert "Wed 2 Dec 15:00-16:30 CET" in table and "1h30m" in table
+
+    number = str(booked["id"])
+    assert reserver.data("reservations", "show", number)["id"] == booked["id"]
+    not_yours = reserver("reservations", "show", number, user="bob")
+    assert not_yours.exit_code == ExitCode.DENIED
+    assert reserver("cancel", number, user="bob").exit_code == ExitCode.DENIED
+
+    cancelled = reserver.data("cancel", number, "--reason", "meeting moved")
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["cancellation_reason"] == "meeting moved"
+    again = reserver("cancel", number)
+    assert again.exit_code == ExitCode.REFUSED and "already cancelled" in again.stderr
+    assert [r["id"] for r in reserver.data("reservations", "list")] == [r["id"] for r in mine][1:]
+    with_cancelled = reserver.data("reservations", "list", "--include-cancelled")
+    assert booked["id"] in [r["id"] for r in with_cancelled]
+
+    events = reserver.data("reservations", "history", number)
+    assert [e["action"] for e in events] == ["cancelled", "created"]
+    assert events[0]["actor"] == "alice" and "meeting moved" in events[0]["details"]
+    assert "cancelled" in reserver.ok("reservations", "history", number).stdout
+
+    assert reserver("cancel", "999").exit_code == ExitCode.NOT_FOUND
+    assert reserver("reservations", "history", "999").exit_code == ExitCode.NOT_FOUND
+    assert reserver("cancel", "twelve").exit_code == ExitCode.INVALID_INPUT
+
+
+def test_conflict_names_the_clash_and_the_next_free_slot(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    first = reserver.data("book", "Room A", "2026-12-01 13:00", "--for", "1h")
+    clash = reserver(
+        "--tz", "Europe/Berlin", "book", "Room A", "2026-12-01 14:30", "--for", "1h", user="bob"
+    )
+    assert clash.exit_code == ExitCode.CONFLICT
+    assert clash.stdout == ""
+    assert "Room A is already booked" in clash.stderr
+    assert f"#{first['id']}: Tue 1 Dec 14:00-15:00 CET" in clash.stderr  # 13:00 UTC in Berlin
+    assert "next free 1h slot: Tue 1 Dec 15:00-16:00 CET" in clash.stderr
+    assert "reserver book 'Room A' 2026-12-01T15:00+01:00 --for 1h" in clash.stderr
+
+    as_json = reserver("book", "Room A", "2026-12-01 13:30", "--for", "1h", "--json", user="bob")
+    assert as_json.exit_code == ExitCode.CONFLICT and as_json.stdout == ""
+    error = as_json.error()
+    assert error["code"] == "conflict" and error["exit_code"] == 4
+    assert error["windows"] == [
+        {
+            "start": "2026-12-01T13:00:00+00:00",
+            "end": "2026-12-01T14:00:00+00:00",
+            "reservation_id": first["id"],
+        }
+    ]
+    assert error["next_free"]["start_time"] == "2026-12-01T14:00:00+00:00"
+
+    back_to_back = reserver.data("book", "Room A", "2026-12-01 14:00", "--for", "30m", user="bob")
+    assert back_to_back["start_time"] == "2026-12-01T14:00:00+00:00"
+
+
+def test_bad_times_are_clear_errors(reserver: Reserver, rooms: dict[str, int]) -> None:
+    past = reserver("book", "Room A", "2026-12-01 08:00", "--for", "1h")
+    assert past.exit_code == ExitCode.INVALID_INPUT and "future" in past.stderr
+
+    gap = reserver(
+        "--tz", "Europe/Berlin", "book", "Room A", "2027-03-28 02:30", "--for", "1h", "--json"
+    )
+    assert gap.exit_code == ExitCode.INVALID_INPUT and gap.stdout == ""
+    assert "does not exist in Europe/Berlin" in gap.error()["message"]
+    assert gap.error()["field"] == "start"
+    fold = reserver("--tz", "Europe/Berlin", "book", "Room A", "2027-10-31 02:30", "--for", "1h")
+    assert fold.exit_code == ExitCode.INVALID_INPUT and "ambiguous" in fold.stderr
+    chosen = reserver.data(
+        "--tz", "Europe/Berlin", "book", "Room A", "2027-10-31 02:30+01:00", "--for", "1h"
+    )
+    assert chosen["start_time"] == "2027-10-31T01:30:00+00:00"
+
+    for args, words in (
+        (("book", "Room A", "someday", "--for", "1h"), "cannot read"),
+        (("book", "Room A", "tomorrow 10:00", "--for", "ages"), "duration"),
+        (("book", "Room A", "tomorrow 10:00"), "--end"),
+        (("book", "Room A", "tomorrow 10:00", "--for", "1h", "--end", "12:00"), "--end"),
+        (("book", "Room A", "tomorrow 10:00", "--for", "5m"), "at least 15 minutes"),
+        (("book", "Room A", "tomorrow 10:00", "--end", "09:00"), "after the start"),
+        (("--tz", "Mars/Olympus", "book", "Room A", "tomorrow 10:00", "--for", "1h"), "zone"),
+    ):
+        outcome = reserver(*args)
+        assert outcome.exit_code == ExitCode.INVALID_INPUT, (args, outcome.stderr)
+        assert words in outcome.stderr, (args, outcome.stderr)
+        assert "Traceback" not in outcome.stderr
+
+    unknown = reserver("book", "Room Z", "tomorrow 10:00", "--for", "1h")
+    assert unknown.exit_code == ExitCode.NOT_FOUND and "Room Z" in unknown.stderr
+    reserver.ok("resources", "disable", "Beamer")
+    disabled = reserver("book", "Beamer", "tomorrow 10:00", "--for", "1h")
+    assert disabled.exit_code == ExitCode.REFUSED and "disabled" in disabled.stderr
+
+
+def test_next_free_on_a_resource_or_a_tag(reserver: Reserver, rooms: dict[str, int]) -> None:
+    reserver.ok("book", "Room A", "2026-12-01 10:00", "--for", "2h")
+    slot = reserver.data("next-free", "Room A", "--for", "1h", "--after", "2026-12-01 10:30")
+    assert (slot["resource"]["name"], slot["start_time"]) == (
+        "Room A",
+        "2026-12-01T12:00:00+00:00",
+    )
+    reserver.ok("book", "Room B", "2026-12-01 10:00", "--for", "3h")
+    by_tag = reserver.data("next-free", "--tag", "room", "--for", "1h", "--after", "10:00")
+    assert (by_tag["resource"]["name"], by_tag["start_time"]) == (
+        "Room A",
+        "2026-12-01T12:00:00+00:00",
+    )
+    now_free = reserver.ok("--tz", "Europe/Berlin", "next-free", "Beamer", "--for", "30m").stdout
+    assert "Beamer is free Tue 1 Dec 10:01-10:31 CET" in now_free
+
+    assert reserver("next-free", "--for", "1h").exit_code == ExitCode.INVALID_INPUT
+    assert reserver("next-free", "Room A", "--tag", "room").exit_code == ExitCode.INVALID_INPUT
+    assert reserver("next-free", "--tag", "sofa", "--for", "1h").exit_code == ExitCode.NOT_FOUND

@@ -1,0 +1,199 @@
+"""`reserver resources ...` end to end, on a local store and on a live server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_harness import Reserver
+
+from reserver_tui.cli.exit_codes import ExitCode
+
+
+def test_create_list_show_and_edit(reserver: Reserver, rooms: dict[str, int]) -> None:
+    listed = reserver.data("resources", "list")
+    assert [r["name"] for r in listed] == ["Beamer", "Room A", "Room B"]
+    assert {r["status"] for r in listed} == {"available"}
+    assert listed[1]["tags"] == ["room", "floor-1"]
+
+    by_name = reserver.data("resources", "show", "room a")
+    assert by_name["id"] == rooms["Room A"]
+    assert reserver.data("resources", "show", str(rooms["Beamer"]))["name"] == "Beamer"
+
+    edited = reserver.data(
+        "resources", "edit", "Beamer", "--name", "Beamer 2", "-t", "projector,hdmi", "-d", "4K"
+    )
+    assert (edited["name"], edited["tags"], edited["description"]) == (
+        "Beamer 2",
+        ["projector", "hdmi"],
+        "4K",
+    )
+    human = reserver.ok("resources", "list").stdout
+    assert "Beamer 2" in human and "available" in human and "projector, hdmi" in human
+    assert "\x1b[" not in human  # no colour codes when stdout is not a terminal
+
+
+def test_global_options_work_before_and_after_the_command(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    before = reserver.ok("--json", "resources", "list").json()
+    after = reserver.ok("resources", "list", "--json").json()
+    assert before == after and len(after) == 3
+
+
+def test_search_by_text_tag_status_and_free_window(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    assert [r["name"] for r in reserver.data("resources", "search", "room")] == ["Room A", "Room B"]
+    assert [r["name"] for r in reserver.data("resources", "search", "-t", "floor-1")] == ["Room A"]
+    reserver.ok("book", "Room A", "2026-12-01 14:00", "--for", "1h")
+    free = reserver.data(
+        "resources", "search", "--tag", "room", "--free-from", "14:30", "--for", "30m"
+    )
+    assert [r["name"] for r in free] == ["Room B"]
+    free = reserver.data(
+        "resources", "search", "--free-from", "15:00", "--free-until", "16:00", "-t", "room"
+    )
+    assert [r["name"] for r in free] == ["Room A", "Room B"]
+    reserver.ok("resources", "disable", "Room B")
+    assert [r["name"] for r in reserver.data("resources", "search", "-s", "disabled")] == ["Room B"]
+
+    lone = reserver("resources", "search", "--for", "1h")
+    assert lone.exit_code == ExitCode.INVALID_INPUT
+    assert "--free-from" in lone.stderr
+    bad_status = reserver("resources", "search", "--status", "sleeping")
+    assert bad_status.exit_code == 2 and bad_status.stdout == ""
+
+
+def test_admin_switches_and_status(reserver: Reserver, rooms: dict[str, int]) -> None:
+    disabled = reserver.data("resources", "disable", "Room A")
+    assert (disabled["available"], disabled["status"]) == (False, "disabled")
+    assert reserver.data("resources", "enable", "Room A")["status"] == "available"
+
+    under = reserver.data("resources", "maintenance", "Room A", "--hours", "3")
+    assert under["status"] == "maintenance"
+    assert under["maintenance_until"].startswith("2026-12-01T12:00")
+    status = reserver.data("resources", "status", "Room A")
+    assert status["status"] == "maintenance"
+    assert status["maintenance_reset_at"].startswith("2026-12-01T12:00")
+    shown = reserver.ok("--tz", "Europe/Berlin", "resources", "status", "Room A").stdout
+    assert "Tue 1 Dec 13:00 CET" in shown  # 12:00 UTC, in Berlin
+    booked = reserver("book", "Room A", "2026-12-01 10:00", "--for", "1h")
+    assert booked.exit_code == ExitCode.REFUSED
+    assert "maintenance" in booked.stderr
+    assert reserver.data("resources", "reset", "Room A")["status"] == "available"
+
+    out_of_range = reserver("resources", "maintenance", "Room A", "--hours", "500")
+    assert out_of_range.exit_code == ExitCode.INVALID_INPUT
+
+
+def test_members_may_look_but_not_administer(reserver: Reserver, rooms: dict[str, int]) -> None:
+    assert len(reserver.data("resources", "list", user="bob")) == 3
+    for args in (
+        ("resources", "create", "Room C"),
+        ("resources", "disable", "Room A"),
+        ("resources", "maintenance", "Room A"),
+        ("system", "expire"),
+    ):
+        denied = reserver(*args, "--json", user="bob")
+        assert denied.exit_code == ExitCode.DENIED, args
+        assert denied.stdout == ""
+        assert denied.error()["code"] == "forbidden"
+
+
+def test_unknown_resource_and_duplicate_name(reserver: Reserver, rooms: dict[str, int]) -> None:
+    missing = reserver("resources", "show", "Room Z")
+    assert missing.exit_code == ExitCode.NOT_FOUND
+    assert "Room Z" in missing.stderr and missing.stdout == ""
+    assert reserver("resources", "status", "999").exit_code == ExitCode.NOT_FOUND
+
+    taken = reserver("resources", "create", "ROOM A", "--json")
+    assert taken.exit_code == ExitCode.CONFLICT
+    assert taken.error()["code"] == "exists"
+    blank = reserver("resources", "create", "   ")
+    assert blank.exit_code == ExitCode.INVALID_INPUT
+
+
+def test_availability_grid_in_the_local_zone(reserver: Reserver, rooms: dict[str, int]) -> None:
+    reserver.ok("book", "Room A", "2026-12-02 09:00", "--end", "10:30", "--tz", "Europe/Berlin")
+    reserver.ok("book", "Room A", "2026-12-03 13:00", "--for", "1h", user="bob")
+    grid = reserver.data(
+        "resources", "availability", "Room A", "--from", "2026-12-01", "--days", "3",
+        "--tz", "Europe/Berlin",
+    )  # fmt: skip
+    assert grid["timezone"] == "Europe/Berlin"
+    assert [day["day"] for day in grid["days"]] == ["2026-12-01", "2026-12-02", "2026-12-03"]
+    first_slot = grid["days"][1]["slots"][0]
+    assert first_slot["start"].startswith("2026-12-02T07:00")  # 08:00 in Berlin
+    states = [slot["state"] for slot in grid["days"][1]["slots"]]
+    assert states[2:5] == ["mine", "mine", "mine"]  # 09:00-10:30 Berlin
+    assert "booked" in [slot["state"] for slot in grid["days"][2]["slots"]]
+    assert grid["days"][0]["slots"][0]["state"] == "past"  # 08:00 Berlin is before NOW
+
+    human = reserver.ok(
+        "resources", "availability", "Room A", "--from", "today", "--days", "2",
+        "--tz", "Europe/Berlin",
+    ).stdout  # fmt: skip
+    assert "Europe/Berlin" in human
+    assert "Tue 1 Dec" in human and "Wed 2 Dec" in human and "Thu 3 Dec" not in human
+    assert "Wed 2 Dec 09:00-10:30 CET by alice" in human
+    bad_day = reserver("resources", "availability", "Room A", "--from", "someday")
+    assert bad_day.exit_code == ExitCode.INVALID_INPUT and "2026-12-07" in bad_day.stderr
+
+
+def test_import_reports_every_bad_line_and_imports_nothing(
+    reserver: Reserver, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        'name,tags,available\nLab 1,"lab,scope",true\n,lab,true\nLab 2,lab,perhaps\n'
+        "Lab 1,lab,true\n",
+        encoding="utf-8",
+    )
+    rejected = reserver("resources", "import", str(bad))
+    assert rejected.exit_code == ExitCode.INVALID_INPUT
+    for line in ("line 3", "line 4", "line 5"):
+        assert line in rejected.stderr
+    assert "line 2:" not in rejected.stderr
+    assert reserver.data("resources", "list") == []
+
+    as_json = reserver("resources", "import", str(bad), "--json")
+    assert [e["line"] for e in as_json.error()["errors"]] == [3, 4, 5]
+
+    skipped = reserver.ok("resources", "import", str(bad), "--skip-invalid", "--json")
+    report = skipped.json()
+    assert report["created_count"] == 1
+    assert [e["line"] for e in report["errors"]] == [3, 4, 5]
+    assert "skipped line 4" in skipped.stderr
+    assert [r["name"] for r in reserver.data("resources", "list")] == ["Lab 1"]
+
+    not_utf8 = tmp_path / "latin1.csv"
+    not_utf8.write_bytes("name,tags\nSalle \xe9t\xe9,room\n".encode("latin-1"))
+    assert reserver("resources", "import", str(not_utf8)).exit_code == ExitCode.INVALID_INPUT
+    missing = reserver("resources", "import", str(tmp_path / "nope.csv"))
+    assert missing.exit_code == ExitCode.INVALID_INPUT and "nope.csv" in missing.stderr
+
+
+def test_export_then_import_into_a_fresh_store_round_trips(
+    reserver: Reserver, rooms: dict[str, int], tmp_path: Path
+) -> None:
+    reserver.ok("resources", "create", "Scope, 4 channels", "-t", "lab", "--disabled")
+    before = reserver.data("resources", "list")
+    to_stdout = reserver.ok("resources", "export").stdout
+    assert to_stdout.splitlines()[0] == "name,tags,available"
+    exported = tmp_path / "out" / "resources.csv"
+    exported.parent.mkdir()
+    summary = reserver.data("resources", "export", "-o", str(exported))
+    assert summary == {"exported_count": 4, "file": str(exported)}
+    assert exported.read_text(encoding="utf-8") == to_stdout
+    assert reserver("resources", "export", "--json").exit_code == ExitCode.INVALID_INPUT
+
+    reserver.empty_store()
+    assert reserver.data("resources", "list") == []
+    report = reserver.data("resources", "import", str(exported))
+    assert report == {"created_count": 4, "errors": []}
+    after = reserver.data("resources", "list")
+
+    def essence(found: list[dict[str, object]]) -> list[tuple[object, ...]]:
+        return [(r["name"], r["tags"], r["available"]) for r in found]
+
+    assert essence(after) == essence(before)
