@@ -147,9 +147,12 @@ class RemoteBackend:
             body = response.json()
         except ValueError:
             body = {}
-        if not isinstance(body, dict):
-            body = {}
         status = response.status_code
+        if not isinstance(body, dict) or "detail" not in body:
+            return ServerUnreachableError(
+                f"the server at {self.url} answered {response.request.url.path} with HTTP "
+                f"{status} and no reserver error: is it a reserver server?"
+            )
         detail = body.get("detail")
         message = detail if isinstance(detail, str) else f"the server answered HTTP {status}"
         code = body.get("code")
@@ -170,10 +173,13 @@ class RemoteBackend:
             return AlreadyExistsError(message, field)
         if status == 401 and self.token is None and response.request.url.path != "/token":
             return AuthError(f"not logged in to {self.url}: log in first (reserver auth login)")
+        if code is None and status == 404:
+            path = response.request.url.path
+            return NotFoundError(
+                f"the server at {self.url} has no {path}: is it an older reserver?"
+            )
         if code in _SIMPLE_ERRORS:
             return _SIMPLE_ERRORS[code](message)
-        if status == 404:
-            return NotFoundError(f"the server at {self.url} has no {response.request.url.path}")
         if status >= 500:
             return ServerUnreachableError(f"the server at {self.url} failed: {message}")
         return _ERRORS_BY_STATUS.get(status, ValidationError)(message)

@@ -19,6 +19,7 @@ from reserver_core.clock import Clock, SystemClock
 from reserver_core.db import Database
 from reserver_core.local import LocalBackend
 from reserver_core.settings import Settings, data_dir
+from server.deps import CallerCache
 from server.errors import install_error_handlers
 from server.responses import json_response
 from server.routes import admin, auth, health, reservations, resources
@@ -135,6 +136,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backend = open_backend(settings, database_url, clock or SystemClock())
         app.state.backend = backend
+        app.state.callers = CallerCache()
         backend.background_upkeep()
         timer = asyncio.create_task(run_expiry_timer(backend, settings.expiry_interval))
         log.info("serving %s", backend.describe_store())

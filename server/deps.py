@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import AfterValidator, Field
 
+from reserver_core import tokens
 from reserver_core.errors import AuthError, ForbiddenError
 from reserver_core.local import LocalBackend
 from reserver_core.schemas import UserInfo
@@ -38,20 +41,54 @@ Instant = Annotated[Text, Field(json_schema_extra={"format": "date-time"})]
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id")]
 
 
-def server_backend(request: Request) -> LocalBackend:
+async def server_backend(request: Request) -> LocalBackend:
     """The server's shared backend (anonymous; opened at startup)."""
     backend: LocalBackend = request.app.state.backend
     return backend
 
 
-def optional_user(
+class CallerCache:
+    """Who a username is, remembered for a few seconds so most requests skip the lookup.
+
+    Tokens are still checked in full (signature, expiry on the core's clock) on
+    every request; only the account row is reused, so a removed account stops
+    working within `ttl_seconds` on each server process.
+    """
+
+    def __init__(self, ttl_seconds: float = 10.0, max_entries: int = 10_000) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, UserInfo]] = {}
+
+    def get(self, username: str) -> UserInfo | None:
+        """The remembered account, if still fresh."""
+        entry = self._entries.get(username)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, user: UserInfo) -> None:
+        """Remember an account for `ttl_seconds`."""
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[user.username] = (time.monotonic() + self.ttl_seconds, user)
+
+
+async def optional_user(
+    request: Request,
     base: Annotated[LocalBackend, Depends(server_backend)],
     token: Annotated[str | None, Depends(_bearer)],
 ) -> UserInfo | None:
     """The caller named by a valid token, None without a token; 401 for a bad token."""
     if token is None:
         return None
-    return base.user_for_token(token)
+    callers: CallerCache = request.app.state.callers
+    username = tokens.read_token(token, base.token_secret or "", base.now())
+    user = callers.get(username)
+    if user is None:
+        user = await anyio.to_thread.run_sync(base.user_for_token, token)
+        callers.put(user)
+    return user
 
 
 async def acting_backend(

@@ -1,0 +1,110 @@
+"""The remote backend's own duties: stored tokens, unreachable or foreign servers, expiry."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import stat
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from conftest import TEST_SECRET_KEY, LiveServer, free_port
+
+from reserver_core import credentials
+from reserver_core.connect import open_backend
+from reserver_core.errors import AuthError, NotFoundError, ServerUnreachableError
+from reserver_core.remote import RemoteBackend
+from reserver_core.settings import Settings
+
+
+def test_tokens_are_stored_per_server_with_mode_0600(live_server: LiveServer) -> None:
+    assert credentials.get_token(live_server.url) is None
+    remote = RemoteBackend.connect(live_server.url)
+    with pytest.raises(AuthError, match=f"not logged in to {live_server.url}"):
+        remote.whoami()
+    live_server.register("alice")
+    token = remote.login("alice", "correct-horse-battery")
+    credentials.set_token(live_server.url + "/", token.access_token)
+    credentials.set_token("http://other.example:8000", "other-token")
+    assert stat.S_IMODE(credentials.tokens_path().stat().st_mode) == 0o600
+    assert credentials.get_token(live_server.url.upper().replace("HTTP://", "http://")) == (
+        token.access_token
+    )
+    backend = open_backend(Settings(server=live_server.url))
+    assert isinstance(backend, RemoteBackend)
+    assert backend.whoami().username == "alice"
+    assert backend.describe_store() == live_server.url
+    assert backend.background_upkeep() is None
+    backend.close()
+    assert credentials.remove_token(live_server.url) is True
+    assert credentials.remove_token(live_server.url) is False
+    assert credentials.get_token("http://other.example:8000") == "other-token"
+    credentials.tokens_path().write_text("{not json")
+    assert credentials.get_token(live_server.url) is None
+    remote.close()
+
+
+def test_an_expired_token_says_log_in_again(live_server: LiveServer) -> None:
+    live_server.register("alice")
+    past = datetime.now(UTC) - timedelta(hours=1)
+    expired = jwt.encode(
+        {"sub": "alice", "exp": int(past.timestamp())}, TEST_SECRET_KEY, algorithm="HS256"
+    )
+    remote = RemoteBackend(live_server.url, expired)
+    with pytest.raises(AuthError, match="expired: log in again"):
+        remote.my_reservations()
+    remote.close()
+
+
+def test_an_injected_transport_is_used(live_server: LiveServer) -> None:
+    transport = httpx.HTTPTransport(local_address="127.0.0.1", retries=2)
+    remote = RemoteBackend(live_server.url, transport=transport)
+    assert remote.health().database == "ok"
+    assert remote.list_resources() == []
+    remote.close()
+
+
+def test_no_server_is_one_clear_error() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    remote = RemoteBackend(url)
+    for call in (remote.list_resources, remote.health, remote.whoami):
+        with pytest.raises(ServerUnreachableError, match=f"cannot reach server at {url}"):
+            call()
+    for bad_url in ("http://[bad", "ftp://example.org", "no-scheme"):
+        with pytest.raises(ServerUnreachableError):
+            RemoteBackend(bad_url).list_resources()
+
+
+@pytest.fixture
+def foreign_server(tmp_path: Path) -> Iterator[str]:
+    """A plain static web server: something that is not reserver."""
+    (tmp_path / "index.html").write_text("<html>hello</html>")
+    (tmp_path / "me").write_text("<html>me</html>")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_server_that_is_not_reserver(foreign_server: str) -> None:
+    remote = RemoteBackend(foreign_server)
+    with pytest.raises(ServerUnreachableError, match="is it a reserver server"):
+        remote.list_resources()
+    with pytest.raises(ServerUnreachableError, match="not reserver's JSON"):
+        remote.whoami()
+    remote.close()
+
+
+def test_an_unknown_route_on_a_reserver_server(live_server: LiveServer) -> None:
+    remote = RemoteBackend(live_server.url + "/api")
+    with pytest.raises(NotFoundError, match="an older reserver"):
+        remote.list_resources()
+    remote.close()
