@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -61,7 +62,8 @@ def status(ctx: typer.Context) -> None:
         ]
         expiry = health.background_tasks.get("expiry")
         if isinstance(expiry, dict) and expiry.get("last_run"):
-            rows.append(("Last expiry", str(expiry["last_run"])))
+            last_run = datetime.fromisoformat(str(expiry["last_run"]))
+            rows.append(("Last expiry", cli.show_time(last_run)))
         return facts(rows)
 
     cli.output.result(data, human)

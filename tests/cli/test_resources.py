@@ -197,3 +197,15 @@ def test_export_then_import_into_a_fresh_store_round_trips(
         return [(r["name"], r["tags"], r["available"]) for r in found]
 
     assert essence(after) == essence(before)
+
+
+def test_a_long_list_prints_every_row_quickly(reserver: Reserver, tmp_path: Path) -> None:
+    many = tmp_path / "many.csv"
+    rows = [f"Machine {n:04d},test,{'true' if n % 10 else 'false'}" for n in range(1, 801)]
+    many.write_text("name,tags,available\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert reserver.data("resources", "import", str(many))["created_count"] == 800
+    lines = reserver.ok("resources", "list").stdout.splitlines()
+    assert len(lines) == 2 + 800
+    assert lines[0].split() == ["ID", "┃", "Name", "┃", "Status", "┃", "Tags", "┃", "Note"]
+    assert lines[2].split("│")[1:4] == [" Machine 0001 ", " available ", " test "]
+    assert "disabled" in lines[11] and "Machine 0010" in lines[11]
