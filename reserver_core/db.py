@@ -63,6 +63,15 @@ def is_transient(exc: BaseException) -> bool:
     return "database is locked" in message or "database is busy" in message
 
 
+def is_deadlock(exc: BaseException) -> bool:
+    """Whether the database broke a deadlock by aborting this transaction."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "40P01":
+        return True
+    args = getattr(orig, "args", ())
+    return bool(args) and args[0] == 1213
+
+
 def is_exclusion_violation(exc: BaseException) -> bool:
     """Whether PostgreSQL refused a row for overlapping an active reservation."""
     orig = getattr(exc, "orig", None)
@@ -161,8 +170,8 @@ class Database:
     ) -> T:
         """Run `work` in one write transaction and commit; retry lock and deadlock errors.
 
-        When they outlast the retries, raise `contended()` if given (a booking race
-        lost is a conflict), else a StoreError.
+        When deadlocks outlast the retries, raise `contended()` if given (a booking
+        race lost is a conflict); anything else transient ends as a StoreError.
         """
 
         def attempt() -> T:
@@ -201,7 +210,7 @@ class Database:
                         raise self._store_error(exc) from exc
                     raise
                 if failures >= retries:
-                    if contended is not None:
+                    if contended is not None and is_deadlock(exc):
                         raise contended() from exc
                     raise self._store_error(exc) from exc
             failures += 1
