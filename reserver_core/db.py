@@ -68,8 +68,8 @@ def is_deadlock(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None)
     if getattr(orig, "sqlstate", None) == "40P01":
         return True
-    args = getattr(orig, "args", ())
-    return bool(args) and args[0] == 1213
+    args: tuple[object, ...] = getattr(orig, "args", ())
+    return len(args) > 0 and args[0] == 1213  # MySQL deadlock
 
 
 def is_exclusion_violation(exc: BaseException) -> bool:
