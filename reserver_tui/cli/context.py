@@ -106,6 +106,11 @@ class CliContext:
         if self._backend is None:
             from reserver_core.connect import open_backend
 
+            if self.remote and self.options.user:
+                self.output.warning(
+                    "--user only picks the local user; on a server you act as the account "
+                    "you logged in with"
+                )
             self._backend = open_backend(self.settings, self.clock, username=self.options.user)
         return self._backend
 

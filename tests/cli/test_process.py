@@ -109,13 +109,14 @@ def test_exit_codes_and_streams_of_a_real_process(tmp_path: Path) -> None:
 
 
 def test_unreachable_server() -> None:
-    from conftest import free_port
+    from server_processes import free_port
 
     outcome = CliRunner().invoke(
-        app, ["--server", f"http://127.0.0.1:{free_port()}", "resources", "list"]
+        app, ["--server", f"http://127.0.0.1:{free_port()}", "resources", "list", "--user", "bob"]
     )
     assert outcome.exit_code == ExitCode.UNREACHABLE
     assert "cannot reach" in outcome.stderr and "Traceback" not in outcome.stderr
+    assert "--user only picks the local user" in outcome.stderr
 
 
 def in_terminal(
@@ -194,7 +195,7 @@ def test_password_prompt_is_hidden(clocked_server: Any, tmp_path: Path) -> None:
 
 
 def test_serve_runs_the_server_until_interrupted(tmp_path: Path) -> None:
-    from conftest import free_port
+    from server_processes import free_port
 
     port = free_port()
     env = {
