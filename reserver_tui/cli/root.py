@@ -7,6 +7,7 @@ code from `exit_codes`, never as a traceback.
 from __future__ import annotations
 
 import importlib
+import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
-from reserver_core.errors import ReserverError
+from reserver_core.errors import ReserverError, ValidationError
 from reserver_tui.cli.command_group import HELP_OPTIONS, CommandGroup
 from reserver_tui.cli.context import CliContext, GlobalOptions
 from reserver_tui.cli.exit_codes import EXIT_CODES_HELP, ExitCode, ExplainedError
@@ -266,6 +267,12 @@ def root(
 
 
 def _open_app(cli: CliContext) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise ValidationError(
+            "the full-screen app needs a terminal; for scripts use the subcommands "
+            "(reserver --help)",
+            "command",
+        )
     from reserver_tui.app import run_app
 
     run_app(cli.settings)

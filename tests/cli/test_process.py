@@ -77,6 +77,12 @@ def test_help_on_every_level_has_examples() -> None:
             assert "Global options" in shown.stdout, path
 
 
+def test_the_full_screen_app_needs_a_terminal() -> None:
+    outcome = CliRunner().invoke(app, [])
+    assert outcome.exit_code == ExitCode.INVALID_INPUT
+    assert "needs a terminal" in outcome.stderr
+
+
 def test_version() -> None:
     result = run("--version")
     assert result.returncode == 0
