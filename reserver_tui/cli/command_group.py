@@ -8,9 +8,11 @@ line breaks (used for the examples).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import typer
+from typer.models import CommandFunctionType
 
 GLOBAL_OPTIONS_NOTE = (
     "Global options (--server URL, --database-url URL, --tz ZONE, --user NAME, --json) "
@@ -22,7 +24,9 @@ HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 class CommandGroup(typer.Typer):
     """A Typer app whose commands all note the global options in their help."""
 
-    def command(self, name: str | None = None, **kwargs: Any) -> Any:
+    def command(
+        self, name: str | None = None, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
         """Register a command, as Typer does, with the global options note as epilog."""
         kwargs.setdefault("epilog", GLOBAL_OPTIONS_NOTE)
         kwargs.setdefault("context_settings", HELP_OPTIONS)

@@ -169,9 +169,9 @@ def config(
         places = facts(
             [
                 ("Settings file", f"{settings_file}{exists}"),
-                ("Config dir", data["config_dir"]),
-                ("Data dir", data["data_dir"]),
-                ("Log dir", data["log_dir"]),
+                ("Config dir", str(data["config_dir"])),
+                ("Data dir", str(data["data_dir"])),
+                ("Log dir", str(data["log_dir"])),
                 ("Time zone", cli.zone.key),
             ],
             title="Files",
