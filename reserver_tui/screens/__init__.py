@@ -1,0 +1,1 @@
+"""The screens and modals of the full-screen app."""

@@ -1,0 +1,188 @@
+"""Admin: create and edit resources, enable/disable, maintenance, CSV in and out, expiry."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Input
+
+from reserver_core.timeparse import format_time
+from reserver_tui.screens import replies
+from reserver_tui.screens.admin_forms import (
+    ExportModal,
+    ImportModal,
+    MaintenanceModal,
+    ResourceFormModal,
+)
+from reserver_tui.screens.base import ReserverScreen
+from reserver_tui.screens.confirm import Confirmed, ConfirmModal
+from reserver_tui.widgets.info_line import InfoLine
+from reserver_tui.widgets.resource_table import ResourceTable, status_text
+
+
+class AdminScreen(ReserverScreen):
+    """Every resource with the admin's actions on the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New", tooltip="Create a resource"),
+        Binding("e", "edit", "Edit", tooltip="Rename, retag or describe the resource"),
+        Binding("d", "toggle_enabled", "Enable/disable", tooltip="Switch bookability"),
+        Binding("m", "maintenance", "Maintenance", tooltip="Start or end maintenance"),
+        Binding("i", "import_csv", "Import", tooltip="Import resources from CSV"),
+        Binding("x", "export_csv", "Export", tooltip="Write every resource to CSV"),
+        Binding(
+            "X",
+            "expire",
+            "Run expiry",
+            key_display="shift+x",
+            tooltip="Expire finished bookings now",
+        ),
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("escape", "leave_filter", "Back to table", show=False),
+    ]
+
+    AUTO_FOCUS = "ResourceTable"
+    _first_load = True
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="toolbar"):
+            yield Input(placeholder="Filter by name or tag   /", id="filter")
+        yield ResourceTable(self.reserver.tz, self.reserver.today, id="admin-resources")
+        yield InfoLine(id="admin-info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.loading = True
+        if self.reserver.backend is not None:
+            self.reload()
+
+    @property
+    def table(self) -> ResourceTable:
+        """The resource table."""
+        return self.query_one(ResourceTable)
+
+    def reload(self) -> None:
+        super().reload()
+        self.reserver.load_resources(self)
+
+    def on_resources_loaded(self, event: replies.ResourcesLoaded) -> None:
+        self.table.set_resources(event.resources)
+        self.table.loading = False
+        if self._first_load or self.focused is None:
+            self.table.focus()
+        self._first_load = False
+        self._show_info()
+
+    @on(ResourceTable.Highlighted)
+    def _show_info(self) -> None:
+        resource = self.table.current
+        info = self.query_one("#admin-info", InfoLine)
+        if resource is None:
+            info.text = "No resources yet: [b]n[/b] creates one, [b]i[/b] imports a CSV file."
+            return
+        tz = self.reserver.tz
+        parts = [
+            f"[b]{resource.name}[/b] (#{resource.id})",
+            "enabled" if resource.available else "[red]disabled[/red]",
+            status_text(resource, tz, self.reserver.today()),
+        ]
+        if resource.status == "maintenance" and resource.maintenance_until is not None:
+            parts.append(f"back in service {format_time(resource.maintenance_until, tz)}")
+        else:
+            parts.append(f"maintenance resets after {resource.auto_reset_hours} h")
+        info.text = "  ·  ".join(parts)
+
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value, "all")
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def action_focus_filter(self) -> None:
+        """Jump to the filter box."""
+        self.query_one("#filter", Input).focus()
+
+    def action_leave_filter(self) -> None:
+        """Back to the table."""
+        self.table.focus()
+
+    def action_new(self) -> None:
+        """Create a resource."""
+        self.app.push_screen(ResourceFormModal(None))
+
+    def action_edit(self) -> None:
+        """Edit the highlighted resource."""
+        if self.table.current is not None:
+            self.app.push_screen(ResourceFormModal(self.table.current))
+
+    def action_toggle_enabled(self) -> None:
+        """Disable an enabled resource (after confirming) or enable a disabled one."""
+        resource = self.table.current
+        if resource is None:
+            return
+        if not resource.available:
+            self.reserver.change_resource(self, "enable", resource.id)
+            return
+
+        def answered(answer: object) -> None:
+            if isinstance(answer, Confirmed):
+                self.reserver.change_resource(self, "disable", resource.id)
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Disable resource",
+                f"Disable [b]{resource.name}[/b]? Nobody can book it until it is enabled; "
+                "existing bookings stay.",
+                yes="Disable",
+            ),
+            answered,
+        )
+
+    def action_maintenance(self) -> None:
+        """Start maintenance (asking for hours) or end it."""
+        resource = self.table.current
+        if resource is None:
+            return
+        if resource.status == "maintenance":
+            self.reserver.change_resource(self, "end_maintenance", resource.id)
+        else:
+            self.app.push_screen(MaintenanceModal(resource))
+
+    def on_resource_changed(self, event: replies.ResourceChanged) -> None:
+        self.table.update_resource(event.resource)
+        verbs = {
+            "enable": "Enabled",
+            "disable": "Disabled",
+            "end_maintenance": "Back in service:",
+        }
+        verb = verbs.get(event.action)
+        if verb:
+            self.notify(f"{verb} {event.resource.name}")
+
+    def action_import_csv(self) -> None:
+        """Import resources from a CSV file."""
+        self.app.push_screen(ImportModal())
+
+    def action_export_csv(self) -> None:
+        """Write every resource to a CSV file."""
+        self.app.push_screen(ExportModal())
+
+    def action_expire(self) -> None:
+        """Run expiry now."""
+        self.reserver.expire_now(self)
+
+    def on_expiry_done(self, event: replies.ExpiryDone) -> None:
+        report = event.report
+        if report is not None:
+            self.notify(
+                f"{report.expired_count} reservations expired, "
+                f"{report.maintenance_reset_count} resources back from maintenance",
+                title="Expiry ran",
+            )

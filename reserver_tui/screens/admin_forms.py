@@ -1,0 +1,275 @@
+"""The admin's dialogs: create or edit a resource, maintenance, CSV import and export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
+
+from reserver_core.errors import (
+    AlreadyExistsError,
+    ImportRejectedError,
+    ReserverError,
+    ValidationError,
+)
+from reserver_core.resources import split_tags
+from reserver_core.schemas import ResourceInfo
+from reserver_tui.screens import replies
+from reserver_tui.screens.base import ReserverModal
+from reserver_tui.widgets.keyed_table import KeyedTable
+
+
+def _field(label: str, widget: Input | Checkbox) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"), widget, classes="field")
+
+
+class ResourceFormModal(ReserverModal):
+    """Create a resource (None) or edit one; Enter saves."""
+
+    INLINE_ERRORS = (ValidationError, AlreadyExistsError)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(self, resource: ResourceInfo | None) -> None:
+        super().__init__()
+        self.resource = resource
+
+    def compose_dialog(self) -> ComposeResult:
+        resource = self.resource
+        title = "New resource" if resource is None else f"Edit [b]{resource.name}[/b]"
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(title, classes="dialog-title")
+            yield _field(
+                "Name",
+                Input(resource.name if resource else "", placeholder="Room 101", id="name"),
+            )
+            yield _field(
+                "Tags",
+                Input(
+                    ", ".join(resource.tags) if resource else "",
+                    placeholder="room, projector (comma-separated)",
+                    id="tags",
+                ),
+            )
+            yield _field(
+                "Description",
+                Input(resource.description if resource else "", placeholder="optional", id="desc"),
+            )
+            if resource is None:
+                yield _field("", Checkbox("Enabled (bookable)", value=True, id="enabled"))
+            yield Static(id="feedback")
+            with Horizontal(classes="buttons"):
+                yield Button("Save", id="save", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        """Create or update the resource."""
+        feedback = self.query_one("#feedback", Static)
+        try:
+            tags = split_tags(self.query_one("#tags", Input).value)
+        except ValidationError as exc:
+            feedback.update(f"✗ {exc.message}")
+            return
+        name = self.query_one("#name", Input).value
+        description = self.query_one("#desc", Input).value
+        if self.resource is None:
+            enabled = self.query_one("#enabled", Checkbox).value
+            self.reserver.change_resource(
+                self,
+                "create",
+                None,
+                name=name,
+                tags=tags,
+                description=description,
+                available=enabled,
+            )
+        else:
+            self.reserver.change_resource(
+                self, "edit", self.resource.id, name=name, tags=tags, description=description
+            )
+        feedback.update("Saving…")
+
+    def on_resource_changed(self, event: replies.ResourceChanged) -> None:
+        verb = "Created" if event.action == "create" else "Saved"
+        self.notify(f"{verb} {event.resource.name}")
+        self.dismiss(event.resource)
+
+    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+        self.query_one("#feedback", Static).update(f"✗ {event.error.message}")
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        """Leave without saving."""
+        self.dismiss(None)
+
+
+class MaintenanceModal(ReserverModal):
+    """Put a resource under maintenance for 1-168 hours."""
+
+    INLINE_ERRORS = (ValidationError,)
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel")]
+
+    def __init__(self, resource: ResourceInfo) -> None:
+        super().__init__()
+        self.resource = resource
+
+    def compose_dialog(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog -narrow"):
+            yield Label(f"Maintenance for [b]{self.resource.name}[/b]", classes="dialog-title")
+            yield Static("Bookings are refused until it is back; it returns by itself after:")
+            yield _field(
+                "Hours",
+                Input(str(self.resource.auto_reset_hours or 8), type="integer", id="hours"),
+            )
+            yield Static(id="feedback")
+            with Horizontal(classes="buttons"):
+                yield Button("Start maintenance", id="start", variant="warning")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#hours", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        text = self.query_one("#hours", Input).value.strip()
+        if not text.isdigit() or not 1 <= int(text) <= 168:
+            self.query_one("#feedback", Static).update("✗ give a whole number of hours, 1-168")
+            return
+        self.reserver.change_resource(self, "maintenance", self.resource.id, hours=int(text))
+
+    def on_resource_changed(self, event: replies.ResourceChanged) -> None:
+        self.dismiss(event.resource)
+
+    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+        self.query_one("#feedback", Static).update(f"✗ {event.error.message}")
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        """Leave without changing anything."""
+        self.dismiss(None)
+
+
+class ImportModal(ReserverModal):
+    """Import resources from a CSV file, with a progress bar and the rejected lines."""
+
+    INLINE_ERRORS = (ImportRejectedError,)
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+
+    def compose_dialog(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog -wide"):
+            yield Label("Import resources from CSV", classes="dialog-title")
+            yield Static(
+                "Header [b]name,tags[,available][/b]; tags comma-separated in one quoted field. "
+                "Any bad line rejects the whole file unless you skip invalid lines."
+            )
+            yield _field("File", Input(placeholder="~/resources.csv", id="path"))
+            yield _field("", Checkbox("Skip invalid lines, import the rest", id="skip"))
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static(id="feedback")
+            yield KeyedTable(["Line", "Problem"], id="rejected")
+            with Horizontal(classes="buttons"):
+                yield Button("Import", id="import", variant="primary")
+                yield Button("Close", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#rejected").display = False
+        self.query_one("#path", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#import")
+    def _import(self) -> None:
+        text = self.query_one("#path", Input).value.strip()
+        if not text:
+            self.query_one("#feedback", Static).update("✗ give the path of a CSV file")
+            return
+        self.query_one("#rejected").display = False
+        self.query_one("#feedback", Static).update("Importing…")
+        self.query_one("#import", Button).disabled = True
+        skip = self.query_one("#skip", Checkbox).value
+        self.reserver.import_csv(self, Path(text), skip)
+
+    def on_import_progress(self, event: replies.ImportProgress) -> None:
+        self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
+
+    def on_import_finished(self, event: replies.ImportFinished) -> None:
+        report = event.report
+        self.query_one("#import", Button).disabled = False
+        text = f"✓ Imported {report.created_count} resources"
+        if report.errors:
+            text += f"; skipped {len(report.errors)} bad lines:"
+        self.query_one("#feedback", Static).update(text)
+        self._show_rejected(report.errors)
+
+    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+        self.query_one("#import", Button).disabled = False
+        error: ReserverError = event.error
+        self.query_one("#feedback", Static).update(f"✗ {error.message}")
+        if isinstance(error, ImportRejectedError):
+            self._show_rejected(error.errors)
+
+    def _show_rejected(self, errors: list) -> None:  # type: ignore[type-arg]
+        table = self.query_one("#rejected", KeyedTable)
+        table.set_rows({str(e.line): (str(e.line), e.message) for e in errors})
+        table.display = bool(errors)
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        """Close the dialog."""
+        self.dismiss(None)
+
+
+class ExportModal(ReserverModal):
+    """Write every resource to a CSV file that imports back unchanged."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+
+    def compose_dialog(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label("Export resources to CSV", classes="dialog-title")
+            yield _field("File", Input("resources.csv", id="path"))
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static(id="feedback")
+            with Horizontal(classes="buttons"):
+                yield Button("Export", id="export", variant="primary")
+                yield Button("Close", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#export")
+    def _export(self) -> None:
+        text = self.query_one("#path", Input).value.strip()
+        if not text:
+            self.query_one("#feedback", Static).update("✗ give a file name")
+            return
+        self.reserver.export_csv(self, Path(text))
+
+    def on_import_progress(self, event: replies.ImportProgress) -> None:
+        self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
+
+    def on_export_finished(self, event: replies.ExportFinished) -> None:
+        self.query_one("#feedback", Static).update(
+            f"✓ Wrote {event.count} resources to {event.path}"
+        )
+
+    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+        self.query_one("#feedback", Static).update(f"✗ {event.error.message}")
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        """Close the dialog."""
+        self.dismiss(None)

@@ -1,0 +1,76 @@
+"""What every main screen shares: the app's header and footer, reloading after changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer
+
+from reserver_tui.screens import replies
+
+if TYPE_CHECKING:
+    from reserver_tui.app import ReserverApp
+
+
+class ReserverScreen(Screen[None]):
+    """A main screen that reloads its data when the store changed while it was hidden."""
+
+    loaded_version = -1
+
+    @property
+    def reserver(self) -> ReserverApp:
+        """The app, typed."""
+        return cast("ReserverApp", self.app)
+
+    def reload(self) -> None:
+        """Ask the backend (through the app's workers) for this screen's data."""
+        self.loaded_version = self.reserver.data_version
+
+    def on_screen_resume(self) -> None:
+        if self.reserver.backend is not None and self.loaded_version != self.reserver.data_version:
+            self.reload()
+
+    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+        """A call of this screen failed; the app already said so in a notification."""
+
+    def palette_actions(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """This screen's own actions for the command palette, from its bindings."""
+        entries: list[tuple[str, str, Callable[[], object]]] = []
+        for binding in self.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            if self.check_action(binding.action, ()) is False:
+                continue
+            entries.append(
+                (
+                    binding.description,
+                    binding.tooltip,
+                    partial(self.run_action, binding.action),
+                )
+            )
+        return entries
+
+
+class ReserverModal(ModalScreen[object]):
+    """A modal dialog over a main screen, with its own footer of keys."""
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_dialog()
+        yield Footer()
+
+    def compose_dialog(self) -> ComposeResult:
+        """The dialog's widgets."""
+        yield from ()
+
+    @property
+    def reserver(self) -> ReserverApp:
+        """The app, typed."""
+        return cast("ReserverApp", self.app)
+
+    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+        """A call of this modal failed; the app already said so in a notification."""

@@ -1,0 +1,248 @@
+"""The booking form: day, start, end or duration, checked as you type, conflicts named."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from reserver_core.booking import BookingPolicy, check_window
+from reserver_core.errors import ConflictError, UnavailableError, ValidationError
+from reserver_core.schemas import ResourceInfo
+from reserver_core.settings import Settings
+from reserver_core.timeparse import format_duration, format_window, parse_duration, parse_when
+from reserver_tui.screens import replies
+from reserver_tui.screens.base import ReserverModal
+
+_CLOCK = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
+_DURATION = re.compile(r"\+?[\d.\s]+(d|h|m|min|mins|hrs?|hours?|minutes?|days?)\b.*", re.I)
+
+
+def policy_of(settings: Settings) -> BookingPolicy:
+    """The booking length limits the settings give."""
+    return BookingPolicy(
+        min_duration=timedelta(minutes=settings.min_booking_minutes),
+        max_duration=timedelta(hours=settings.max_booking_hours),
+    )
+
+
+def read_window(
+    day: str,
+    start: str,
+    end: str,
+    now: datetime,
+    tz: ZoneInfo,
+    policy: BookingPolicy,
+) -> tuple[datetime, datetime]:
+    """The UTC window a form describes; ValidationError naming the field at fault.
+
+    A bare `HH:MM` start is on `day` (today, tomorrow, mon, 2026-12-01); any other
+    start form of the time parser stands alone. The end is a duration (`90m`,
+    `1h30m`, `+45m`), a bare `HH:MM` on the start's day, or any full time form.
+    """
+    start_text = start.strip()
+    if _CLOCK.fullmatch(start_text):
+        start_text = f"{day.strip() or 'today'} {start_text}"
+    begins = parse_when(start_text, now, tz, field="start")
+    end_text = end.strip()
+    if not end_text:
+        raise ValidationError("give an end time (16:00) or a duration (90m)", "end")
+    if _CLOCK.fullmatch(end_text):
+        local_day = begins.astimezone(tz).date().isoformat()
+        ends = parse_when(f"{local_day} {end_text}", now, tz, field="end")
+        if ends <= begins:
+            raise ValidationError(
+                f"{end_text} is not after the start; for a length write it as 1h30m or 90m", "end"
+            )
+    elif _DURATION.fullmatch(end_text):
+        ends = begins + parse_duration(end_text.removeprefix("+"), field="end")
+    else:
+        ends = parse_when(end_text, now, tz, field="end")
+    check_window(begins, ends, now, policy)
+    return begins, ends
+
+
+def short_message(error: ValidationError) -> str:
+    """The error without the parser's list of accepted forms, which the help (?) shows."""
+    head, _, _ = error.message.partition("; accepted forms")
+    return head if head == error.message else f"{head} (press ? for the accepted forms)"
+
+
+class BookModal(ReserverModal):
+    """Book one resource; Enter books, `n` after a conflict takes the next free slot."""
+
+    INLINE_ERRORS = (ConflictError, ValidationError, UnavailableError)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "submit", "Book"),
+        Binding("n", "take_next", "Take next free", show=False),
+    ]
+
+    def __init__(
+        self,
+        resource: ResourceInfo,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> None:
+        super().__init__()
+        self.resource = resource
+        self._start = start
+        self._end = end
+        self._window: tuple[datetime, datetime] | None = None
+        self._conflict: ConflictError | None = None
+        self._busy = False
+
+    def compose_dialog(self) -> ComposeResult:
+        tz = self.reserver.tz
+        now = self.reserver.now()
+        start = self._start or _next_half_hour(now)
+        end = self._end or start + timedelta(hours=1)
+        local_start = start.astimezone(tz)
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(f"Book [b]{self.resource.name}[/b]", classes="dialog-title")
+            with Horizontal(classes="field"):
+                yield Label("Day", classes="field-label")
+                yield Input(
+                    local_start.date().isoformat(),
+                    placeholder="today, tomorrow, mon, 2026-12-01",
+                    id="day",
+                )
+            with Horizontal(classes="field"):
+                yield Label("Start", classes="field-label")
+                yield Input(
+                    f"{local_start:%H:%M}", placeholder="14:00, tomorrow 9:30, +45m", id="start"
+                )
+            with Horizontal(classes="field"):
+                yield Label("End / length", classes="field-label")
+                yield Input(
+                    f"{end.astimezone(tz):%H:%M}", placeholder="15:30 or 90m, 1h30m", id="end"
+                )
+            yield Static(id="feedback")
+            yield Static(id="conflict")
+            with Horizontal(classes="buttons"):
+                yield Button("Take next free slot  n", id="take-next", variant="warning")
+                yield Button("Book", id="book", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#take-next").display = False
+        self.query_one("#conflict").display = False
+        self._validate()
+        self.query_one("#start", Input).focus()
+
+    # -- validation as you type ------------------------------------------------------------
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._clear_conflict()
+        self._validate()
+
+    def _validate(self) -> tuple[datetime, datetime] | None:
+        feedback = self.query_one("#feedback", Static)
+        try:
+            window = read_window(
+                self.query_one("#day", Input).value,
+                self.query_one("#start", Input).value,
+                self.query_one("#end", Input).value,
+                self.reserver.now(),
+                self.reserver.tz,
+                policy_of(self.reserver.settings),
+            )
+        except ValidationError as exc:
+            self._window = None
+            feedback.update(f"✗ {short_message(exc)}")
+            feedback.set_class(True, "-invalid")
+            self.query_one("#book", Button).disabled = True
+            return None
+        self._window = window
+        start, end = window
+        when = format_window(start, end, self.reserver.tz)
+        feedback.update(f"✓ {when}  ({format_duration(end - start)})")
+        feedback.set_class(False, "-invalid")
+        self.query_one("#book", Button).disabled = self._busy
+        return window
+
+    # -- booking -------------------------------------------------------------------------------
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#book")
+    def action_submit(self) -> None:
+        """Book the window in the form."""
+        window = self._validate()
+        if window is None or self._busy:
+            return
+        self._set_busy(True)
+        self.reserver.book(self, self.resource.id, *window)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.query_one("#book", Button).disabled = busy
+        self.query_one("#take-next", Button).disabled = busy
+        if busy:
+            self.query_one("#feedback", Static).update("Booking…")
+
+    def on_booked(self, event: replies.Booked) -> None:
+        self.dismiss(event.reservation)
+
+    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+        self._set_busy(False)
+        error = event.error
+        if isinstance(error, ConflictError):
+            self._show_conflict(error)
+            return
+        self._validate()
+        feedback = self.query_one("#feedback", Static)
+        feedback.update(f"✗ {error.message}")
+        feedback.set_class(True, "-invalid")
+
+    def _show_conflict(self, error: ConflictError) -> None:
+        self._conflict = error
+        tz = self.reserver.tz
+        windows = "\n".join(f"  • {format_window(w.start, w.end, tz)}" for w in error.windows)
+        panel = self.query_one("#conflict", Static)
+        panel.update(
+            f"[b]{self.resource.name} is already booked[/b]\n{windows or '  • another booking'}\n"
+            "Press [b]n[/b] to book the next free slot of the same length."
+        )
+        panel.display = True
+        button = self.query_one("#take-next", Button)
+        button.display = True
+        button.disabled = False
+        button.focus()
+        self.refresh_bindings()
+
+    def _clear_conflict(self) -> None:
+        if self._conflict is not None:
+            self._conflict = None
+            self.query_one("#conflict").display = False
+            self.query_one("#take-next").display = False
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "take_next":
+            return self._conflict is not None
+        return True
+
+    @on(Button.Pressed, "#take-next")
+    def action_take_next(self) -> None:
+        """Book the next free window of the same length after the requested start."""
+        if self._window is None or self._busy:
+            return
+        start, end = self._window
+        self._set_busy(True)
+        self.reserver.book_next_free(self, self.resource.id, end - start, start)
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        """Leave without booking."""
+        self.dismiss(None)
+
+
+def _next_half_hour(now: datetime) -> datetime:
+    base = now.replace(second=0, microsecond=0)
+    return base + timedelta(minutes=30 - base.minute % 30)

@@ -1,0 +1,184 @@
+"""One resource: its week grid in local time and who holds the coming reservations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Label, Static
+
+from reserver_core.schemas import ReservationInfo, ResourceInfo, Slot
+from reserver_core.timeparse import format_time, format_window
+from reserver_tui.screens import replies
+from reserver_tui.screens.base import ReserverScreen
+from reserver_tui.screens.book import BookModal
+from reserver_tui.widgets.keyed_table import KeyedTable
+from reserver_tui.widgets.resource_table import status_text
+from reserver_tui.widgets.week_grid import WeekGrid
+
+_SLOT_REFUSALS = {
+    "past": "That slot is in the past.",
+    "maintenance": "The resource is under maintenance then.",
+    "disabled": "The resource is disabled; an admin can enable it.",
+}
+
+
+class ResourceDetailScreen(ReserverScreen):
+    """A resource's week; arrows or h/j/k/l move, Enter books a free slot."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("left_square_bracket,p", "week(-1)", "Prev week", key_display="["),
+        Binding("right_square_bracket,n", "week(1)", "Next week", key_display="]"),
+        Binding("w", "this_week", "This week", tooltip="Back to the current week"),
+        Binding("b", "book", "Book…", tooltip="Book this resource at a time you type"),
+        Binding("tab", "app.focus_next", "Grid/list", show=False),
+        Binding("r", "reload", "Refresh", tooltip="Read the schedule again"),
+    ]
+
+    def __init__(self, resource: ResourceInfo) -> None:
+        super().__init__()
+        self.resource = resource
+        self.start_day: date | None = None
+        self._keep_cursor = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="detail-title")
+        with Horizontal(id="detail-body"):
+            with VerticalScroll(id="grid-pane"):
+                yield WeekGrid(self.reserver.tz, id="week")
+            with Vertical(id="upcoming-pane"):
+                yield Label("Upcoming reservations", classes="pane-title")
+                yield KeyedTable(["When", "Who"], id="upcoming")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.start_day = self.reserver.today()
+        self._show_title()
+        self.query_one(WeekGrid).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        super().reload()
+        assert self.start_day is not None
+        self.reserver.load_schedule(self, self.resource.id, self.start_day)
+
+    def _show_title(self) -> None:
+        resource = self.resource
+        tz = self.reserver.tz
+        status = status_text(resource, tz, self.reserver.today())
+        tags = ", ".join(resource.tags) or "no tags"
+        lines = [f"[b]{resource.name}[/b]  [dim]{tags}[/dim]  ·  [b]{status}[/b]"]
+        if resource.status == "maintenance" and resource.maintenance_until is not None:
+            lines[0] += f" until {format_time(resource.maintenance_until, tz)}"
+        if resource.description:
+            lines.append(resource.description)
+        self.query_one("#detail-title", Static).update("\n".join(lines))
+
+    def on_schedule_loaded(self, event: replies.ScheduleLoaded) -> None:
+        schedule = event.schedule
+        self.resource = schedule.resource
+        self._show_title()
+        today = self.reserver.today()
+        days = [day.day for day in schedule.days]
+        today_index = days.index(today) if today in days else -1
+        self.query_one(WeekGrid).show(schedule, today_index, self._keep_cursor)
+        self._keep_cursor = True
+        self._show_upcoming(event.upcoming)
+
+    def _show_upcoming(self, upcoming: list[ReservationInfo]) -> None:
+        tz = self.reserver.tz
+        mine = self.reserver.user.id if self.reserver.user else None
+        rows = {
+            str(reservation.id): (
+                format_window(reservation.start_time, reservation.end_time, tz),
+                "you" if reservation.user_id == mine else reservation.username,
+            )
+            for reservation in upcoming
+        }
+        table = self.query_one("#upcoming", KeyedTable)
+        table.set_rows(rows)
+        title = self.query_one(".pane-title", Label)
+        title.update("Upcoming reservations" if rows else "No upcoming reservations")
+
+    # -- moving through weeks -------------------------------------------------------------
+    def action_week(self, step: int) -> None:
+        """Show the week before or after."""
+        assert self.start_day is not None
+        self.start_day += timedelta(days=7 * step)
+        self.reload()
+
+    @on(WeekGrid.WeekRequested)
+    def _week_requested(self, event: WeekGrid.WeekRequested) -> None:
+        grid = self.query_one(WeekGrid)
+        grid.place(0 if event.step > 0 else 6, grid.row)
+        self.action_week(event.step)
+
+    def action_this_week(self) -> None:
+        """Back to the week starting today."""
+        self.start_day = self.reserver.today()
+        self._keep_cursor = False
+        self.reload()
+
+    def action_back(self) -> None:
+        """Back to where this screen was opened from."""
+        self.dismiss()
+
+    def action_reload(self) -> None:
+        """Read the schedule again."""
+        self.reload()
+
+    # -- booking ----------------------------------------------------------------------------
+    @on(WeekGrid.SlotChosen)
+    def _slot_chosen(self, event: WeekGrid.SlotChosen) -> None:
+        slot = event.slot
+        if slot.state == "free":
+            end = self._suggested_end(slot)
+            start = max(slot.start, _next_five_minutes(self.reserver.now()))
+            self.app.push_screen(BookModal(self.resource, start, end), self._booked)
+        elif slot.state == "mine":
+            self.notify("You hold this slot; cancel it under My bookings (F3).")
+        elif slot.state == "booked":
+            self.notify(f"Booked by {slot.holder or 'someone else'}.", severity="warning")
+        else:
+            self.notify(_SLOT_REFUSALS[slot.state], severity="warning")
+
+    def _suggested_end(self, slot: Slot) -> datetime:
+        """One hour when the following slot is free too, else the slot's own end."""
+        grid = self.query_one(WeekGrid)
+        schedule = grid.schedule
+        if schedule is None:
+            return slot.end
+        for day in schedule.days:
+            for index, candidate in enumerate(day.slots):
+                if candidate == slot and index + 1 < len(day.slots):
+                    following = day.slots[index + 1]
+                    if following.state == "free" and following.end - slot.start <= timedelta(
+                        hours=1
+                    ):
+                        return following.end
+        return slot.end
+
+    def action_book(self) -> None:
+        """Book this resource at a time typed in the form."""
+        slot = self.query_one(WeekGrid).current
+        start = None
+        if slot is not None and slot.state == "free":
+            start = max(slot.start, _next_five_minutes(self.reserver.now()))
+        self.app.push_screen(BookModal(self.resource, start), self._booked)
+
+    def _booked(self, reservation: object) -> None:
+        if isinstance(reservation, ReservationInfo):
+            window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+            self.notify(f"{reservation.resource.name}, {window}", title="Booked")
+
+
+def _next_five_minutes(now: datetime) -> datetime:
+    """The first whole five minutes after `now`: the earliest start worth offering."""
+    base = now.replace(second=0, microsecond=0)
+    return base + timedelta(minutes=5 - base.minute % 5)

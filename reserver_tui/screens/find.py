@@ -1,0 +1,142 @@
+"""Find a slot: the resources free for a whole window, narrowed by text and tags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from reserver_core.booking import check_window
+from reserver_core.errors import ValidationError
+from reserver_core.resources import split_tags
+from reserver_core.schemas import ReservationInfo, ResourceInfo
+from reserver_core.timeparse import format_duration, format_window, parse_duration, parse_when
+from reserver_tui.screens import replies
+from reserver_tui.screens.base import ReserverScreen
+from reserver_tui.screens.book import BookModal, policy_of
+from reserver_tui.widgets.keyed_table import KeyedTable
+
+
+class FindSlotScreen(ReserverScreen):
+    """Type a start and a length; every resource free for the whole window is listed."""
+
+    INLINE_ERRORS = (ValidationError,)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "search", "Search", tooltip="List the resources free then"),
+        Binding("b", "book", "Book", tooltip="Book the highlighted resource for the window"),
+        Binding("slash", "focus_form", "Edit search", key_display="/"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._window: tuple[datetime, datetime] | None = None
+        self._found: dict[str, ResourceInfo] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="find-form"):
+            with Horizontal(classes="field"):
+                yield Label("Start", classes="field-label")
+                yield Input(
+                    "tomorrow 10:00", placeholder="tomorrow 10:00, +1h, mon 9:30", id="when"
+                )
+                yield Label("Length", classes="field-label")
+                yield Input("1h", placeholder="1h, 90m, 1h30m", id="length")
+            with Horizontal(classes="field"):
+                yield Label("Text", classes="field-label")
+                yield Input(placeholder="optional: part of a name or tag", id="text")
+                yield Label("Tags", classes="field-label")
+                yield Input(placeholder="optional: projector, lab (all must match)", id="tags")
+            yield Static(id="feedback")
+        yield Label("Press Enter to search.", id="results-title", classes="pane-title")
+        yield KeyedTable(["Resource", "Tags", "Status"], id="results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#when", Input).focus()
+
+    def reload(self) -> None:
+        super().reload()
+        if self._window is not None:
+            self.action_search()
+
+    def _read(self) -> tuple[datetime, datetime, str | None, list[str]] | None:
+        feedback = self.query_one("#feedback", Static)
+        try:
+            start = parse_when(
+                self.query_one("#when", Input).value, self.reserver.now(), self.reserver.tz
+            )
+            length = parse_duration(self.query_one("#length", Input).value, field="length")
+            check_window(
+                start, start + length, self.reserver.now(), policy_of(self.reserver.settings)
+            )
+            tags = split_tags(self.query_one("#tags", Input).value)
+        except ValidationError as exc:
+            feedback.update(f"✗ {exc.message}")
+            feedback.set_class(True, "-invalid")
+            return None
+        window = format_window(start, start + length, self.reserver.tz)
+        feedback.update(f"✓ {window}  ({format_duration(length)})")
+        feedback.set_class(False, "-invalid")
+        text = self.query_one("#text", Input).value.strip() or None
+        return start, start + length, text, tags
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._read()
+
+    @on(Input.Submitted)
+    def action_search(self) -> None:
+        """List the resources free for the whole window."""
+        found = self._read()
+        if found is None:
+            return
+        start, end, text, tags = found
+        self._window = (start, end)
+        self.query_one("#results", KeyedTable).loading = True
+        self.reserver.find_free(self, start, end, text, tags)
+
+    def on_free_resources_found(self, event: replies.FreeResourcesFound) -> None:
+        table = self.query_one("#results", KeyedTable)
+        table.loading = False
+        self._found = {str(resource.id): resource for resource in event.resources}
+        table.set_rows(
+            {
+                key: (resource.name, ", ".join(resource.tags), resource.status.replace("_", " "))
+                for key, resource in self._found.items()
+            }
+        )
+        assert self._window is not None
+        when = format_window(*self._window, self.reserver.tz)
+        count = len(self._found)
+        title = f"{count} resource{'s' if count != 1 else ''} free {when}"
+        if count:
+            title += " — Enter or b to book"
+            table.focus()
+        self.query_one("#results-title", Label).update(title)
+
+    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+        self.query_one("#results", KeyedTable).loading = False
+
+    @on(KeyedTable.RowSelected)
+    def action_book(self) -> None:
+        """Book the highlighted resource for the searched window."""
+        key = self.query_one("#results", KeyedTable).current_key
+        if key is None or self._window is None or key not in self._found:
+            return
+        start, end = self._window
+        self.app.push_screen(BookModal(self._found[key], start, end), self._booked)
+
+    def _booked(self, reservation: object) -> None:
+        if isinstance(reservation, ReservationInfo):
+            window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+            self.notify(f"{reservation.resource.name}, {window}", title="Booked")
+
+    def action_focus_form(self) -> None:
+        """Back to the search fields."""
+        self.query_one("#when", Input).focus()

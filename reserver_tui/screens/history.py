@@ -1,0 +1,65 @@
+"""The history of one reservation: who did what, when."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Label, Static
+
+from reserver_core.schemas import ReservationInfo
+from reserver_core.timeparse import format_time, format_window
+from reserver_tui.screens import replies
+from reserver_tui.screens.base import ReserverModal
+from reserver_tui.widgets.keyed_table import KeyedTable
+
+
+class HistoryModal(ReserverModal):
+    """A reservation's events, newest first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,h", "close", "Close")]
+
+    def __init__(self, reservation: ReservationInfo) -> None:
+        super().__init__()
+        self.reservation = reservation
+
+    def compose_dialog(self) -> ComposeResult:
+        reservation = self.reservation
+        window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+        with Vertical(id="dialog", classes="dialog -wide"):
+            yield Label(f"History of reservation #{reservation.id}", classes="dialog-title")
+            yield Static(
+                f"[b]{reservation.resource.name}[/b]  {window}  ·  {reservation.status}"
+                f"  ·  held by {reservation.username}",
+                id="history-summary",
+            )
+            yield KeyedTable(["When", "What", "Who", "Details"], id="events")
+            yield Static("[dim]Esc to close[/dim]", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(KeyedTable)
+        table.loading = True
+        table.focus()
+        self.reserver.load_history(self, self.reservation.id)
+
+    def on_history_loaded(self, event: replies.HistoryLoaded) -> None:
+        tz = self.reserver.tz
+        table = self.query_one(KeyedTable)
+        table.set_rows(
+            {
+                str(item.id): (
+                    format_time(item.timestamp, tz),
+                    item.action,
+                    item.actor,
+                    item.details,
+                )
+                for item in event.events
+            }
+        )
+        table.loading = False
+
+    def action_close(self) -> None:
+        """Close the history."""
+        self.dismiss(None)

@@ -1,0 +1,78 @@
+"""Log in to (or register with) a server when there is no valid token."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from reserver_core.errors import AuthError, ForbiddenError, ThrottledError, ValidationError
+from reserver_tui.screens import replies
+from reserver_tui.screens.base import ReserverScreen
+
+
+class LoginScreen(ReserverScreen):
+    """Username and password; Enter logs in, the other button registers first."""
+
+    INLINE_ERRORS = (AuthError, ValidationError, ThrottledError, ForbiddenError)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit(False)", "Log in"),
+        Binding("ctrl+r", "submit(True)", "Register"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="dialog", classes="dialog -narrow"):
+            yield Label("Log in", classes="dialog-title")
+            yield Static(f"to [b]{self.reserver.store or 'the server'}[/b]", id="login-server")
+            with Horizontal(classes="field"):
+                yield Label("Username", classes="field-label")
+                yield Input(id="username", placeholder="alice")
+            with Horizontal(classes="field"):
+                yield Label("Password", classes="field-label")
+                yield Input(id="password", password=True, placeholder="at least 8 characters")
+            yield Static(id="feedback")
+            with Horizontal(classes="buttons"):
+                yield Button("Log in", id="login", variant="primary")
+                yield Button("Register", id="register")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#username", Input).focus()
+
+    def reload(self) -> None:
+        super().reload()
+
+    @on(Input.Submitted, "#username")
+    def _next_field(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#login")
+    def _login(self) -> None:
+        self.action_submit(False)
+
+    @on(Button.Pressed, "#register")
+    def _register(self) -> None:
+        self.action_submit(True)
+
+    def action_submit(self, register: bool) -> None:
+        """Log in, or register first and then log in."""
+        username = self.query_one("#username", Input).value.strip()
+        password = self.query_one("#password", Input).value
+        if not username or not password:
+            self.query_one("#feedback", Static).update("✗ give a username and a password")
+            return
+        self.query_one("#feedback", Static).update("Registering…" if register else "Logging in…")
+        self.reserver.log_in(self, username, password, register)
+
+    def on_logged_in(self, event: replies.LoggedIn) -> None:
+        self.notify(f"Logged in as {event.username}")
+        self.dismiss()
+
+    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+        self.query_one("#feedback", Static).update(f"✗ {event.error.message}")

@@ -1,0 +1,158 @@
+"""My reservations: upcoming, past and cancelled; cancel with a reason, see the history."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+
+from reserver_core.schemas import ReservationInfo
+from reserver_core.timeparse import format_duration, format_time, format_window
+from reserver_tui.screens import replies
+from reserver_tui.screens.base import ReserverScreen
+from reserver_tui.screens.confirm import Confirmed, ConfirmModal
+from reserver_tui.screens.history import HistoryModal
+from reserver_tui.widgets.keyed_table import KeyedTable
+
+TABS = (("upcoming", "Upcoming"), ("past", "Past"), ("cancelled", "Cancelled"))
+
+
+def tab_of(reservation: ReservationInfo, now: object) -> str:
+    """Which tab a reservation belongs on."""
+    if reservation.status == "cancelled":
+        return "cancelled"
+    if reservation.status == "active" and reservation.end_time > now:  # type: ignore[operator]
+        return "upcoming"
+    return "past"
+
+
+class MyReservationsScreen(ReserverScreen):
+    """Your reservations in three tabs; `c` cancels, Enter or `h` shows the history."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "cancel", "Cancel booking", tooltip="Cancel the highlighted reservation"),
+        Binding("h", "history", "History", tooltip="What happened to this reservation"),
+        Binding("1", "tab('upcoming')", "Upcoming", show=False),
+        Binding("2", "tab('past')", "Past", show=False),
+        Binding("3", "tab('cancelled')", "Cancelled", show=False),
+        Binding("r", "reload", "Refresh", tooltip="Read your reservations again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._reservations: dict[str, ReservationInfo] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="tabs"):
+            for key, title in TABS:
+                with TabPane(title, id=f"tab-{key}"):
+                    columns = ["When", "Resource", "Length", "Status"]
+                    if key == "cancelled":
+                        columns = ["When", "Resource", "Cancelled", "Reason"]
+                    yield KeyedTable(columns, id=f"table-{key}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.reserver.backend is not None:
+            self.reload()
+
+    def reload(self) -> None:
+        super().reload()
+        self.reserver.load_reservations(self)
+
+    def on_reservations_loaded(self, event: replies.ReservationsLoaded) -> None:
+        tz = self.reserver.tz
+        now = self.reserver.now()
+        self._reservations = {str(r.id): r for r in event.reservations}
+        groups: dict[str, dict[str, tuple[str, ...]]] = {key: {} for key, _ in TABS}
+        upcoming = sorted(
+            (r for r in event.reservations if tab_of(r, now) == "upcoming"),
+            key=lambda r: r.start_time,
+        )
+        others = [r for r in event.reservations if tab_of(r, now) != "upcoming"]
+        for reservation in [*upcoming, *others]:
+            tab = tab_of(reservation, now)
+            window = format_window(reservation.start_time, reservation.end_time, tz)
+            if tab == "cancelled":
+                cancelled = (
+                    format_time(reservation.cancelled_at, tz) if reservation.cancelled_at else ""
+                )
+                cells: tuple[str, ...] = (
+                    window,
+                    reservation.resource.name,
+                    cancelled,
+                    reservation.cancellation_reason or "",
+                )
+            else:
+                status = reservation.status
+                if tab == "upcoming" and reservation.start_time <= now:
+                    status = "in progress"
+                cells = (
+                    window,
+                    reservation.resource.name,
+                    format_duration(reservation.end_time - reservation.start_time),
+                    status,
+                )
+            groups[tab][str(reservation.id)] = cells
+        for key, title in TABS:
+            self.query_one(f"#table-{key}", KeyedTable).set_rows(groups[key])
+            tab = self.query_one(TabbedContent).get_tab(f"tab-{key}")
+            tab.label = f"{title} ({len(groups[key])})"  # type: ignore[assignment]
+
+    @property
+    def _table(self) -> KeyedTable:
+        active = self.query_one(TabbedContent).active or "tab-upcoming"
+        return self.query_one(f"#table-{active.removeprefix('tab-')}", KeyedTable)
+
+    def _current(self) -> ReservationInfo | None:
+        key = self._table.current_key
+        return self._reservations.get(key) if key else None
+
+    def action_tab(self, key: str) -> None:
+        """Show one of the tabs."""
+        self.query_one(TabbedContent).active = f"tab-{key}"
+        self._table.focus()
+
+    def action_cancel(self) -> None:
+        """Cancel the highlighted reservation after confirming, with an optional reason."""
+        reservation = self._current()
+        if reservation is None:
+            return
+        if reservation.status != "active" or reservation.end_time <= self.reserver.now():
+            self.notify("Only an upcoming reservation can be cancelled.", severity="warning")
+            return
+        window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+
+        def answered(answer: object) -> None:
+            if isinstance(answer, Confirmed):
+                self.reserver.cancel(self, reservation.id, answer.reason)
+
+        self.app.push_screen(
+            ConfirmModal(
+                "Cancel reservation",
+                f"Cancel [b]{reservation.resource.name}[/b], {window}?",
+                yes="Cancel booking",
+                ask_reason=True,
+            ),
+            answered,
+        )
+
+    def on_cancelled(self, event: replies.Cancelled) -> None:
+        reservation = event.reservation
+        window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+        self.notify(f"{reservation.resource.name}, {window}", title="Cancelled")
+
+    @on(KeyedTable.RowSelected)
+    def action_history(self) -> None:
+        """Show the highlighted reservation's history."""
+        reservation = self._current()
+        if reservation is not None:
+            self.app.push_screen(HistoryModal(reservation))
+
+    def action_reload(self) -> None:
+        """Read the reservations again."""
+        self.reload()

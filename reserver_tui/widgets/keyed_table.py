@@ -1,0 +1,72 @@
+"""A DataTable that is updated by row key instead of cleared and refilled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowKey
+
+Cell = str | Text
+
+
+class KeyedTable(DataTable[Cell]):
+    """A DataTable whose rows are replaced by key: stale ones removed, changed cells updated."""
+
+    DEFAULT_CSS = """
+    KeyedTable {
+        height: 1fr;
+    }
+    """
+
+    def __init__(
+        self, columns: Sequence[str], *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        self._column_keys = [self.add_column(label, key=label) for label in columns]
+
+    def set_rows(self, rows: dict[str, Sequence[Cell]]) -> None:
+        """Show exactly `rows` (key -> cells) in the given order, keeping the cursor's row."""
+        with self.app.batch_update():
+            wanted = list(rows)
+            present = [key.value for key in self.rows]
+            keep = self.current_key
+            if present != wanted:
+                for key in set(present) - set(wanted):
+                    self.remove_row(key)
+                remaining = [key for key in present if key in rows]
+                if remaining == [key for key in wanted if key in remaining]:
+                    for key in wanted:
+                        if key not in remaining:
+                            self.add_row(*rows[key], key=key)
+                    if [key.value for key in self.rows] != wanted:
+                        self._refill(rows)
+                else:
+                    self._refill(rows)
+            for key, cells in rows.items():
+                for column, value in zip(self._column_keys, cells, strict=True):
+                    try:
+                        if self.get_cell(key, column) != value:
+                            self.update_cell(key, column, value)
+                    except CellDoesNotExist:
+                        self.add_row(*cells, key=key)
+                        break
+            if keep is not None and keep in rows:
+                self.move_cursor(row=self.get_row_index(keep))
+
+    def _refill(self, rows: dict[str, Sequence[Cell]]) -> None:
+        self.clear()
+        for key, cells in rows.items():
+            self.add_row(*cells, key=key)
+
+    @property
+    def current_key(self) -> str | None:
+        """The key of the row under the cursor."""
+        if self.row_count == 0:
+            return None
+        try:
+            key: RowKey = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except CellDoesNotExist:
+            return None
+        return key.value

@@ -1,0 +1,213 @@
+"""A week of a resource's slots: days across, local times down, one colour per state."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from rich.cells import set_cell_size
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from reserver_core.schemas import Schedule, Slot
+
+_TIME_WIDTH = 6
+_LEGEND = (
+    ("free", "free"),
+    ("mine", "mine"),
+    ("booked", "booked"),
+    ("maintenance", "maintenance"),
+    ("disabled", "disabled"),
+    ("past", "past"),
+)
+
+
+class WeekGrid(Widget, can_focus=True):
+    """The slot grid of a `Schedule`; arrows or h/j/k/l move, Enter picks a slot."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "week-grid--header",
+        "week-grid--today",
+        "week-grid--time",
+        "week-grid--free",
+        "week-grid--mine",
+        "week-grid--booked",
+        "week-grid--maintenance",
+        "week-grid--disabled",
+        "week-grid--past",
+        "week-grid--cursor",
+    }
+
+    DEFAULT_CSS = """
+    WeekGrid {
+        height: auto;
+        padding: 0 1;
+    }
+    WeekGrid > .week-grid--header { color: $text-muted; text-style: bold; }
+    WeekGrid > .week-grid--today { color: $text-accent; text-style: bold underline; }
+    WeekGrid > .week-grid--time { color: $text-muted; }
+    WeekGrid > .week-grid--free { background: $success 15%; color: $text-success; }
+    WeekGrid > .week-grid--mine { background: $primary 60%; color: $text; text-style: bold; }
+    WeekGrid > .week-grid--booked { background: $error 35%; color: $text; }
+    WeekGrid > .week-grid--maintenance { background: $warning 35%; color: $text; }
+    WeekGrid > .week-grid--disabled { background: $panel; color: $text-disabled; }
+    WeekGrid > .week-grid--past { color: $text-disabled; }
+    WeekGrid > .week-grid--cursor { text-style: reverse bold; }
+    WeekGrid:blur > .week-grid--cursor { text-style: underline; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "move(-1, 0)", "Day before", show=False),
+        Binding("right,l", "move(1, 0)", "Day after", show=False),
+        Binding("up,k", "move(0, -1)", "Earlier", show=False),
+        Binding("down,j", "move(0, 1)", "Later", show=False),
+        Binding("enter", "choose", "Book slot"),
+    ]
+
+    day: reactive[int] = reactive(0)
+    row: reactive[int] = reactive(0)
+
+    class SlotChosen(Message):
+        """Enter on a slot: the screen decides whether it can be booked."""
+
+        def __init__(self, grid: WeekGrid, slot: Slot) -> None:
+            super().__init__()
+            self.grid = grid
+            self.slot = slot
+
+        @property
+        def control(self) -> WeekGrid:
+            return self.grid
+
+    class WeekRequested(Message):
+        """The cursor went past the first or last day: show the week before or after."""
+
+        def __init__(self, grid: WeekGrid, step: int) -> None:
+            super().__init__()
+            self.grid = grid
+            self.step = step
+
+        @property
+        def control(self) -> WeekGrid:
+            return self.grid
+
+    def __init__(self, tz: ZoneInfo, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tz = tz
+        self.schedule: Schedule | None = None
+        self._times: list[str] = []
+        self._cells: list[dict[str, Slot]] = []
+        self.today_index = -1
+
+    def show(self, schedule: Schedule, today_index: int, keep_cursor: bool) -> None:
+        """Display a week; rows are local wall times, so DST days line up by the clock."""
+        self.schedule = schedule
+        self.today_index = today_index
+        self._cells = []
+        times: set[str] = set()
+        for day in schedule.days:
+            by_time = {f"{slot.start.astimezone(self.tz):%H:%M}": slot for slot in day.slots}
+            self._cells.append(by_time)
+            times.update(by_time)
+        self._times = sorted(times)
+        if not keep_cursor:
+            self.day = max(today_index, 0)
+            self.row = self._first_open_row(self.day)
+        self.day = min(self.day, max(len(self._cells) - 1, 0))
+        self.row = min(self.row, max(len(self._times) - 1, 0))
+        self.refresh(layout=True)
+
+    def _first_open_row(self, day: int) -> int:
+        if not self._cells:
+            return 0
+        for index, label in enumerate(self._times):
+            slot = self._cells[day].get(label)
+            if slot is not None and slot.state != "past":
+                return index
+        return 0
+
+    @property
+    def current(self) -> Slot | None:
+        """The slot under the cursor."""
+        if not self._cells or not self._times:
+            return None
+        return self._cells[self.day].get(self._times[self.row])
+
+    def place(self, day: int, row: int) -> None:
+        """Put the cursor on a day (0-6) and a row."""
+        self.day = max(0, min(day, len(self._cells) - 1))
+        self.row = max(0, min(row, len(self._times) - 1))
+
+    def action_move(self, days: int, rows: int) -> None:
+        """Move the cursor; past the week's edge ask for the next or previous week."""
+        target = self.day + days
+        if days and not 0 <= target < len(self._cells):
+            self.post_message(self.WeekRequested(self, 1 if days > 0 else -1))
+            return
+        self.place(target, self.row + rows)
+
+    def action_choose(self) -> None:
+        """Pick the slot under the cursor."""
+        slot = self.current
+        if slot is not None:
+            self.post_message(self.SlotChosen(self, slot))
+
+    def watch_day(self) -> None:
+        self.refresh()
+
+    def watch_row(self) -> None:
+        self.refresh()
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        return len(self._times) + 3 if self._times else 1
+
+    def render(self) -> Text:
+        if self.schedule is None:
+            return Text("Loading the schedule…", style="italic")
+        style = self.get_component_rich_style
+        width = max((self.content_region.width - _TIME_WIDTH) // max(len(self._cells), 1), 6)
+        cell = width - 1
+        text = Text(no_wrap=True, overflow="crop")
+        text.append(" " * _TIME_WIDTH)
+        for index, day in enumerate(self.schedule.days):
+            label = f"{day.day:%a} {day.day.day}"
+            name = "week-grid--today" if index == self.today_index else "week-grid--header"
+            text.append(set_cell_size(label, cell), style(name))
+            text.append(" ")
+        text.append("\n")
+        cursor = style("week-grid--cursor")
+        for row, label in enumerate(self._times):
+            text.append(set_cell_size(label, _TIME_WIDTH), style("week-grid--time"))
+            for day, cells in enumerate(self._cells):
+                slot = cells.get(label)
+                if slot is None:
+                    text.append(" " * cell)
+                else:
+                    look = style(f"week-grid--{slot.state}")
+                    if day == self.day and row == self.row:
+                        look += cursor
+                    text.append(set_cell_size(self._cell_text(slot), cell), look)
+                text.append(" ")
+            text.append("\n")
+        text.append("\n")
+        for state, name in _LEGEND:
+            text.append(f" {name} ", style(f"week-grid--{state}"))
+            text.append("  ")
+        return text
+
+    @staticmethod
+    def _cell_text(slot: Slot) -> str:
+        if slot.state == "mine":
+            return " mine"
+        if slot.state == "booked":
+            return f" {slot.holder or 'booked'}"
+        if slot.state == "maintenance":
+            return " maint."
+        if slot.state == "disabled":
+            return " off"
+        if slot.state == "past":
+            return " ·"
+        return ""

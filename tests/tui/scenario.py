@@ -1,0 +1,75 @@
+"""The fixed data of the TUI suites and the steps a test takes through the app.
+
+Every app runs on a frozen clock (Tuesday 1 Dec 2026, 10:00 in Europe/Berlin)
+and a store in the test's own folder, opened by a relative path so the header
+reads the same on every machine.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from textual.pilot import Pilot
+
+from reserver_core.clock import FixedClock
+from reserver_core.local import LocalBackend
+from reserver_core.settings import Settings
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+"""The frozen "now": Tuesday 1 December 2026, 10:00 in Berlin."""
+TZ = "Europe/Berlin"
+RESOURCES = [
+    ("Aurora room", ["room", "meeting", "screen"], "Corner room, 8 seats, wall screen"),
+    ("Borealis room", ["room", "meeting"], ""),
+    ("Cedar booth", ["room", "focus"], ""),
+    ("Projector One", ["projector", "portable"], ""),
+    ("Oscilloscope", ["lab", "instrument"], ""),
+    ("Old van", ["vehicle"], ""),
+]
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """An instant in December 2026, UTC."""
+    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
+
+
+def seed(url: str) -> dict[str, int]:
+    """Fill a store: alice (admin) and bob, six resources, bookings around NOW."""
+    earlier = FixedClock(NOW - timedelta(hours=2))
+    settings = quick_settings()
+    alice = LocalBackend.open(url, settings, earlier, username="alice")
+    bob = LocalBackend.open(url, settings, earlier, username="bob")
+    try:
+        ids = {
+            name: alice.create_resource(name, tags, description).id
+            for name, tags, description in RESOURCES
+        }
+        bob.book(ids["Projector One"], at(1, 8, 30), at(1, 10))
+        bob.book(ids["Aurora room"], at(1, 10), at(1, 11))
+        alice.book(ids["Borealis room"], at(2, 13), at(2, 14))
+        alice.book(ids["Aurora room"], at(1, 7, 30), at(1, 8))
+        alice.book(ids["Cedar booth"], at(3, 9), at(3, 10))
+        alice.start_maintenance(ids["Oscilloscope"], 4)
+        alice.set_available(ids["Old van"], False)
+    finally:
+        alice.close()
+        bob.close()
+    return ids
+
+
+def quick_settings(**overrides: object) -> Settings:
+    """Settings for tests: bcrypt at its lowest cost."""
+    return Settings(bcrypt_rounds=4, **overrides)  # type: ignore[arg-type]
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Wait until every worker finished and the messages they sent were handled."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def type_into(pilot: Pilot[object], selector: str, text: str) -> None:
+    """Replace the text of an input by typing, as a person would."""
+    await pilot.click(selector)
+    await pilot.press("home", "ctrl+k", *list(text))
