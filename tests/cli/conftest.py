@@ -6,6 +6,7 @@ test server for the server), so the same tests hold in both modes.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,17 @@ def clocked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def migrated_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite store at the newest schema, copied by tests to skip migrating."""
+    from reserver_core.db import Database
+    from reserver_core.settings import Settings
+
+    path = tmp_path_factory.mktemp("template") / "empty.db"
+    Database.open(f"sqlite:///{path}", Settings()).close()
+    return path
+
+
 @pytest.fixture(params=["local", "remote"])
 def reserver(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -57,10 +69,12 @@ def reserver(
     env = {"RESERVER_FAKE_NOW": NOW.isoformat(), "RESERVER_BCRYPT_ROUNDS": "4"}
     harness = Reserver(request.param, env, tmp_path)
     if request.param == "local":
+        template = request.getfixturevalue("migrated_store")
         stores = iter(range(1, 100))
 
         def empty_local_store() -> None:
             path = tmp_path / f"reserver-{next(stores)}.db"
+            shutil.copyfile(template, path)
             harness.env["RESERVER_DATABASE_URL"] = f"sqlite:///{path}"
             harness.ok("auth", "status", user="alice")  # the first user of a store is its admin
             harness.ok("auth", "status", user="bob")
