@@ -83,10 +83,14 @@ def test_the_full_screen_app_needs_a_terminal() -> None:
     assert "needs a terminal" in outcome.stderr
 
 
-def test_version() -> None:
+def test_version_and_shell_completion() -> None:
     result = run("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("reserver ")
+    completion = run(
+        env={"_RESERVER_COMPLETE": "complete_bash", "COMP_WORDS": "reserver res", "COMP_CWORD": "1"}
+    )
+    assert completion.stdout.split() == ["resources", "reservations"]
 
 
 def create_room(env: dict[str, str]) -> None:
