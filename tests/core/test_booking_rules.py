@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import NOW, fast_settings
 from sqlalchemy import event
 
 from reserver_core.clock import FixedClock
@@ -22,7 +23,6 @@ from reserver_core.errors import (
     ValidationError,
 )
 from reserver_core.local import LocalBackend
-from tests.conftest import NOW, fast_settings
 
 
 def at(hours: float) -> datetime:

@@ -6,12 +6,12 @@ import io
 from pathlib import Path
 
 import pytest
+from conftest import fast_settings
 
 from reserver_core.clock import FixedClock
 from reserver_core.csv_io import MAX_IMPORT_BYTES
 from reserver_core.errors import ForbiddenError, ImportRejectedError, ValidationError
 from reserver_core.local import LocalBackend
-from tests.conftest import fast_settings
 
 
 def upload(text: str | bytes) -> io.BytesIO:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from conftest import NOW, fast_settings
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reserver_core.clock import FixedClock
 from reserver_core.errors import ConflictError, StateError, ValidationError
 from reserver_core.local import LocalBackend
-from tests.conftest import NOW, fast_settings
 
 SLOT = timedelta(minutes=30)
 """The grid that starts and lengths fall on: coarse, so that windows often touch."""

@@ -1,0 +1,136 @@
+"""Migrations: they build exactly the models on every dialect, the cheap revision check
+knows the head, older stores upgrade with their data, and openers may race."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from conftest import NOW, fast_settings
+from sqlalchemy import create_engine, event, inspect, text
+
+from reserver_core import users
+from reserver_core.clock import FixedClock
+from reserver_core.db import HEAD_REVISION, Database
+from reserver_core.local import LocalBackend
+from reserver_core.migrate import alembic_config
+from reserver_core.models import Base
+
+
+def test_head_revision_is_the_newest_migration() -> None:
+    engine = create_engine("sqlite://")
+    try:
+        heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+    finally:
+        engine.dispose()
+    assert heads == [HEAD_REVISION]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres", "mysql"])
+def test_the_migrated_schema_matches_the_models(kind: str, request: pytest.FixtureRequest) -> None:
+    url = str(request.getfixturevalue(f"{kind}_url"))
+    database = Database.open(url, fast_settings())
+    try:
+        with database.write_engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+            assert context.get_current_revision() == HEAD_REVISION
+    finally:
+        database.close()
+    assert differences == []
+
+
+def test_a_store_at_the_first_revision_upgrades_and_keeps_its_data(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    database = Database(sqlite_url, fast_settings())
+    command.upgrade(alembic_config(database.write_engine), "0001")
+    database.close()
+    old = LocalBackend(Database(sqlite_url, fast_settings()), fast_settings(), clock)
+    old.user = old.database.write(lambda s: users.user_info(users.ensure_user(s, "alice", NOW)))
+    made = old.book(
+        old.create_resource("Room", tags=["a", "b"]).id,
+        NOW + timedelta(hours=1),
+        NOW + timedelta(hours=2),
+    )
+    old.close()
+    upgraded = LocalBackend.open(sqlite_url, fast_settings(), clock, username="alice")
+    try:
+        assert upgraded.database.current_revision() == HEAD_REVISION
+        assert upgraded.get_reservation(made.id) == made
+        indexes = {
+            index["name"]
+            for index in inspect(upgraded.database.read_engine).get_indexes("reservations")
+        }
+        assert {"ix_reservations_resource_window", "ix_reservations_status_window"} <= indexes
+        assert "ix_reservations_status_end" not in indexes
+    finally:
+        upgraded.close()
+
+
+def test_sqlite_applies_every_migration_in_one_immediate_transaction(sqlite_url: str) -> None:
+    # Committing between migrations would let a second opener of a fresh file in
+    # halfway, to repeat migrations already applied.
+    database = Database(sqlite_url, fast_settings())
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    event.listen(database.write_engine, "before_cursor_execute", record)
+    event.listen(database.write_engine, "commit", lambda _conn: seen.append("COMMIT"))
+    try:
+        assert database.upgrade() is True
+        assert database.current_revision() == HEAD_REVISION
+    finally:
+        database.close()
+    assert seen == ["BEGIN IMMEDIATE", "COMMIT"]
+
+
+def open_store(url: str, barrier: Any, results: Any) -> None:
+    """One opener of a fresh store: wait for the other, then open (and so migrate) it."""
+    barrier.wait(timeout=120)
+    try:
+        backend = LocalBackend.open(url, fast_settings(), FixedClock(NOW), username="alice")
+        results.append(backend.database.current_revision())
+        backend.close()
+    except Exception as exc:  # reported to the test, which must see none
+        results.append(f"{type(exc).__name__}: {exc}")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_two_processes_opening_a_fresh_store_at_once_both_succeed(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    url = str(request.getfixturevalue(f"{kind}_url"))
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        for attempt in range(2):
+            target = url.replace(".db", f"-{attempt}.db") if kind == "sqlite" else url
+            if kind == "postgres" and attempt:
+                break
+            barrier = manager.Barrier(3)
+            results = manager.list()
+            processes = [
+                context.Process(target=open_store, args=(target, barrier, results))
+                for _ in range(3)
+            ]
+            for process in processes:
+                process.start()
+            for process in processes:
+                process.join(timeout=120)
+            assert list(results) == [HEAD_REVISION] * 3
+    engine = create_engine(url.replace(".db", "-0.db") if kind == "sqlite" else url)
+    try:
+        with engine.connect() as connection:
+            users = connection.execute(text("SELECT username, role FROM users")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(user) for user in users] == [("alice", "admin")]
