@@ -1,9 +1,11 @@
 """How fast `reserver` starts: wall time of whole processes, as a person waits for them.
 
 Runs each command N times (after a warm-up run) against a small throwaway
-SQLite database and prints min / median / p90 in seconds next to the targets
-of issue 4: `reserver --help` < 0.15 s and `reserver resources list --json`
-< 0.45 s. A bare interpreter start is measured too, as the floor.
+SQLite database and prints wall-clock min / median / p90 in seconds next to
+the targets of issue 4: `reserver --help` < 0.15 s and `reserver resources
+list --json` < 0.45 s. A bare interpreter start is measured too, as the floor.
+The median CPU time (user + system) of the process is printed beside: on a
+busy machine wall time grows with the load, CPU time much less.
 
     python bench/bench_cli_startup.py [--runs 10]
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,15 +37,18 @@ def reserver_script() -> str:
     return found
 
 
-def timed(command: list[str], env: dict[str, str], runs: int) -> list[float]:
-    """Wall times of `runs` runs of `command`, after one unmeasured warm-up."""
+def timed(command: list[str], env: dict[str, str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU times of `runs` runs of `command`, after one unmeasured warm-up."""
     subprocess.run(command, env=env, check=True, capture_output=True)
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return times
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return walls, cpus
 
 
 def main() -> None:
@@ -77,16 +83,18 @@ def main() -> None:
             "reserver upcoming --json": [script, "upcoming", "--json"],
         }
         print(f"{runs} runs each, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
-        print(f"{'command':34} {'min':>7} {'median':>7} {'p90':>7}  target")
+        print(f"{'command':34} {'min':>7} {'median':>7} {'p90':>7} {'cpu':>7}  target (median)")
         for label, command in commands.items():
-            times = sorted(timed(command, env, runs))
+            walls, cpus = timed(command, env, runs)
+            times = sorted(walls)
             median = statistics.median(times)
             p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
+            cpu = statistics.median(cpus)
             target = TARGETS.get(label)
             verdict = (
                 "" if target is None else f"< {target:.2f} {'ok' if median < target else 'MISSED'}"
             )
-            print(f"{label:34} {times[0]:7.3f} {median:7.3f} {p90:7.3f}  {verdict}")
+            print(f"{label:34} {times[0]:7.3f} {median:7.3f} {p90:7.3f} {cpu:7.3f}  {verdict}")
 
 
 if __name__ == "__main__":

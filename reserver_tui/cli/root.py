@@ -99,7 +99,7 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
     """Move the global options found after a command name to the front of `args`.
 
     So `reserver resources list --json` means `reserver --json resources list`.
-    Nothing after `--` is touched.
+    Nothing after `--` is touched; an option missing its value is a usage error.
     """
     front: list[str] = []
     rest: list[str] = []
@@ -111,7 +111,9 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
             break
         if arg in _FLAG_OPTIONS or ("=" in arg and arg.split("=", 1)[0] in _VALUE_OPTIONS):
             front.append(arg)
-        elif arg in _VALUE_OPTIONS and index + 1 < len(args):
+        elif arg in _VALUE_OPTIONS:
+            if index + 1 == len(args):
+                raise typer.BadParameter("a value must follow it", param_hint=f"'{arg}'")
             front.extend(args[index : index + 2])
             index += 1
         else:

@@ -38,6 +38,12 @@ def test_global_options_work_before_and_after_the_command(
     before = reserver.ok("--json", "resources", "list").json()
     after = reserver.ok("resources", "list", "--json").json()
     assert before == after and len(after) == 3
+    zoned = reserver.ok("resources", "show", "Room A", "--tz=Asia/Tokyo").stdout
+    assert "JST" in zoned
+    dangling = reserver("resources", "list", "--tz")
+    assert dangling.exit_code == 2 and "a value must follow" in dangling.stderr
+    literal = reserver.ok("resources", "create", "--", "--json")
+    assert "Created resource" in literal.stdout and "--json" in literal.stdout
 
 
 def test_search_by_text_tag_status_and_free_window(
