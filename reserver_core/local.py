@@ -194,9 +194,12 @@ class LocalBackend:
         # bcrypt is slow on purpose: hash before taking the write lock.
         password_hash = users.hash_password(password, self.settings.bcrypt_rounds)
         now = self.now()
-        return self.database.write(
-            lambda s: users.user_info(users.create_user(s, name, password_hash, now))
-        )
+        try:
+            return self.database.write(
+                lambda s: users.user_info(users.create_user(s, name, password_hash, now))
+            )
+        except IntegrityError as exc:
+            raise AlreadyExistsError(f"the username {name!r} is taken", "username") from exc
 
     def login(self, username: str, password: str) -> Token:
         """Check a password (throttled after repeated failures) and issue a token."""

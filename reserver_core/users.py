@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 import bcrypt
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from reserver_core.errors import AlreadyExistsError, AuthError, ThrottledError, ValidationError
@@ -76,10 +76,23 @@ def find_user(session: Session, username: str) -> User | None:
 
 
 def create_user(session: Session, username: str, password_hash: str, now: datetime) -> User:
-    """Insert a user; the first user of an empty store becomes an admin."""
-    if find_user(session, username) is not None:
+    """Insert a user; the first user of an empty store becomes an admin.
+
+    Registrations are serialized first, so that two at once on an empty store do
+    not both see it empty and both become admins (SQLite's write transaction
+    already is exclusive).
+    """
+    dialect = session.get_bind().dialect.name
+    count = select(func.count()).select_from(User)
+    if dialect == "postgresql":
+        # Blocks other inserts into users (and itself), not readers nor bookings.
+        session.execute(text("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE"))
+    elif dialect in ("mysql", "mariadb"):
+        # A locking read of the whole table locks its gaps: other inserts wait.
+        count = count.with_for_update()
+    first = session.scalar(count) == 0
+    if _locked_user(session, username) is not None:
         raise AlreadyExistsError(f"the username {username!r} is taken", "username")
-    first = session.scalar(select(func.count()).select_from(User)) == 0
     user = User(
         username=username,
         password_hash=password_hash,
@@ -94,7 +107,24 @@ def create_user(session: Session, username: str, password_hash: str, now: dateti
 
 def ensure_user(session: Session, username: str, now: datetime) -> User:
     """The implicit local user, created (without password) on first use."""
-    return find_user(session, username) or create_user(session, username, "", now)
+    found = find_user(session, username)
+    if found is not None:
+        return found
+    try:
+        return create_user(session, username, "", now)
+    except AlreadyExistsError:
+        # Another process opened the store as this user at the same moment.
+        existing = _locked_user(session, username)
+        if existing is None:
+            raise
+        return existing
+
+
+def _locked_user(session: Session, username: str) -> User | None:
+    # A locking read sees the latest committed rows even inside an older
+    # snapshot (MySQL's repeatable read); SQLite ignores FOR UPDATE.
+    query = select(User).where(User.username == username).with_for_update()
+    return session.scalars(query).first()
 
 
 def check_throttle(
