@@ -172,6 +172,9 @@ def test_import_reports_every_bad_line_and_imports_nothing(
     assert "skipped line 4" in skipped.stderr
     assert [r["name"] for r in reserver.data("resources", "list")] == ["Lab 1"]
 
+    from_stdin = reserver.data("resources", "import", "-", stdin="name,tags\nLab 3,lab\n")
+    assert from_stdin == {"created_count": 1, "errors": []}
+
     not_utf8 = tmp_path / "latin1.csv"
     not_utf8.write_bytes("name,tags\nSalle \xe9t\xe9,room\n".encode("latin-1"))
     assert reserver("resources", "import", str(not_utf8)).exit_code == ExitCode.INVALID_INPUT
