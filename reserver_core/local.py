@@ -30,6 +30,7 @@ from reserver_core.errors import (
     LineError,
     NotFoundError,
     StoreError,
+    UnavailableError,
     ValidationError,
 )
 from reserver_core.models import Reservation, ReservationEvent, Resource, ResourceTag, User
@@ -635,10 +636,10 @@ class LocalBackend:
         if (resource_id is None) == (tag is None):
             raise ValidationError("name either a resource or a tag", "resource")
         if not self.policy.min_duration <= duration <= self.policy.max_duration:
+            shortest = int(self.policy.min_duration.total_seconds() // 60)
+            longest = int(self.policy.max_duration.total_seconds() // 3600)
             raise ValidationError(
-                f"a booking lasts between {self.policy.min_duration} and "
-                f"{self.policy.max_duration}",
-                "duration",
+                f"a booking lasts {shortest} minutes to {longest} hours", "duration"
             )
         now = self.now()
         # Bookings start in the future: the next whole minute at the earliest.
@@ -649,7 +650,7 @@ class LocalBackend:
             if resource_id is not None:
                 info = resources.load_resource(session, now, resource_id)
                 if not info.available:
-                    raise NotFoundError(f"{info.name} is disabled: it has no free slot")
+                    raise UnavailableError(f"{info.name} is disabled: it has no free slot")
                 ids = [resource_id]
             else:
                 ids = list(
