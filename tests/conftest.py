@@ -8,18 +8,19 @@ Where a server does not run they are skipped with the reason, except under CI
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
+from server_processes import (  # noqa: F401  (re-exported for `from conftest import ...`)
+    TEST_PASSWORD,
+    TEST_SECRET_KEY,
+    LiveServer,
+    free_port,
+    start_live_server,
+)
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -127,131 +128,9 @@ def local(sqlite_url: str, clock: FixedClock) -> Iterator[LocalBackend]:
 # -- live server (the server engineer's fixtures) ------------------------------------
 #
 # `live_server` is a real `python -m server` process on a loopback port with a
-# fresh SQLite store; `live_server_factory(database_url=..., now=...)` starts
-# more (another store, PostgreSQL, several processes on one database). With
-# `now` the process runs `tests/server/clocked_server.py` instead: the same app
-# on a FixedClock that `server.set_now(...)` moves and `server.reset()` empties.
-
-TEST_SECRET_KEY = "test-secret-key-for-reserver-tests-only-0123456789"
-"""The signing key of live test servers, so tests can forge expired or foreign tokens."""
-TEST_PASSWORD = "correct-horse-battery"
-CLOCKED_SERVER = Path(__file__).parent / "server" / "clocked_server.py"
-
-
-@dataclass
-class LiveServer:
-    """A server process under test: its base `url` and helpers to make accounts."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    secret: str = TEST_SECRET_KEY
-    clocked: bool = False
-
-    def client(self, token: str | None = None) -> httpx.Client:
-        """A keep-alive HTTP client on the server, sending `token` if given."""
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        # Plain HTTP on loopback: skipping the TLS set-up saves ~80 ms a client.
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=False)
-
-    def register(self, username: str, password: str = TEST_PASSWORD) -> dict[str, object]:
-        """Create an account (the first one is the admin); returns the user JSON."""
-        with self.client() as client:
-            response = client.post("/register", json={"username": username, "password": password})
-        assert response.status_code == 201, response.text
-        return dict(response.json())
-
-    def token(self, username: str, password: str = TEST_PASSWORD) -> str:
-        """Log in and return the bearer token."""
-        with self.client() as client:
-            response = client.post("/token", data={"username": username, "password": password})
-        assert response.status_code == 200, response.text
-        return str(response.json()["access_token"])
-
-    def user(self, username: str, password: str = TEST_PASSWORD) -> str:
-        """Register `username` and return a token for it."""
-        self.register(username, password)
-        return self.token(username, password)
-
-    def set_now(self, instant: datetime) -> None:
-        """Move the clock of a server started with `now=`."""
-        assert self.clocked, "start the server with now=... to control its clock"
-        with self.client() as client:
-            response = client.put("/_test/clock", params={"now": instant.isoformat()})
-        assert response.status_code == 200, response.text
-
-    def reset(self) -> None:
-        """Empty every table of a server started with `now=`."""
-        assert self.clocked, "start the server with now=... to reset it"
-        with self.client() as client:
-            response = client.post("/_test/reset")
-        assert response.status_code == 200, response.text
-
-    def log(self) -> str:
-        """What the process wrote to stdout and stderr so far."""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> int:
-        """SIGTERM the process and wait for it; returns its exit code."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_live_server(
-    database_url: str | None,
-    log_dir: Path,
-    now: datetime | None = None,
-    env: dict[str, str] | None = None,
-) -> LiveServer:
-    """Start a server process on a free loopback port and wait until /health answers.
-
-    Without `database_url` the server picks its store itself (environment, data dir).
-    """
-    environment = {
-        **os.environ,
-        "RESERVER_BCRYPT_ROUNDS": "4",
-        "RESERVER_SECRET_KEY": TEST_SECRET_KEY,
-        **(env or {}),
-    }
-    for _attempt in range(3):
-        port = free_port()
-        if now is None:
-            command = [sys.executable, "-m", "server", "--port", str(port)]
-            command += ["--database-url", database_url] if database_url else []
-        else:
-            command = [sys.executable, str(CLOCKED_SERVER), "--port", str(port)]
-            command += ["--database-url", database_url, "--now", now.isoformat()]
-        log_path = log_dir / f"server-{port}.log"
-        with log_path.open("wb") as log_file:
-            process = subprocess.Popen(
-                command, stdout=log_file, stderr=subprocess.STDOUT, env=environment
-            )
-        server = LiveServer(f"http://127.0.0.1:{port}", process, log_path, clocked=now is not None)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
-                    return server
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        server.stop()
-        if "address already in use" not in server.log().lower():
-            break
-    raise RuntimeError(f"the server did not start:\n{server.log()}")
+# fresh SQLite store; `live_server_factory(database_url, now=None, env=None)`
+# starts more (another store, PostgreSQL, several processes on one database;
+# with `now`, a server whose clock tests move). Helpers: tests/server_processes.py.
 
 
 @pytest.fixture

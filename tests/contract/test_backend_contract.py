@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, TEST_PASSWORD, LiveServer, fast_settings, start_live_server
+from conftest import NOW, fast_settings
+from server_processes import TEST_PASSWORD, LiveServer, start_live_server
 
 from reserver_core.backend import Backend
 from reserver_core.clock import FixedClock

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer
+from server_processes import LiveServer
 
 EXAMPLES_PER_OPERATION = 30
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer
+from server_processes import LiveServer
 from sqlalchemy import create_engine, text
 
 from reserver_core.settings import data_dir
