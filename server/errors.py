@@ -97,8 +97,9 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, str | None]:
             problems.append("the body is not valid JSON")
             continue
         sources = ("body", "query", "path", "header", "cookie")
-        location = [str(part) for part in item.get("loc", ()) if part not in sources]
-        name = ".".join(location) or "request"
+        raw_location = item.get("loc", ())
+        location = [str(part) for part in raw_location if part not in sources]
+        name = ".".join(location) or ("body" if "body" in raw_location else "request")
         field = field or (location[-1] if location else None)
         problems.append(f"{name}: {item.get('msg', 'invalid')}")
     return "; ".join(problems) or "the request is invalid", field
