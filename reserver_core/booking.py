@@ -23,7 +23,7 @@ from reserver_core.errors import (
     ValidationError,
     Window,
 )
-from reserver_core.models import Reservation, ReservationEvent, Resource, UTCDateTime
+from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource, UTCDateTime
 from reserver_core.resources import RESOURCE_COLUMNS, active_overlap, resource_info
 from reserver_core.schemas import ReservationInfo, UserInfo
 
@@ -82,7 +82,7 @@ _CLASHES = (
     select(Reservation.id, Reservation.start_time, Reservation.end_time)
     .where(
         Reservation.resource_id == bindparam("resource_id"),
-        Reservation.status == "active",
+        IS_ACTIVE,
         Reservation.start_time < bindparam("end", type_=UTCDateTime()),
         Reservation.end_time > bindparam("start", type_=UTCDateTime()),
     )

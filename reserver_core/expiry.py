@@ -15,7 +15,7 @@ from sqlalchemy import and_, insert, literal, null, select, update
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
-from reserver_core.models import Reservation, ReservationEvent, Resource
+from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource
 
 
 def expire(session: Session, now: datetime) -> tuple[int, int]:
@@ -23,7 +23,7 @@ def expire(session: Session, now: datetime) -> tuple[int, int]:
 
     Returns (reservations expired, resources returned to service).
     """
-    due = and_(Reservation.status == "active", Reservation.end_time <= now)
+    due = and_(IS_ACTIVE, Reservation.end_time <= now)
     if session.get_bind().dialect.name != "sqlite":
         session.execute(select(Reservation.id).where(due).with_for_update()).all()
     session.execute(

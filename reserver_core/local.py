@@ -33,7 +33,14 @@ from reserver_core.errors import (
     UnavailableError,
     ValidationError,
 )
-from reserver_core.models import Reservation, ReservationEvent, Resource, ResourceTag, User
+from reserver_core.models import (
+    IS_ACTIVE,
+    Reservation,
+    ReservationEvent,
+    Resource,
+    ResourceTag,
+    User,
+)
 from reserver_core.schemas import (
     EventInfo,
     ExpiryReport,
@@ -421,7 +428,7 @@ class LocalBackend:
                 session,
                 [
                     Reservation.resource_id == resource_id,
-                    Reservation.status == "active",
+                    IS_ACTIVE,
                     Reservation.end_time > now,
                 ],
                 order_newest=False,

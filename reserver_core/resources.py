@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func,
 from sqlalchemy.orm import Session
 
 from reserver_core.errors import NotFoundError, ValidationError
-from reserver_core.models import Reservation, Resource, ResourceTag, UTCDateTime
+from reserver_core.models import IS_ACTIVE, Reservation, Resource, ResourceTag, UTCDateTime
 from reserver_core.schemas import ResourceInfo, ResourceStatus, StatusFilter
 
 MAX_NAME_LENGTH = 200
@@ -102,7 +102,7 @@ def check_status_filter(status: str) -> StatusFilter:
 def active_overlap(start: datetime, end: datetime) -> ColumnElement[bool]:
     """Active reservations overlapping the half-open window `[start, end)`."""
     return and_(
-        Reservation.status == "active",
+        IS_ACTIVE,
         Reservation.start_time < end,
         Reservation.end_time > start,
     )
@@ -208,7 +208,7 @@ _ONE_RESOURCE_AHEAD = (
     select(Reservation.start_time, Reservation.end_time)
     .where(
         Reservation.resource_id == bindparam("resource_id"),
-        Reservation.status == "active",
+        IS_ACTIVE,
         Reservation.end_time > bindparam("now", type_=UTCDateTime()),
     )
     .order_by(Reservation.start_time)
@@ -322,7 +322,7 @@ def _busy_until(
 ) -> dict[int, datetime]:
     """For resources in use now: the end of the run of back-to-back bookings covering now."""
     covering = select(Reservation.resource_id, Reservation.end_time).where(
-        Reservation.status == "active",
+        IS_ACTIVE,
         Reservation.end_time > now,
         Reservation.start_time <= now,
     )
@@ -338,7 +338,7 @@ def _busy_until(
         following = (
             select(Reservation.resource_id, Reservation.start_time, Reservation.end_time)
             .where(
-                Reservation.status == "active",
+                IS_ACTIVE,
                 Reservation.end_time > horizon,
                 Reservation.start_time > horizon,
                 Reservation.start_time <= bound,
