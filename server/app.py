@@ -37,7 +37,7 @@ def server_database_url(settings: Settings, database_url: str | None = None) -> 
     return database_url or settings.database_url or f"sqlite:///{data_dir() / 'server.db'}"
 
 
-def open_backend(settings: Settings, database_url: str | None, clock: Clock) -> LocalBackend:
+def open_shared_backend(settings: Settings, database_url: str | None, clock: Clock) -> LocalBackend:
     """Open (and migrate) the store and return the anonymous backend every request builds on."""
     database = Database.open(server_database_url(settings, database_url), settings)
     try:
@@ -134,7 +134,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        backend = open_backend(settings, database_url, clock or SystemClock())
+        backend = open_shared_backend(settings, database_url, clock or SystemClock())
         app.state.backend = backend
         app.state.callers = CallerCache()
         backend.background_upkeep()

@@ -8,7 +8,7 @@ import sys
 from reserver_core.clock import SystemClock
 from reserver_core.errors import ReserverError
 from reserver_core.settings import Settings, load_settings
-from server.app import create_app, open_backend
+from server.app import create_app, open_shared_backend
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -36,7 +36,7 @@ def serve(
     configure_logging()
     # Open the store once before uvicorn starts: a bad URL or an unreachable
     # database then ends with one clear message instead of a startup traceback.
-    open_backend(settings, database_url, SystemClock()).close()
+    open_shared_backend(settings, database_url, SystemClock()).close()
     app = create_app(settings, database_url)
     uvicorn.run(
         app,
