@@ -190,7 +190,7 @@ def resource_facts(resource: ResourceInfo, cli: CliContext) -> RenderableType:
         ("Tags", Text(", ".join(resource.tags) or "-")),
         ("Description", Text(resource.description or "-")),
         ("Created", cli.show_time(resource.created_at)),
-        ("Maintenance reset", f"after {resource.auto_reset_hours} h"),
+        ("Maintenance lasts", f"{resource.auto_reset_hours} h unless reset sooner"),
     ]
     if resource.unavailable_since and resource.maintenance_until:
         window = cli.show_window(resource.unavailable_since, resource.maintenance_until)
