@@ -120,7 +120,7 @@ class ReserverApp(App[None]):
     COMMANDS = App.COMMANDS | {ReserverCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("f1", "switch_mode('resources')", "Resources", tooltip="All resources"),
+        Binding("f1", "switch_mode('resources')", "Home", tooltip="All resources"),
         Binding("f2", "switch_mode('find')", "Find", tooltip="Resources free for a window"),
         Binding("f3", "switch_mode('mine')", "Mine", tooltip="Your reservations"),
         Binding("f4", "switch_mode('admin')", "Admin", tooltip="Manage resources"),
@@ -205,6 +205,7 @@ class ReserverApp(App[None]):
                 self.set_interval(self.settings.expiry_interval, self.upkeep)
         if self.user is None:
             self.push_screen(LoginScreen())
+        self.refresh_bindings()
         self.data_changed()
 
     def _update_subtitle(self) -> None:
@@ -516,6 +517,8 @@ class ReserverApp(App[None]):
 
     # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "switch_mode" and self.backend is not None and self.user is None:
+            return False
         if action == "switch_mode" and parameters == ("admin",):
             return self.is_admin
         return True

@@ -186,6 +186,7 @@ class ImportModal(ReserverModal):
 
     def on_mount(self) -> None:
         self.query_one("#rejected").display = False
+        self.query_one(ProgressBar).display = False
         self.query_one("#path", Input).focus()
 
     @on(Input.Submitted)
@@ -202,7 +203,9 @@ class ImportModal(ReserverModal):
         self.reserver.import_csv(self, Path(text), skip)
 
     def on_import_progress(self, event: replies.ImportProgress) -> None:
-        self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
+        bar = self.query_one(ProgressBar)
+        bar.display = True
+        bar.update(total=max(event.total, 1), progress=event.done)
 
     def on_import_finished(self, event: replies.ImportFinished) -> None:
         report = event.report
@@ -215,6 +218,7 @@ class ImportModal(ReserverModal):
 
     def on_operation_failed(self, event: replies.OperationFailed) -> None:
         self.query_one("#import", Button).disabled = False
+        self.query_one(ProgressBar).display = False
         error: ReserverError = event.error
         self.query_one("#feedback", Static).update(f"✗ {error.message}")
         if isinstance(error, ImportRejectedError):
@@ -247,6 +251,7 @@ class ExportModal(ReserverModal):
                 yield Button("Close", id="cancel")
 
     def on_mount(self) -> None:
+        self.query_one(ProgressBar).display = False
         self.query_one("#path", Input).focus()
 
     @on(Input.Submitted)
@@ -259,7 +264,9 @@ class ExportModal(ReserverModal):
         self.reserver.export_csv(self, Path(text))
 
     def on_import_progress(self, event: replies.ImportProgress) -> None:
-        self.query_one(ProgressBar).update(total=max(event.total, 1), progress=event.done)
+        bar = self.query_one(ProgressBar)
+        bar.display = True
+        bar.update(total=max(event.total, 1), progress=event.done)
 
     def on_export_finished(self, event: replies.ExportFinished) -> None:
         self.query_one("#feedback", Static).update(

@@ -192,10 +192,10 @@ class BookModal(ReserverModal):
     def on_operation_failed(self, event: replies.OperationFailed) -> None:
         self._set_busy(False)
         error = event.error
+        self._validate()
         if isinstance(error, ConflictError):
             self._show_conflict(error)
             return
-        self._validate()
         feedback = self.query_one("#feedback", Static)
         feedback.update(f"✗ {error.message}")
         feedback.set_class(True, "-invalid")

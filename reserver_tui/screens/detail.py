@@ -37,7 +37,7 @@ class ResourceDetailScreen(ReserverScreen):
         Binding("w", "this_week", "This week", tooltip="Back to the current week"),
         Binding("b", "book", "Book…", tooltip="Book this resource at a time you type"),
         Binding("tab", "app.focus_next", "Grid/list", show=False),
-        Binding("r", "reload", "Refresh", tooltip="Read the schedule again"),
+        Binding("r", "reload", "Refresh", show=False, tooltip="Read the schedule again"),
     ]
 
     def __init__(self, resource: ResourceInfo) -> None:

@@ -53,12 +53,12 @@ class ResourcesScreen(ReserverScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", key_display="/", tooltip="Filter by text"),
         Binding("b", "book", "Book", tooltip="Book the highlighted resource"),
-        Binding("t", "cycle_status", "Status", tooltip="Cycle the status filter"),
+        Binding("t", "cycle_status", "Status filter", tooltip="Cycle the status filter"),
         Binding("o", "cycle_sort", "Sort", tooltip="Sort by name, status or next free"),
         Binding("n", "new_resource", "New", tooltip="Create a resource"),
         Binding("i", "import_csv", "Import", tooltip="Import resources from a CSV file"),
         Binding("s", "load_sample", "Sample set", tooltip="Load the bundled sample resources"),
-        Binding("r", "reload", "Refresh", tooltip="Read the resources again"),
+        Binding("r", "reload", "Refresh", show=False, tooltip="Read the resources again"),
         Binding("escape", "leave_filter", "Back to table", show=False),
     ]
 

@@ -38,7 +38,7 @@ class MyReservationsScreen(ReserverScreen):
         Binding("1", "tab('upcoming')", "Upcoming", show=False),
         Binding("2", "tab('past')", "Past", show=False),
         Binding("3", "tab('cancelled')", "Cancelled", show=False),
-        Binding("r", "reload", "Refresh", tooltip="Read your reservations again"),
+        Binding("r", "reload", "Refresh", show=False, tooltip="Read your reservations again"),
     ]
 
     def __init__(self) -> None:

@@ -173,6 +173,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._status: StatusFilter = "all"
         self.sort_key: SortKey = "name"
         self.loaded = False
+        self._name_width = 20
 
     # -- data ------------------------------------------------------------------------
     @property
@@ -204,12 +205,18 @@ class ResourceTable(ScrollView, can_focus=True):
                     haystack = f"{resource.name}\n{' '.join(resource.tags)}".casefold()
                     self._rows[resource_id] = _Row(resource, haystack)
             self.loaded = True
+            self._measure()
             self._reorder()
+
+    def _measure(self) -> None:
+        longest = max((len(row.resource.name) for row in self._rows.values()), default=0)
+        self._name_width = max(longest + 2, 12)
 
     def update_resource(self, resource: ResourceInfo) -> None:
         """Change or add one row."""
         haystack = f"{resource.name}\n{' '.join(resource.tags)}".casefold()
         self._rows[resource.id] = _Row(resource, haystack)
+        self._measure()
         self._reorder()
 
     def set_filter(self, text: str, status: StatusFilter) -> None:
@@ -322,8 +329,8 @@ class ResourceTable(ScrollView, can_focus=True):
     # -- drawing -------------------------------------------------------------------------
     def _widths(self, width: int) -> tuple[int, int, int, int]:
         rest = max(width - _STATUS_WIDTH - _NEXT_WIDTH - 4, 20)
-        tags = max(rest * 2 // 5, 8)
-        return rest - tags, tags, _STATUS_WIDTH, _NEXT_WIDTH
+        name = min(self._name_width, rest * 3 // 5)
+        return name, rest - name, _STATUS_WIDTH, _NEXT_WIDTH
 
     def _cells(self, row: _Row) -> tuple[str, str, str, str]:
         if row.cells is None:

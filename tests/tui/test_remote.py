@@ -1,0 +1,63 @@
+"""The same booking flow against a real server process: log in, book, conflict, go offline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scenario import TZ, quick_settings, settle, type_into
+from textual.widgets import Static
+
+from reserver_tui.app import ReserverApp
+from reserver_tui.screens.book import BookModal
+from reserver_tui.screens.home import ResourcesScreen
+from reserver_tui.screens.login import LoginScreen
+from reserver_tui.widgets.resource_table import ResourceTable
+
+PASSWORD = "carol-password-1"
+
+
+async def test_log_in_book_and_take_next_free_on_a_server(live_server: Any) -> None:
+    live_server.register("carol", PASSWORD)
+    token = live_server.token("carol", PASSWORD)
+    with live_server.client(token) as client:
+        created = client.post("/resources", json={"name": "Server room", "tags": ["room"]})
+        assert created.status_code == 201, created.text
+    app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await type_into(pilot, "#username", "carol")
+        await type_into(pilot, "#password", PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ResourcesScreen)
+        assert "carol (admin) @ http://127.0.0.1" in app.sub_title
+        table = app.screen.query_one(ResourceTable)
+        assert table.current is not None and table.current.name == "Server room"
+
+        for _attempt in range(2):
+            await pilot.press("b")
+            await settle(pilot)
+            assert isinstance(app.screen, BookModal)
+            await type_into(pilot, "#day", "tomorrow")
+            await type_into(pilot, "#start", "10:00")
+            await type_into(pilot, "#end", "1h")
+            await pilot.press("enter")
+            await settle(pilot)
+        conflict = app.screen.query_one("#conflict", Static)
+        assert conflict.display and "10:00-11:00" in str(conflict.render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ResourcesScreen)
+
+        with live_server.client(token) as client:
+            mine = client.get("/reservations/my").json()
+        windows = sorted((item["start_time"], item["end_time"]) for item in mine)
+        assert len(windows) == 2
+        assert windows[0][1] == windows[1][0], "the next free slot follows the clash"
+
+        live_server.stop()
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.offline and "OFFLINE" in app.sub_title
+        assert any(n.title == "Server unreachable" for n in app._notifications)
