@@ -123,7 +123,7 @@ def cancel(
     ctx: typer.Context,
     reservation: ReservationArg,
     reason: Annotated[
-        str | None, typer.Option("--reason", "-r", help="Why; kept in the history.")
+        str | None, typer.Option("--reason", "-r", metavar="TEXT", help="Why; kept in the history.")
     ] = None,
 ) -> None:
     """Cancel a reservation (yours, or anyone's as an admin).
@@ -166,7 +166,8 @@ def next_free(
         typer.Argument(metavar="[RESOURCE]", help="Resource id or exact name."),
     ] = None,
     tag: Annotated[
-        str | None, typer.Option("--tag", "-t", help="Any resource with this tag instead.")
+        str | None,
+        typer.Option("--tag", "-t", metavar="TAG", help="Any resource with this tag instead."),
     ] = None,
     duration: Annotated[
         str, typer.Option("--for", "-f", metavar="DURATION", help="How long: 90m, 1h30m.")

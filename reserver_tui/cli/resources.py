@@ -73,7 +73,12 @@ def search(
     ] = None,
     tag: Annotated[
         list[str] | None,
-        typer.Option("--tag", "-t", help="Only resources with this tag (repeat or a,b for all)."),
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only resources with this tag (repeat or a,b for all).",
+        ),
     ] = None,
     status: Annotated[
         StatusChoice, typer.Option("--status", "-s", help="Only resources in this status now.")
@@ -153,10 +158,10 @@ def create(
     name: Annotated[str, typer.Argument(help="The new resource's name (unique, any case).")],
     tag: Annotated[
         list[str] | None,
-        typer.Option("--tag", "-t", help="A tag (repeat, or a,b,c)."),
+        typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeat, or a,b,c)."),
     ] = None,
     description: Annotated[
-        str, typer.Option("--description", "-d", help="A longer description.")
+        str, typer.Option("--description", "-d", metavar="TEXT", help="A longer description.")
     ] = "",
     disabled: Annotated[
         bool, typer.Option("--disabled", help="Create it disabled (not bookable yet).")
@@ -180,14 +185,14 @@ def create(
 def edit(
     ctx: typer.Context,
     resource: ResourceArg,
-    name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    name: Annotated[str | None, typer.Option("--name", metavar="NAME", help="A new name.")] = None,
     tag: Annotated[
         list[str] | None,
-        typer.Option("--tag", "-t", help="Replace the tags (repeat, or a,b,c)."),
+        typer.Option("--tag", "-t", metavar="TAG", help="Replace the tags (repeat, or a,b,c)."),
     ] = None,
     clear_tags: Annotated[bool, typer.Option("--clear-tags", help="Remove every tag.")] = False,
     description: Annotated[
-        str | None, typer.Option("--description", "-d", help="A new description.")
+        str | None, typer.Option("--description", "-d", metavar="TEXT", help="A new description.")
     ] = None,
 ) -> None:
     """Admin: rename a resource, or change its tags or description.
