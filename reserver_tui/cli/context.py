@@ -57,9 +57,16 @@ class CliContext:
     @cached_property
     def settings(self) -> Settings:
         """Settings file, then environment, then these flags."""
+        from reserver_core.errors import ValidationError
         from reserver_core.settings import load_settings
 
         server = self.options.server
+        if server and self.options.database_url:
+            raise ValidationError(
+                "give --server (use a reserver server) or --database-url (use a database), "
+                "not both",
+                "server",
+            )
         if server is None and self.options.database_url is not None:
             # A database named on the command line means "work locally", even
             # when the environment or settings file name a server.

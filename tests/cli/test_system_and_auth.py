@@ -80,6 +80,11 @@ def test_store_errors_and_a_bad_fake_clock(reserver: Reserver, tmp_path: Path) -
     unknown = reserver("--database-url", "oracle://somewhere/db", "resources", "list")
     assert unknown.exit_code == ExitCode.STORE
 
+    both = reserver(
+        "--server", "http://127.0.0.1:1", "--database-url", "sqlite:///x.db", "upcoming"
+    )
+    assert both.exit_code == ExitCode.INVALID_INPUT and "not both" in both.stderr
+
     reserver.env["RESERVER_FAKE_NOW"] = "last tuesday"
     bad_clock = reserver("resources", "list")
     assert bad_clock.exit_code == ExitCode.INVALID_INPUT
