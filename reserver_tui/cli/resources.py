@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -420,7 +420,8 @@ def import_csv(
 
     def human() -> str:
         noun = "resource" if report.created_count == 1 else "resources"
-        skipped = f", skipped {len(report.errors)} bad lines" if report.errors else ""
+        bad = len(report.errors)
+        skipped = f", skipped {bad} bad line{'s' if bad > 1 else ''}" if bad else ""
         return f"Imported {report.created_count} {noun}{skipped}."
 
     cli.output.result(report, human)
@@ -431,11 +432,12 @@ def _open_input(file: str) -> Iterator[Any]:
     if file == "-":
         yield sys.stdin.buffer
         return
-    try:
-        with Path(file).open("rb") as handle:
-            yield handle
-    except OSError as exc:
-        raise ValidationError(f"cannot read {file}: {exc.strerror}", "file") from exc
+    with ExitStack() as stack:
+        try:
+            handle = stack.enter_context(Path(file).open("rb"))
+        except OSError as exc:
+            raise ValidationError(f"cannot read {file}: {exc.strerror}", "file") from exc
+        yield handle
 
 
 @app.command("export")
