@@ -1,9 +1,10 @@
 """Expiry: finished reservations become `expired`, elapsed maintenance ends.
 
 Set-based (a few statements whatever the row count), idempotent and safe to
-run from several processes at once: on PostgreSQL and MySQL the due rows are
-locked first, so a second runner waits and then finds them already expired;
-on SQLite the write transaction holds the database's write lock throughout.
+run from several processes at once: on PostgreSQL one UPDATE ... RETURNING
+feeds the event INSERT, on MySQL the due rows are locked first, so a second
+runner waits and then finds them already expired; on SQLite the write
+transaction holds the database's write lock throughout.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, insert, literal, null, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, null, select, update
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
 from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource
+
+_EVENT_COLUMNS = ["reservation_id", "action", "actor_id", "at", "details"]
 
 
 def expire(session: Session, now: datetime) -> tuple[int, int]:
@@ -24,28 +27,27 @@ def expire(session: Session, now: datetime) -> tuple[int, int]:
     Returns (reservations expired, resources returned to service).
     """
     due = and_(IS_ACTIVE, Reservation.end_time <= now)
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(Reservation.id).where(due).with_for_update()).all()
-    session.execute(
-        insert(ReservationEvent).from_select(
-            ["reservation_id", "action", "actor_id", "at", "details"],
-            select(
-                Reservation.id,
-                literal("expired"),
-                null(),
-                literal(now, ReservationEvent.at.type),
-                literal(""),
-            ).where(due),
-        )
-    )
-    expired = _rowcount(
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        expired = _expire_returning(session, due, now)
+    else:
+        if dialect != "sqlite":
+            # Lock the due rows first: a second runner waits here, then finds
+            # them expired and writes no event twice.
+            session.execute(select(func.count()).where(due).with_for_update())
         session.execute(
-            update(Reservation)
-            .where(due)
-            .values(status="expired")
-            .execution_options(synchronize_session=False)
+            insert(ReservationEvent).from_select(
+                _EVENT_COLUMNS, _event_rows(select(Reservation.id).where(due), now)
+            )
         )
-    )
+        expired = _rowcount(
+            session.execute(
+                update(Reservation)
+                .where(due)
+                .values(status="expired")
+                .execution_options(synchronize_session=False)
+            )
+        )
     reset = _rowcount(
         session.execute(
             update(Resource)
@@ -55,6 +57,33 @@ def expire(session: Session, now: datetime) -> tuple[int, int]:
         )
     )
     return expired, reset
+
+
+def _expire_returning(session: Session, due: ColumnElement[bool], now: datetime) -> int:
+    # One statement: the UPDATE locks and changes the due rows and hands their ids
+    # to the event INSERT. A second runner's UPDATE waits on the same rows, then
+    # sees them no longer active and skips them.
+    changed = (
+        update(Reservation)
+        .where(due)
+        .values(status="expired")
+        .returning(Reservation.id)
+        .cte("changed")
+    )
+    logged = (
+        insert(ReservationEvent)
+        .from_select(_EVENT_COLUMNS, _event_rows(select(changed.c.id), now))
+        .returning(ReservationEvent.reservation_id)
+        .cte("logged")
+    )
+    # Counted in SQL: the driver reports no row count for a DML statement in a CTE.
+    return int(session.connection().execute(select(func.count()).select_from(logged)).scalar_one())
+
+
+def _event_rows(ids: Select[Any], now: datetime) -> Select[Any]:
+    return ids.add_columns(
+        literal("expired"), null(), literal(now, ReservationEvent.at.type), literal("")
+    )
 
 
 def _rowcount(result: Result[Any]) -> int:
