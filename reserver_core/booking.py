@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select
+from sqlalchemy import Connection, Table, bindparam, func, insert, literal_column, select
 from sqlalchemy.orm import Session
 
 from reserver_core.errors import (
@@ -23,9 +23,22 @@ from reserver_core.errors import (
     ValidationError,
     Window,
 )
-from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource, UTCDateTime
-from reserver_core.resources import RESOURCE_COLUMNS, active_overlap, resource_info
-from reserver_core.schemas import ReservationInfo, UserInfo
+from reserver_core.models import (
+    IS_ACTIVE,
+    Reservation,
+    ReservationEvent,
+    Resource,
+    ResourceTag,
+    UTCDateTime,
+)
+from reserver_core.resources import (
+    RESOURCE_COLUMNS,
+    active_overlap,
+    info_from_row,
+    resource_info,
+    run_end,
+)
+from reserver_core.schemas import ReservationInfo, ResourceInfo, UserInfo
 
 MAX_REASON_LENGTH = 500
 SEARCH_HORIZON = timedelta(days=366)
@@ -88,6 +101,33 @@ _CLASHES = (
     )
     .order_by(Reservation.start_time)
 )
+# On SQLite, where the write lock is already held, the same read also brings the
+# tags (in order; tags hold no commas) and the end of a reservation covering now:
+# two statements fewer per booking for the nested resource of the result.
+_TAG_LIST = (
+    select(func.group_concat(literal_column("tag"), ","))
+    .select_from(
+        select(ResourceTag.tag)
+        .where(ResourceTag.resource_id == Resource.id)
+        .order_by(ResourceTag.position)
+        .correlate(Resource)
+        .subquery()
+    )
+    .scalar_subquery()
+)
+_COVERING_END = (
+    select(Reservation.end_time)
+    .where(
+        Reservation.resource_id == Resource.id,
+        IS_ACTIVE,
+        Reservation.start_time <= bindparam("now", type_=UTCDateTime()),
+        Reservation.end_time > bindparam("now", type_=UTCDateTime()),
+    )
+    .scalar_subquery()
+)
+_RESOURCE_TO_BOOK_SQLITE = select(
+    *RESOURCE_COLUMNS, _TAG_LIST.label("tag_list"), _COVERING_END.label("covering_end")
+).where(Resource.id == bindparam("resource_id"))
 _INSERT_RESERVATION = insert(_RESERVATIONS)
 _INSERT_EVENT = insert(_EVENTS)
 
@@ -125,7 +165,11 @@ def book(
     from what the transaction knows, without reading the reservation back.
     """
     check_window(start, end, now, policy)
-    resource = connection.execute(_RESOURCE_TO_BOOK, {"resource_id": resource_id}).one_or_none()
+    sqlite = connection.dialect.name == "sqlite"
+    resource = connection.execute(
+        _RESOURCE_TO_BOOK_SQLITE if sqlite else _RESOURCE_TO_BOOK,
+        {"resource_id": resource_id, "now": now},
+    ).one_or_none()
     if resource is None:
         raise NotFoundError(f"no resource with id {resource_id}")
     if not resource.enabled:
@@ -169,8 +213,19 @@ def book(
         end_time=end,
         status="active",
         created_at=now,
-        resource=resource_info(connection, now, resource),
+        resource=_nested_resource(connection, now, resource, sqlite),
     )
+
+
+def _nested_resource(connection: Connection, now: datetime, row: Any, sqlite: bool) -> ResourceInfo:
+    if not sqlite:
+        return resource_info(connection, now, row)
+    tags = row.tag_list.split(",") if row.tag_list else []
+    # The new booking starts in the future, so it cannot change what covers now;
+    # only a run that reaches it can grow, which `run_end` follows.
+    covering = row.covering_end
+    busy_until = None if covering is None else run_end(connection, row.id, now, covering)
+    return info_from_row(row[: len(RESOURCE_COLUMNS)], tags, busy_until, now)
 
 
 def record_event(

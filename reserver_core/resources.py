@@ -267,9 +267,19 @@ def load_resource(session: Session, now: datetime, resource_id: int) -> Resource
 
 def resource_info(connection: Connection, now: datetime, row: Any) -> ResourceInfo:
     """The info of one resource row (the `RESOURCE_COLUMNS`), reading its tags and use."""
-    tags = list(connection.scalars(_ONE_RESOURCE_TAGS, {"resource_id": row.id}))
-    busy_until: datetime | None = None
-    result = connection.execute(_ONE_RESOURCE_AHEAD, {"resource_id": row.id, "now": now})
+    tags = list(connection.scalars(_ONE_RESOURCE_TAGS, {"resource_id": row[0]}))
+    return _info(row, tags, run_end(connection, row[0], now, now), now)
+
+
+def run_end(
+    connection: Connection, resource_id: int, now: datetime, since: datetime
+) -> datetime | None:
+    """The end of the run of back-to-back active reservations covering `now`, if any.
+
+    `since` may be `now`, or the end of the reservation known to cover now.
+    """
+    busy_until = None if since == now else since
+    result = connection.execute(_ONE_RESOURCE_AHEAD, {"resource_id": resource_id, "now": since})
     for start, end in result:
         # Active reservations never overlap: the first one ending after now covers
         # now if it has started, and the run goes on while the next starts at its end.
@@ -279,6 +289,13 @@ def resource_info(connection: Connection, now: datetime, row: Any) -> ResourceIn
             break
         busy_until = end
     result.close()
+    return busy_until
+
+
+def info_from_row(
+    row: Any, tags: list[str], busy_until: datetime | None, now: datetime
+) -> ResourceInfo:
+    """The info of a resource row (the `RESOURCE_COLUMNS`) whose tags and use are known."""
     return _info(row, tags, busy_until, now)
 
 

@@ -51,6 +51,9 @@ def test_a_booking_is_returned_whole_and_written_with_its_event(
     assert (made.status, made.username, made.created_at) == ("active", "alice", NOW)
     assert made.resource.name == "Room A" and made.resource.tags == ["room"]
     assert local.get_reservation(made.id) == made
+    lab = local.create_resource("Lab", tags=["zeta", "alpha", "mid"]).id
+    assert local.book(lab, at(1), at(2)).resource == local.get_resource(lab)
+    assert local.get_resource(lab).tags == ["zeta", "alpha", "mid"]
     (created,) = local.history(made.id)
     assert (created.action, created.actor, created.timestamp) == ("created", "alice", NOW)
     assert "2026-12-01 10:00-11:00 UTC" in created.details

@@ -63,6 +63,13 @@ def test_in_use_and_busy_until_follow_back_to_back_bookings(
         status = "in_use" if busy else "available"
         assert (listed[name].status, single.status) == (status, status), name
     assert listed["Chain"].busy_until == at(2)
+    # A booking's own result carries the same derived view, even when it joins a run.
+    joined = local.book(rooms["Chain"], at(2), at(2.5))
+    assert joined.resource.busy_until == at(3)
+    assert joined.resource == local.get_resource(rooms["Chain"])
+    apart = local.book(rooms["Idle"], at(1), at(2))
+    assert apart.resource == local.get_resource(rooms["Idle"])
+    assert apart.resource.status == "available" and apart.resource.busy_until is None
     assert listed["Long chain"].busy_until == at(30)
     assert listed["Starts now"].busy_until == at(2)
     assert listed["Ends now"].status == "available"
