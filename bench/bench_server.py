@@ -14,9 +14,12 @@ client spends little of the two cores). Measured:
 - GET /resources/search with a window (< 20 ms median) and GET /resources (< 20 ms);
 - the server's peak memory (VmHWM).
 
-For scale, the same client then drives a bare FastAPI endpoint doing one
+For scale, the same client drives a bare FastAPI endpoint doing one
 SQLAlchemy booking transaction (overlap check, insert, event) on the same
-schema and pragmas, without auth or anything else: the floor.
+schema and pragmas, without auth or anything else: the floor. Both servers run
+at once and are measured in alternating blocks, so that on a shared machine
+both see the same load and their ratio holds even when the absolute figures
+wander; the per-block rates show how much they wander.
 """
 
 from __future__ import annotations
@@ -285,57 +288,41 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def bench_reserver(folder: Path, bookings: int, per_client: int) -> dict[str, Any]:
-    now = datetime.now(UTC)
+@dataclass
+class Target:
+    """A server under measurement: its port, clients' tokens and bookable rooms."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    tokens: list[str | None]
+    rooms: list[int]
+
+
+def start_reserver(folder: Path, now: datetime) -> Target:
+    """`python -m server` on a populated SQLite store, with an admin and 8 members."""
     database = folder / "server.db"
     url = migrated_store(database)
     populate(database, now)
     port = free_port()
     command = [sys.executable, "-m", "server", "--port", str(port), "--database-url", url]
     process = start_process(command, port, folder / "server.log")
-    try:
-        setup = Client(port)
-        tokens: list[str | None] = []
-        for name in ["bench-admin", *(f"bench-{n}" for n in range(CLIENTS))]:
-            if name != "bench-admin":
-                setup.call("POST", "/register", {"username": name, "password": PASSWORD})
-            token = setup.form("/token", f"username={name}&password={PASSWORD}")["access_token"]
-            tokens.append(token)
-        admin = Client(port, tokens[0])
-        rooms = [
-            admin.call("POST", "/resources", {"name": f"Bench room {n}"})[1]["id"] for n in range(3)
-        ]
-        first = (now + timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
-        sequential = book_sequentially(port, tokens[1], rooms[0], first, bookings)
-        concurrent = book_concurrently(port, tokens[1:], rooms[1], first, per_client)
-        refused = book_sequentially(port, tokens[2], rooms[0], first, min(bookings, 500))
-        accepted = book_sequentially(port, tokens[2], rooms[2], first, min(bookings, 500))
-        window_start = (now + timedelta(days=3)).replace(hour=10, minute=0, second=0)
-        query = (
-            f"/resources/search?available_from={window_start:%Y-%m-%dT%H:%MZ}"
-            f"&available_until={window_start + timedelta(hours=1):%Y-%m-%dT%H:%MZ}"
-        )
-        search = timed_gets(port, query, 50)
-        _, found, _ = Client(port).call("GET", query)
-        listing = timed_gets(port, "/resources", 50)
-        memory = peak_memory_mib(process.pid)
-        setup.close()
-        admin.close()
-    finally:
-        stop(process)
-    return {
-        "sequential": sequential,
-        "concurrent": concurrent,
-        "refused": refused,
-        "accepted": accepted,
-        "search": search,
-        "search_hits": len(found),
-        "listing": listing,
-        "memory": memory,
-    }
+    setup = Client(port)
+    tokens: list[str | None] = []
+    for name in ["bench-admin", *(f"bench-{n}" for n in range(CLIENTS))]:
+        if name != "bench-admin":
+            setup.call("POST", "/register", {"username": name, "password": PASSWORD})
+        tokens.append(setup.form("/token", f"username={name}&password={PASSWORD}")["access_token"])
+    setup.close()
+    admin = Client(port, tokens[0])
+    rooms = [
+        admin.call("POST", "/resources", {"name": f"Bench room {n}"})[1]["id"] for n in range(3)
+    ]
+    admin.close()
+    return Target(process, port, tokens[1:], rooms)
 
 
-def bench_bare(folder: Path, bookings: int, per_client: int) -> dict[str, Any]:
+def start_bare(folder: Path) -> Target:
+    """The bare endpoint on its own store with the same schema and two rooms."""
     database = folder / "bare.db"
     migrated_store(database)
     connection = sqlite3.connect(database, isolation_level=None)
@@ -348,19 +335,85 @@ def bench_bare(folder: Path, bookings: int, per_client: int) -> dict[str, Any]:
     connection.executemany(
         "INSERT INTO resources (id, name, name_key, description, enabled, auto_reset_hours, "
         "created_at) VALUES (?, ?, ?, '', 1, 8, ?)",
-        ((n, f"Room {n}", f"room {n}", created) for n in (1, 2)),
+        ((n, f"Room {n}", f"room {n}", created) for n in (1, 2, 3)),
     )
     connection.close()
     port = free_port()
     command = [sys.executable, __file__, "--serve-bare", str(port), str(database)]
     process = start_process(command, port, folder / "bare.log")
+    return Target(process, port, [None] * CLIENTS, [1, 2, 3])
+
+
+def merged(runs: list[Run]) -> Run:
+    """Several measured blocks as one run."""
+    statuses: dict[int, int] = {}
+    for run in runs:
+        for code, count in run.statuses.items():
+            statuses[code] = statuses.get(code, 0) + count
+    return Run(
+        sum(run.count for run in runs),
+        sum(run.seconds for run in runs),
+        [latency for run in runs for latency in run.latencies],
+        statuses,
+    )
+
+
+def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[str, Any]:
+    """Every series, ours and the bare endpoint's alternating block by block.
+
+    The machine may be shared: alternating keeps both sides under the same load,
+    so their ratio means something even when the absolute figures wander.
+    """
+    now = datetime.now(UTC)
+    load_before = os.getloadavg()[0]
+    ours = start_reserver(folder, now)
+    bare = start_bare(folder)
+    first = (now + timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
+    series: dict[str, list[Run]] = {}
     try:
-        first = (datetime.now(UTC) + timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
-        sequential = book_sequentially(port, None, 1, first, bookings)
-        concurrent = book_concurrently(port, [None] * CLIENTS, 2, first, per_client)
+        seq_block, con_block = bookings // blocks, per_client // blocks
+        for block in range(blocks):
+            seq_start = first + block * seq_block * SLOT
+            con_start = first + block * con_block * CLIENTS * SLOT
+            for name, target in (("ours", ours), ("bare", bare)):
+                token, rooms = target.tokens[0], target.rooms
+                series.setdefault(f"{name} sequential", []).append(
+                    book_sequentially(target.port, token, rooms[0], seq_start, seq_block)
+                )
+                series.setdefault(f"{name} concurrent", []).append(
+                    book_concurrently(target.port, target.tokens, rooms[1], con_start, con_block)
+                )
+        # Refusals: the slots booked sequentially above, against fresh bookings of the same size.
+        for block in range(blocks):
+            seq_start = first + block * seq_block * SLOT
+            token, rooms = ours.tokens[1], ours.rooms
+            series.setdefault("refused", []).append(
+                book_sequentially(ours.port, token, rooms[0], seq_start, seq_block // 4)
+            )
+            series.setdefault("accepted", []).append(
+                book_sequentially(ours.port, token, rooms[2], seq_start, seq_block // 4)
+            )
+        window_start = (now + timedelta(days=3)).replace(hour=10, minute=0, second=0)
+        query = (
+            f"/resources/search?available_from={window_start:%Y-%m-%dT%H:%MZ}"
+            f"&available_until={window_start + timedelta(hours=1):%Y-%m-%dT%H:%MZ}"
+        )
+        search = timed_gets(ours.port, query, 100)
+        _, found, _ = Client(ours.port).call("GET", query)
+        listing = timed_gets(ours.port, "/resources", 100)
+        memory = peak_memory_mib(ours.process.pid)
     finally:
-        stop(process)
-    return {"sequential": sequential, "concurrent": concurrent}
+        stop(ours.process)
+        stop(bare.process)
+    result: dict[str, Any] = {name: merged(runs) for name, runs in series.items()}
+    result["block rates"] = {
+        name: [round(run.rate) for run in runs] for name, runs in series.items()
+    }
+    result.update(search=search, search_hits=len(found), listing=listing, memory=memory)
+    result["load"] = (
+        f"{load_before:.1f} / {os.getloadavg()[0]:.1f} (2 cores; the machine is shared)"
+    )
+    return result
 
 
 class BareBooking(BaseModel):
@@ -446,9 +499,8 @@ def describe(run: Run) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=2000, help="sequential bookings")
-    parser.add_argument(
-        "--per-client", type=int, default=400, help="bookings per concurrent client"
-    )
+    parser.add_argument("--per-client", type=int, default=400, help="bookings per client")
+    parser.add_argument("--blocks", type=int, default=4, help="alternating blocks per series")
     parser.add_argument("--dir", type=Path, default=None, help="where the stores go")
     parser.add_argument("--serve-bare", nargs=2, metavar=("PORT", "DB"), help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -456,30 +508,34 @@ def main() -> None:
         serve_bare(int(options.serve_bare[0]), options.serve_bare[1])
         return
     with tempfile.TemporaryDirectory(dir=options.dir) as raw:
-        folder = Path(raw)
-        ours = bench_reserver(folder, options.bookings, options.per_client)
-        bare = bench_bare(folder, options.bookings, options.per_client)
+        figures = measure(Path(raw), options.bookings, options.per_client, options.blocks)
     print(f"reserver server on SQLite: {RESOURCES:,} resources, {RESERVATIONS:,} reservations")
-    print(f"  sequential bookings     {describe(ours['sequential'])}   target >= 400 req/s")
-    print(f"  bare FastAPI endpoint   {describe(bare['sequential'])}")
-    print(f"  {CLIENTS} clients booking      {describe(ours['concurrent'])}")
-    print("    target >= 500 req/s, p99 < 100 ms, no errors")
-    print(f"  bare, {CLIENTS} clients        {describe(bare['concurrent'])}")
-    print(f"  refused booking (409)   {describe(ours['refused'])}")
-    print(f"  accepted booking (201)  {describe(ours['accepted'])}")
+    print(f"load average before / after: {figures['load']}")
+    rows = (
+        ("sequential bookings", "ours sequential", "target >= 400 req/s"),
+        ("  bare FastAPI endpoint", "bare sequential", ""),
+        (f"{CLIENTS} clients booking", "ours concurrent", "target >= 500 req/s, p99 < 100 ms"),
+        (f"  bare, {CLIENTS} clients", "bare concurrent", ""),
+        ("refused booking (409)", "refused", "as fast as accepted"),
+        ("accepted booking (201)", "accepted", ""),
+    )
+    for label, key, target in rows:
+        print(f"  {label:24} {describe(figures[key])}  {target}".rstrip())
+        print(f"  {'':24} per block: {figures['block rates'][key]} req/s")
+    search, listing = figures["search"], figures["listing"]
     print(
-        f"  GET /resources/search   median {ours['search'].median_ms:5.1f} ms"
-        f"  p99 {ours['search'].percentile(0.99):5.1f} ms"
-        f"  ({ours['search_hits']} free of {RESOURCES + 3})   target < 20 ms"
+        f"  {'GET /resources/search':24} median {search.median_ms:5.1f} ms"
+        f"  p99 {search.percentile(0.99):5.1f} ms"
+        f"  ({figures['search_hits']} free of {RESOURCES + 3})   target < 20 ms"
     )
     print(
-        f"  GET /resources          median {ours['listing'].median_ms:5.1f} ms"
-        f"  p99 {ours['listing'].percentile(0.99):5.1f} ms   target < 20 ms"
+        f"  {'GET /resources':24} median {listing.median_ms:5.1f} ms"
+        f"  p99 {listing.percentile(0.99):5.1f} ms   target < 20 ms"
     )
-    print(f"  server peak memory      {ours['memory']:.0f} MiB (VmHWM)")
-    ratio_seq = ours["sequential"].rate / bare["sequential"].rate
-    ratio_con = ours["concurrent"].rate / bare["concurrent"].rate
-    print(f"  ours / bare: sequential {ratio_seq:.0%}, {CLIENTS} clients {ratio_con:.0%}")
+    print(f"  {'server peak memory':24} {figures['memory']:.0f} MiB (VmHWM)")
+    sequential = figures["ours sequential"].rate / figures["bare sequential"].rate
+    concurrent = figures["ours concurrent"].rate / figures["bare concurrent"].rate
+    print(f"  ours / bare: sequential {sequential:.0%}, {CLIENTS} clients {concurrent:.0%}")
 
 
 if __name__ == "__main__":
