@@ -336,6 +336,9 @@ class ReserverApp(App[None]):
         """Post a read's result unless a newer read of the same kind replaced it."""
         if not get_current_worker().is_cancelled:
             requester.post_message(message)
+        elif isinstance(requester, ReserverScreen):
+            # Another screen's read took this one's place: read again when shown.
+            requester.loaded_version = -1
 
     # -- reads --------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="resources")

@@ -243,7 +243,7 @@ class ExportModal(ReserverModal):
     def compose_dialog(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label("Export resources to CSV", classes="dialog-title")
-            yield _field("File", Input("resources.csv", id="path"))
+            yield _field("File", Input("~/reserver-resources.csv", id="path"))
             yield ProgressBar(id="progress", show_eta=False)
             yield Static(id="feedback")
             with Horizontal(classes="buttons"):

@@ -38,21 +38,23 @@ class MyReservationsScreen(ReserverScreen):
         Binding("1", "tab('upcoming')", "Upcoming", show=False),
         Binding("2", "tab('past')", "Past", show=False),
         Binding("3", "tab('cancelled')", "Cancelled", show=False),
+        Binding("a", "everyone", "Everyone's", tooltip="Admin: show every user's reservations"),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read your reservations again"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._reservations: dict[str, ReservationInfo] = {}
+        self.everyone = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(id="tabs"):
             for key, title in TABS:
                 with TabPane(title, id=f"tab-{key}"):
-                    columns = ["When", "Resource", "Length", "Status"]
+                    columns = ["When", "Resource", "Length", "Status", "Who"]
                     if key == "cancelled":
-                        columns = ["When", "Resource", "Cancelled", "Reason"]
+                        columns = ["When", "Resource", "Cancelled", "Reason", "Who"]
                     yield KeyedTable(columns, id=f"table-{key}")
         yield Footer()
 
@@ -62,7 +64,18 @@ class MyReservationsScreen(ReserverScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.reserver.load_reservations(self)
+        self.reserver.load_reservations(self, everyone=self.everyone and self.reserver.is_admin)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "everyone":
+            return self.reserver.is_admin
+        return True
+
+    def action_everyone(self) -> None:
+        """Admin: switch between your reservations and everybody's."""
+        self.everyone = not self.everyone
+        self.notify("Showing everyone's reservations" if self.everyone else "Showing yours")
+        self.reload()
 
     def on_reservations_loaded(self, event: replies.ReservationsLoaded) -> None:
         tz = self.reserver.tz
@@ -86,6 +99,7 @@ class MyReservationsScreen(ReserverScreen):
                     reservation.resource.name,
                     cancelled,
                     reservation.cancellation_reason or "",
+                    reservation.username,
                 )
             else:
                 status = reservation.status
@@ -96,6 +110,7 @@ class MyReservationsScreen(ReserverScreen):
                     reservation.resource.name,
                     format_duration(reservation.end_time - reservation.start_time),
                     status,
+                    reservation.username,
                 )
             groups[tab][str(reservation.id)] = cells
         for key, title in TABS:

@@ -27,31 +27,16 @@ class KeyedTable(DataTable[Cell]):
         self._column_keys = [self.add_column(label, key=label) for label in columns]
 
     def set_rows(self, rows: dict[str, Sequence[Cell]]) -> None:
-        """Show exactly `rows` (key -> cells) in the given order, keeping the cursor's row."""
+        """Show exactly `rows` (key -> cells) in order; same keys: only changed cells update."""
         with self.app.batch_update():
-            wanted = list(rows)
-            present = [key.value for key in self.rows]
             keep = self.current_key
-            if present != wanted:
-                for key in set(present) - set(wanted):
-                    self.remove_row(key)
-                remaining = [key for key in present if key in rows]
-                if remaining == [key for key in wanted if key in remaining]:
-                    for key in wanted:
-                        if key not in remaining:
-                            self.add_row(*rows[key], key=key)
-                    if [key.value for key in self.rows] != wanted:
-                        self._refill(rows)
-                else:
-                    self._refill(rows)
-            for key, cells in rows.items():
-                for column, value in zip(self._column_keys, cells, strict=True):
-                    try:
+            if [key.value for key in self.rows] != list(rows):
+                self._refill(rows)
+            else:
+                for key, cells in rows.items():
+                    for column, value in zip(self._column_keys, cells, strict=True):
                         if self.get_cell(key, column) != value:
-                            self.update_cell(key, column, value)
-                    except CellDoesNotExist:
-                        self.add_row(*cells, key=key)
-                        break
+                            self.update_cell(key, column, value, update_width=True)
             if keep is not None and keep in rows:
                 self.move_cursor(row=self.get_row_index(keep))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from conftest import AppFactory
@@ -156,6 +157,25 @@ async def test_cancel_with_a_reason_and_see_the_history(
     assert [(r.resource.name, r.cancellation_reason) for r in found] == [
         ("Borealis room", "room moved")
     ]
+
+
+async def test_expiry_timer_refreshes_the_open_screen(
+    seeded_url: str, make_app: AppFactory, tui_clock: FixedClock
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
+        assert upcoming.row_count == 2
+        tui_clock.advance(timedelta(days=3))
+        app.upkeep()
+        await settle(pilot)
+        assert upcoming.row_count == 0
+        past = app.screen.query_one("#table-past", KeyedTable)
+        assert [str(row[3]) for row in _rows(past)] == ["expired"] * 3
+        assert app.last_expiry is not None and app.last_expiry.expired_count == 4
 
 
 async def test_filter_hides_and_shows_rows_without_asking_the_store(
