@@ -120,8 +120,11 @@ class Database:
         path = self.url.database
         if not path or path == ":memory:":
             raise StoreError("an in-memory SQLite database cannot be shared; give a file path")
+        # SQLite would take "~" literally; the folder made here must be the one opened.
+        expanded = Path(path).expanduser()
+        self.url = self.url.set(database=str(expanded))
         try:
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            expanded.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the folder for {path}: {exc.strerror}") from exc
 

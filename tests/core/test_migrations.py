@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -145,3 +146,15 @@ def test_three_processes_opening_a_fresh_store_at_once_all_succeed(
     finally:
         engine.dispose()
     assert [tuple(user) for user in users] == [("alice", "admin")]
+
+
+def test_a_store_path_may_start_with_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock: FixedClock
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    backend = LocalBackend.open("sqlite:///~/stores/r.db", fast_settings(), clock, username="alice")
+    try:
+        assert backend.describe_store() == str(tmp_path / "stores" / "r.db")
+    finally:
+        backend.close()
+    assert (tmp_path / "stores" / "r.db").is_file()
