@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib import resources as package_files
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from textual import on, work
@@ -25,6 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -109,7 +110,7 @@ class ReserverApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "reserver"
-    MODES: ClassVar[dict[str, str | Callable[[], ReserverScreen]]] = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "resources": ResourcesScreen,
         "find": FindSlotScreen,
         "mine": MyReservationsScreen,
@@ -120,11 +121,11 @@ class ReserverApp(App[None]):
     COMMANDS = App.COMMANDS | {ReserverCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("f1", "switch_mode('resources')", "Home", tooltip="All resources"),
-        Binding("f2", "switch_mode('find')", "Find", tooltip="Resources free for a window"),
-        Binding("f3", "switch_mode('mine')", "Mine", tooltip="Your reservations"),
-        Binding("f4", "switch_mode('admin')", "Admin", tooltip="Manage resources"),
-        Binding("f5", "switch_mode('status')", "Status", tooltip="Counts, store and expiry"),
+        Binding("f1", "go('resources')", "Home", tooltip="All resources"),
+        Binding("f2", "go('find')", "Find", tooltip="Resources free for a window"),
+        Binding("f3", "go('mine')", "Mine", tooltip="Your reservations"),
+        Binding("f4", "go('admin')", "Admin", tooltip="Manage resources"),
+        Binding("f5", "go('status')", "Status", tooltip="Counts, store and expiry"),
         Binding("ctrl+t", "toggle_dark", "Theme", show=False, tooltip="Dark or light colours"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
@@ -437,22 +438,32 @@ class ReserverApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="admin")
     def change_resource(
-        self, requester: MessagePump, action: str, resource_id: int | None, **values: object
+        self,
+        requester: MessagePump,
+        action: str,
+        resource_id: int | None,
+        fields: replies.ResourceFields | None = None,
+        hours: int = 8,
     ) -> None:
         """Admin: create, edit, enable/disable, or start/end maintenance of a resource."""
         backend = self._serve(requester)
-        if action == "create":
-            resource = backend.create_resource(**values)  # type: ignore[arg-type]
+        if action in {"create", "edit"} and fields is None:
+            raise ReserverError("nothing to save")
+        if action == "create" and fields is not None:
+            resource = backend.create_resource(
+                fields.name, fields.tags, fields.description, fields.available
+            )
         elif resource_id is None:
             raise ReserverError("choose a resource first")
-        elif action == "edit":
-            resource = backend.update_resource(resource_id, **values)  # type: ignore[arg-type]
+        elif action == "edit" and fields is not None:
+            resource = backend.update_resource(
+                resource_id, fields.name, fields.tags, fields.description
+            )
         elif action == "enable":
             resource = backend.set_available(resource_id, True)
         elif action == "disable":
             resource = backend.set_available(resource_id, False)
         elif action == "maintenance":
-            hours = int(values.get("hours", 8))  # type: ignore[call-overload]
             resource = backend.start_maintenance(resource_id, hours)
         else:
             resource = backend.end_maintenance(resource_id)
@@ -520,9 +531,9 @@ class ReserverApp(App[None]):
 
     # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "switch_mode" and self.backend is not None and self.user is None:
+        if action == "go" and self.backend is not None and self.user is None:
             return False
-        if action == "switch_mode" and parameters == ("admin",):
+        if action == "go" and parameters == ("admin",):
             return self.is_admin
         return True
 
@@ -535,7 +546,7 @@ class ReserverApp(App[None]):
         """Switch between the dark and the light theme."""
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
-    def action_switch_mode(self, mode: str) -> None:  # type: ignore[override]
+    def action_go(self, mode: str) -> None:
         """Go to one of the main screens; the admin screen only for admins."""
         if mode == "admin" and not self.is_admin:
             self.notify("Only an admin can manage resources.", severity="warning")
@@ -561,7 +572,7 @@ class ReserverApp(App[None]):
         return entries
 
     def _go(self, mode: str) -> Callable[[], None]:
-        return lambda: self.action_switch_mode(mode)
+        return lambda: self.action_go(mode)
 
 
 def run_app(settings: Settings) -> None:

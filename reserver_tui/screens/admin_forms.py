@@ -14,6 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 from reserver_core.errors import (
     AlreadyExistsError,
     ImportRejectedError,
+    LineError,
     ReserverError,
     ValidationError,
 )
@@ -86,19 +87,11 @@ class ResourceFormModal(ReserverModal):
         description = self.query_one("#desc", Input).value
         if self.resource is None:
             enabled = self.query_one("#enabled", Checkbox).value
-            self.reserver.change_resource(
-                self,
-                "create",
-                None,
-                name=name,
-                tags=tags,
-                description=description,
-                available=enabled,
-            )
+            fields = replies.ResourceFields(name, tags, description, enabled)
+            self.reserver.change_resource(self, "create", None, fields)
         else:
-            self.reserver.change_resource(
-                self, "edit", self.resource.id, name=name, tags=tags, description=description
-            )
+            fields = replies.ResourceFields(name, tags, description)
+            self.reserver.change_resource(self, "edit", self.resource.id, fields)
         feedback.update("Saving…")
 
     def on_resource_changed(self, event: replies.ResourceChanged) -> None:
@@ -224,7 +217,7 @@ class ImportModal(ReserverModal):
         if isinstance(error, ImportRejectedError):
             self._show_rejected(error.errors)
 
-    def _show_rejected(self, errors: list) -> None:  # type: ignore[type-arg]
+    def _show_rejected(self, errors: list[LineError]) -> None:
         table = self.query_one("#rejected", KeyedTable)
         table.set_rows({str(e.line): (str(e.line), e.message) for e in errors})
         table.display = bool(errors)

@@ -146,7 +146,10 @@ class ResourcesScreen(ReserverScreen):
     def _apply_filter(self) -> None:
         status = self.query_one("#status-filter", Select).value
         text = self.query_one("#filter", Input).value
-        self.table.set_filter(text, status if isinstance(status, str) else "all")  # type: ignore[arg-type]
+        wanted: StatusFilter = next(
+            (value for _label, value in STATUS_CHOICES if value == status), "all"
+        )
+        self.table.set_filter(text, wanted)
         self._show_counts()
 
     @on(Input.Submitted, "#filter")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on
@@ -20,11 +21,11 @@ from reserver_tui.widgets.keyed_table import KeyedTable
 TABS = (("upcoming", "Upcoming"), ("past", "Past"), ("cancelled", "Cancelled"))
 
 
-def tab_of(reservation: ReservationInfo, now: object) -> str:
+def tab_of(reservation: ReservationInfo, now: datetime) -> str:
     """Which tab a reservation belongs on."""
     if reservation.status == "cancelled":
         return "cancelled"
-    if reservation.status == "active" and reservation.end_time > now:  # type: ignore[operator]
+    if reservation.status == "active" and reservation.end_time > now:
         return "upcoming"
     return "past"
 
@@ -102,7 +103,7 @@ class MyReservationsScreen(ReserverScreen):
                     reservation.username,
                 )
             else:
-                status = reservation.status
+                status: str = reservation.status
                 if tab == "upcoming" and reservation.start_time <= now:
                     status = "in progress"
                 cells = (
@@ -115,8 +116,8 @@ class MyReservationsScreen(ReserverScreen):
             groups[tab][str(reservation.id)] = cells
         for key, title in TABS:
             self.query_one(f"#table-{key}", KeyedTable).set_rows(groups[key])
-            tab = self.query_one(TabbedContent).get_tab(f"tab-{key}")
-            tab.label = f"{title} ({len(groups[key])})"  # type: ignore[assignment]
+            tab_widget = self.query_one(TabbedContent).get_tab(f"tab-{key}")
+            tab_widget.label = f"{title} ({len(groups[key])})"
 
     @property
     def _table(self) -> KeyedTable:

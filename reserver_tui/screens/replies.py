@@ -20,6 +20,16 @@ from reserver_core.schemas import (
 )
 
 
+@dataclass(frozen=True)
+class ResourceFields:
+    """What the resource form holds: a new resource's or an edited one's values."""
+
+    name: str
+    tags: list[str]
+    description: str
+    available: bool = True
+
+
 @dataclass
 class ResourcesLoaded(Message):
     """Every resource, with its derived status."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -26,7 +26,7 @@ class KeyedTable(DataTable[Cell]):
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self._column_keys = [self.add_column(label, key=label) for label in columns]
 
-    def set_rows(self, rows: dict[str, Sequence[Cell]]) -> None:
+    def set_rows(self, rows: Mapping[str, Sequence[Cell]]) -> None:
         """Show exactly `rows` (key -> cells) in order; same keys: only changed cells update."""
         with self.app.batch_update():
             keep = self.current_key
@@ -40,7 +40,7 @@ class KeyedTable(DataTable[Cell]):
             if keep is not None and keep in rows:
                 self.move_cursor(row=self.get_row_index(keep))
 
-    def _refill(self, rows: dict[str, Sequence[Cell]]) -> None:
+    def _refill(self, rows: Mapping[str, Sequence[Cell]]) -> None:
         self.clear()
         for key, cells in rows.items():
             self.add_row(*cells, key=key)

@@ -359,8 +359,12 @@ class ResourceTable(ScrollView, can_focus=True):
         if y == 0:
             header = self.get_component_rich_style("resource-table--header")
             arrow = {key: " ▲" if key == self.sort_key else "" for key in SORT_KEYS}
-            titles = (f"Name{arrow['name']}", "Tags", f"Status{arrow['status']}")
-            titles += (f"Next free{arrow['next']}",)
+            titles = (
+                f"Name{arrow['name']}",
+                "Tags",
+                f"Status{arrow['status']}",
+                f"Next free{arrow['next']}",
+            )
             return self._line(titles, (header,) * 4, header, width)
         index = int(self.scroll_y) + y - 1
         if index >= len(self._visible):

@@ -181,13 +181,13 @@ class WeekGrid(Widget, can_focus=True):
         cursor = style("week-grid--cursor")
         for row, label in enumerate(self._times):
             text.append(set_cell_size(label, _TIME_WIDTH), style("week-grid--time"))
-            for day, cells in enumerate(self._cells):
+            for column, cells in enumerate(self._cells):
                 slot = cells.get(label)
                 if slot is None:
                     text.append(" " * cell)
                 else:
                     look = style(f"week-grid--{slot.state}")
-                    if day == self.day and row == self.row:
+                    if column == self.day and row == self.row:
                         look += cursor
                     text.append(set_cell_size(self._cell_text(slot), cell), look)
                 text.append(" ")
