@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from rich.cells import set_cell_size
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
@@ -155,6 +156,21 @@ class WeekGrid(Widget, can_focus=True):
         if slot is not None:
             self.post_message(self.SlotChosen(self, slot))
 
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self._cells or offset.y < 1 or offset.x < _TIME_WIDTH:
+            return
+        column = (offset.x - _TIME_WIDTH) // self._column_width()
+        row = offset.y - 1
+        if column < len(self._cells) and row < len(self._times):
+            chosen = (column, row) == (self.day, self.row)
+            self.place(column, row)
+            if chosen or event.chain > 1:
+                self.action_choose()
+
+    def _column_width(self) -> int:
+        return max((self.content_region.width - _TIME_WIDTH) // max(len(self._cells), 1), 6)
+
     def watch_day(self) -> None:
         self.refresh()
 
@@ -168,8 +184,7 @@ class WeekGrid(Widget, can_focus=True):
         if self.schedule is None:
             return Text("Loading the schedule…", style="italic")
         style = self.get_component_rich_style
-        width = max((self.content_region.width - _TIME_WIDTH) // max(len(self._cells), 1), 6)
-        cell = width - 1
+        cell = self._column_width() - 1
         text = Text(no_wrap=True, overflow="crop")
         text.append(" " * _TIME_WIDTH)
         for index, day in enumerate(self.schedule.days):

@@ -333,3 +333,23 @@ async def test_a_store_that_cannot_open_is_a_readable_notification(tmp_path: Pat
 
 def _rows(table: KeyedTable) -> list[list[object]]:
     return [table.get_row_at(index) for index in range(table.row_count)]
+
+
+async def test_clicking_a_grid_cell_moves_there_and_a_second_click_books(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        grid = app.screen.query_one(WeekGrid)
+        cell = grid._column_width()
+        # Wednesday (second column), 14:00 (row 13 under the header row).
+        where = (1 + 6 + cell + 2, 1 + 12)
+        await pilot.click(WeekGrid, offset=where)
+        assert grid.current is not None and (grid.day, grid.current.start) == (1, at(2, 13))
+        await pilot.click(WeekGrid, offset=where)
+        await pilot.pause()
+        assert isinstance(app.screen, BookModal)
+        assert app.screen.query_one("#start").value == "14:00"  # type: ignore[attr-defined]
