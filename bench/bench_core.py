@@ -14,6 +14,7 @@ settings is printed as the floor.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sqlite3
 import statistics
@@ -233,7 +234,11 @@ def main() -> None:
             f"(built in {time.perf_counter() - began:.1f} s) at {path}"
         )
         backend = LocalBackend.open(url, settings, clock, username="bench")
-        print(f"sqlite synchronous={settings.sqlite_synchronous}, journal WAL")
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(
+            f"sqlite synchronous={settings.sqlite_synchronous}, journal WAL; "
+            f"load average {load} on {os.cpu_count()} cores (other work slows every figure)"
+        )
 
         windows = slots(args.resources, args.bookings * 2)
         ours, bare = windows[: args.bookings], windows[args.bookings :]

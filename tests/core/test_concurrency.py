@@ -9,60 +9,17 @@ import itertools
 import multiprocessing
 import threading
 from collections import Counter
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 from conftest import NOW, fast_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
+from store_processes import ROUNDS, WORKERS, contend
 
 from reserver_core.clock import FixedClock
 from reserver_core.errors import ConflictError
 from reserver_core.local import LocalBackend
-
-WORKERS = 8
-ROUNDS = 12
-
-
-def contested_window(round_number: int, worker: int) -> tuple[datetime, datetime]:
-    """Every worker's window of a round overlaps every other's: one winner only."""
-    start = NOW + timedelta(days=1, hours=2 * round_number, minutes=5 * worker)
-    return start, start + timedelta(hours=1)
-
-
-def shared_window(round_number: int) -> tuple[datetime, datetime]:
-    """The very same slot for every worker."""
-    start = NOW + timedelta(days=3, hours=2 * round_number)
-    return start, start + timedelta(minutes=30)
-
-
-def contend(
-    url: str,
-    worker: int,
-    rooms: tuple[int, int],
-    barrier: Any,
-    outcomes: list[tuple[int, int, str]] | Any,
-) -> None:
-    """One contender: every round, wait for the others, then book both contested slots."""
-    backend = LocalBackend.open(url, fast_settings(), FixedClock(NOW), username=f"user{worker}")
-    try:
-        for round_number in range(ROUNDS):
-            barrier.wait(timeout=120)
-            for room, (start, end) in (
-                (rooms[0], contested_window(round_number, worker)),
-                (rooms[1], shared_window(round_number)),
-            ):
-                try:
-                    backend.book(room, start, end)
-                    outcome = "won"
-                except ConflictError:
-                    outcome = "conflict"
-                except Exception as exc:  # what must never happen, reported to the test
-                    outcome = f"{type(exc).__name__}: {exc}"
-                outcomes.append((round_number, room, outcome))
-    finally:
-        backend.close()
 
 
 def check_one_winner_per_round(

@@ -4,13 +4,12 @@ safe from several processes at once; maintenance returns to service by itself.""
 from __future__ import annotations
 
 import multiprocessing
-import time
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from conftest import NOW, fast_settings
 from sqlalchemy import event, text
+from store_processes import run_expiry
 
 from reserver_core.clock import FixedClock
 from reserver_core.db import Database
@@ -104,19 +103,6 @@ def add_due_reservations(url: str, count: int) -> None:
                 ],
             )
     admin.close()
-
-
-def run_expiry(url: str, barrier: Any, results: Any) -> None:
-    """One process: open the store without the expiry `open` runs, wait, then expire."""
-    settings = fast_settings()
-    backend = LocalBackend(Database.open(url, settings), settings, FixedClock(NOW))
-    try:
-        barrier.wait(timeout=120)
-        began = time.perf_counter()
-        report = backend.run_expiry()
-        results.append((report.expired_count, time.perf_counter() - began))
-    finally:
-        backend.close()
 
 
 def expire_from_two_processes_at_once(url: str) -> None:

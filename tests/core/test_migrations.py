@@ -6,7 +6,6 @@ from __future__ import annotations
 import multiprocessing
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic import command
@@ -15,6 +14,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from conftest import NOW, fast_settings
 from sqlalchemy import create_engine, event, inspect, text
+from store_processes import open_store
 
 from reserver_core import users
 from reserver_core.clock import FixedClock
@@ -109,17 +109,6 @@ def test_sqlite_applies_every_migration_in_one_immediate_transaction(sqlite_url:
     finally:
         database.close()
     assert seen == ["BEGIN IMMEDIATE", "COMMIT"]
-
-
-def open_store(url: str, barrier: Any, results: Any) -> None:
-    """One opener of a fresh store: wait for the other, then open (and so migrate) it."""
-    barrier.wait(timeout=120)
-    try:
-        backend = LocalBackend.open(url, fast_settings(), FixedClock(NOW), username="alice")
-        results.append(backend.database.current_revision())
-        backend.close()
-    except Exception as exc:  # reported to the test, which must see none
-        results.append(f"{type(exc).__name__}: {exc}")
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])

@@ -1,0 +1,92 @@
+"""What the spawned processes of the core tests run.
+
+Kept apart from the test modules: a spawned process imports the module of the
+function it runs, and the test modules import `conftest`, which in a child
+started from the whole suite may resolve to another folder's conftest.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from reserver_core.clock import FixedClock
+from reserver_core.db import Database
+from reserver_core.errors import ConflictError
+from reserver_core.local import LocalBackend
+from reserver_core.settings import Settings
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+"""The suite's frozen now (as in conftest)."""
+WORKERS = 8
+ROUNDS = 12
+
+
+def fast_settings() -> Settings:
+    """Settings with bcrypt at its lowest cost (as in conftest)."""
+    return Settings(bcrypt_rounds=4)
+
+
+def contested_window(round_number: int, worker: int) -> tuple[datetime, datetime]:
+    """Every worker's window of a round overlaps every other's: one winner only."""
+    start = NOW + timedelta(days=1, hours=2 * round_number, minutes=5 * worker)
+    return start, start + timedelta(hours=1)
+
+
+def shared_window(round_number: int) -> tuple[datetime, datetime]:
+    """The very same slot for every worker."""
+    start = NOW + timedelta(days=3, hours=2 * round_number)
+    return start, start + timedelta(minutes=30)
+
+
+def contend(
+    url: str,
+    worker: int,
+    rooms: tuple[int, int],
+    barrier: Any,
+    outcomes: list[tuple[int, int, str]] | Any,
+) -> None:
+    """One contender: every round, wait for the others, then book both contested slots."""
+    backend = LocalBackend.open(url, fast_settings(), FixedClock(NOW), username=f"user{worker}")
+    try:
+        for round_number in range(ROUNDS):
+            barrier.wait(timeout=120)
+            for room, (start, end) in (
+                (rooms[0], contested_window(round_number, worker)),
+                (rooms[1], shared_window(round_number)),
+            ):
+                try:
+                    backend.book(room, start, end)
+                    outcome = "won"
+                except ConflictError:
+                    outcome = "conflict"
+                except Exception as exc:  # what must never happen, reported to the test
+                    outcome = f"{type(exc).__name__}: {exc}"
+                outcomes.append((round_number, room, outcome))
+    finally:
+        backend.close()
+
+
+def run_expiry(url: str, barrier: Any, results: Any) -> None:
+    """One process: open the store without the expiry `open` runs, wait, then expire."""
+    settings = fast_settings()
+    backend = LocalBackend(Database.open(url, settings), settings, FixedClock(NOW))
+    try:
+        barrier.wait(timeout=120)
+        began = time.perf_counter()
+        report = backend.run_expiry()
+        results.append((report.expired_count, time.perf_counter() - began))
+    finally:
+        backend.close()
+
+
+def open_store(url: str, barrier: Any, results: Any) -> None:
+    """One opener of a fresh store: wait for the other, then open (and so migrate) it."""
+    barrier.wait(timeout=120)
+    try:
+        backend = LocalBackend.open(url, fast_settings(), FixedClock(NOW), username="alice")
+        results.append(backend.database.current_revision())
+        backend.close()
+    except Exception as exc:  # reported to the test, which must see none
+        results.append(f"{type(exc).__name__}: {exc}")
