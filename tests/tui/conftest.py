@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from scenario import NOW, TZ, quick_settings, seed
 from textual.widgets import Input
 
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
 from reserver_tui.app import ReserverApp
+
+from .scenario import NOW, TZ, AppFactory, quick_settings, seed
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +37,6 @@ def seeded_url(store_url: str) -> str:
 @pytest.fixture
 def tui_clock() -> FixedClock:
     return FixedClock(NOW)
-
-
-AppFactory = Callable[..., ReserverApp]
 
 
 @pytest.fixture

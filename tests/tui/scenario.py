@@ -7,6 +7,7 @@ reads the same on every machine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from textual.pilot import Pilot
@@ -14,10 +15,14 @@ from textual.pilot import Pilot
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
 from reserver_core.settings import Settings
+from reserver_tui.app import ReserverApp
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 """The frozen "now": Tuesday 1 December 2026, 10:00 in Berlin."""
 TZ = "Europe/Berlin"
+
+AppFactory = Callable[..., ReserverApp]
+"""The `make_app` fixture: build the app on a store URL, acting as a username."""
 RESOURCES = [
     ("Aurora room", ["room", "meeting", "screen"], "Corner room, 8 seats, wall screen"),
     ("Borealis room", ["room", "meeting"], ""),

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import AppFactory
-from scenario import NOW, TZ, at, quick_settings, settle, type_into
 from textual.widgets import Static
 
 from reserver_core.clock import FixedClock
@@ -22,6 +20,8 @@ from reserver_tui.screens.home import ResourcesScreen
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.resource_table import ResourceTable
 from reserver_tui.widgets.week_grid import WeekGrid
+
+from .scenario import NOW, TZ, AppFactory, at, quick_settings, settle, type_into
 
 SIZE = (120, 40)
 

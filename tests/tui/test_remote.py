@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from scenario import TZ, quick_settings, settle, type_into
 from textual.widgets import Static
 
 from reserver_tui.app import ReserverApp
@@ -12,6 +11,8 @@ from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.home import ResourcesScreen
 from reserver_tui.screens.login import LoginScreen
 from reserver_tui.widgets.resource_table import ResourceTable
+
+from .scenario import TZ, quick_settings, settle, type_into
 
 PASSWORD = "carol-password-1"
 

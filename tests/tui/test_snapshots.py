@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import AppFactory
-from scenario import settle, type_into
 from textual.pilot import Pilot
+
+from .scenario import AppFactory, settle, type_into
 
 SIZE = (120, 36)
 Steps = Callable[[Pilot[object]], Awaitable[None]]
