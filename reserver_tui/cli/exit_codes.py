@@ -52,7 +52,7 @@ Exit codes:
      or too many failed logins
   7  cannot reach the server
   8  the database cannot be opened or used
-  130 interrupted"""
+  130 interrupted (Ctrl-C), or a prompt cancelled"""
 
 _BY_ERROR: tuple[tuple[type[ReserverError], ExitCode], ...] = (
     (ValidationError, ExitCode.INVALID_INPUT),

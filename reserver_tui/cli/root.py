@@ -157,7 +157,11 @@ class ReserverGroup(TyperGroup):
         except KeyboardInterrupt:
             _output(ctx).note("interrupted")
             code = ExitCode.INTERRUPTED
-        except (typer.Exit, typer.Abort, BrokenPipeError):
+        except typer.Abort:
+            # Ctrl-C or end of input at a prompt.
+            _output(ctx).note("\ncancelled")
+            code = ExitCode.INTERRUPTED
+        except (typer.Exit, BrokenPipeError):
             raise
         except Exception as exc:
             if getattr(exc, "exit_code", None) is not None:

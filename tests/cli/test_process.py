@@ -203,6 +203,8 @@ def test_password_prompt_is_hidden(clocked_server: Any, tmp_path: Path) -> None:
     code, screen = in_terminal(["auth", "login"], env, {"Username: ": "erin", "Password: ": secret})
     assert code == 0, screen
     assert "Logged in to" in screen and secret not in screen
+    code, screen = in_terminal(["auth", "login"], env, {"Username: ": "\x04"})  # Ctrl-D
+    assert code == ExitCode.INTERRUPTED and "cancelled" in screen
     tokens = json.loads((tmp_path / "config" / "tokens.json").read_text(encoding="utf-8"))
     assert tokens[clocked_server.url] not in screen
     assert run("auth", "status", "--json", env=env).stdout.count('"logged_in": true') == 1
