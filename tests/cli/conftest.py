@@ -7,42 +7,20 @@ test server for the server), so the same tests hold in both modes.
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
-from cli_harness import NOW, Reserver
+from server_processes import TEST_PASSWORD, LiveServer, start_live_server
 
-SHARED_CONFTEST = Path(__file__).parent.parent / "conftest.py"
-_shared: list[ModuleType] = []
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Give the module name `conftest` back to tests/conftest.py once this file is loaded.
-
-    pytest imports every conftest.py outside a package as `conftest`; the suites
-    collected after this one (contract, server) `from conftest import ...` the
-    shared helpers, which must not find this file instead.
-    """
-    for plugin in config.pluginmanager.get_plugins():
-        if Path(getattr(plugin, "__file__", "") or "") == SHARED_CONFTEST:
-            sys.modules["conftest"] = plugin
-            _shared.append(plugin)
-
-
-def shared() -> ModuleType:
-    """tests/conftest.py itself, whatever `conftest` names by the time a test runs."""
-    return _shared[0]
+from .cli_harness import NOW, Reserver
 
 
 @pytest.fixture(scope="session")
-def clocked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def clocked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One clocked server process for the whole CLI suite; tests reset it."""
     folder = tmp_path_factory.mktemp("cli-server")
-    server = shared().start_live_server(f"sqlite:///{folder / 'server.db'}", folder, now=NOW)
+    server = start_live_server(f"sqlite:///{folder / 'server.db'}", folder, now=NOW)
     yield server
     server.stop()
 
@@ -82,7 +60,6 @@ def reserver(
         harness.empty_store = empty_local_store
     else:
         server = request.getfixturevalue("clocked_server")
-        password = shared().TEST_PASSWORD
         harness.env["RESERVER_SERVER"] = server.url
 
         def empty_server() -> None:
@@ -91,12 +68,12 @@ def reserver(
             server.reset()
             server.set_now(NOW)
             for name in ("alice", "bob"):
-                server.register(name, password)
+                server.register(name, TEST_PASSWORD)
                 with monkeypatch.context() as patch:
                     patch.setenv(
                         "RESERVER_CONFIG_DIR", harness.user_env(name)["RESERVER_CONFIG_DIR"]
                     )
-                    credentials.set_token(server.url, server.token(name, password))
+                    credentials.set_token(server.url, server.token(name, TEST_PASSWORD))
 
         harness.empty_store = empty_server
     harness.empty_store()

@@ -12,14 +12,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
-from cli_harness import NOW
+from server_processes import LiveServer, free_port
 from typer.testing import CliRunner
 
 from reserver_tui.cli.exit_codes import ExitCode
 from reserver_tui.cli.root import COMMANDS, app, load_command
+
+from .cli_harness import NOW
 
 RESERVER = [sys.executable, "-c", "from reserver_tui.cli import main; main()"]
 HEAVY_FOR_HELP = {"rich", "sqlalchemy", "textual", "fastapi", "uvicorn", "alembic", "httpx"}
@@ -123,8 +124,6 @@ def test_exit_codes_and_streams_of_a_real_process(tmp_path: Path) -> None:
 
 
 def test_unreachable_server() -> None:
-    from server_processes import free_port
-
     outcome = CliRunner().invoke(
         app, ["--server", f"http://127.0.0.1:{free_port()}", "resources", "list", "--user", "bob"]
     )
@@ -182,7 +181,7 @@ def test_colours_on_a_terminal_only_and_never_with_no_color(tmp_path: Path) -> N
     assert "Room A" in piped.stdout and "\x1b[" not in piped.stdout
 
 
-def test_password_prompt_is_hidden(clocked_server: Any, tmp_path: Path) -> None:
+def test_password_prompt_is_hidden(clocked_server: LiveServer, tmp_path: Path) -> None:
     clocked_server.reset()
     clocked_server.set_now(NOW)
     env = {
@@ -211,8 +210,6 @@ def test_password_prompt_is_hidden(clocked_server: Any, tmp_path: Path) -> None:
 
 
 def test_serve_runs_the_server_until_interrupted(tmp_path: Path) -> None:
-    from server_processes import free_port
-
     port = free_port()
     env = {
         **os.environ,

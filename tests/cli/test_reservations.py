@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cli_harness import Reserver
-
 from reserver_tui.cli.exit_codes import ExitCode
+
+from .cli_harness import Reserver
 
 
 def test_book_list_show_cancel_and_history(reserver: Reserver, rooms: dict[str, int]) -> None:

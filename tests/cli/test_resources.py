@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cli_harness import Reserver
-
 from reserver_tui.cli.exit_codes import ExitCode
+
+from .cli_harness import Reserver
 
 
 def test_create_list_show_and_edit(reserver: Reserver, rooms: dict[str, int]) -> None:

@@ -6,9 +6,9 @@ import json
 import stat
 from pathlib import Path
 
-from cli_harness import Reserver
-
 from reserver_tui.cli.exit_codes import ExitCode
+
+from .cli_harness import Reserver
 
 PASSWORD = "correct-horse-battery"
 
