@@ -51,10 +51,10 @@ class FindSlotScreen(ReserverScreen):
                 yield Label("Text", classes="field-label")
                 yield Input(placeholder="optional: part of a name or tag", id="text")
                 yield Label("Tags", classes="field-label")
-                yield Input(placeholder="optional: projector, lab (all must match)", id="tags")
+                yield Input(placeholder="optional: lab, projector (all of them)", id="tags")
             yield Static(id="feedback")
         yield Label("Press Enter to search.", id="results-title", classes="pane-title")
-        yield KeyedTable(["Resource", "Tags", "Status"], id="results")
+        yield KeyedTable(["Resource", "Tags", "Status now"], id="results")
         yield Footer()
 
     def on_mount(self) -> None:

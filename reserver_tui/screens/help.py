@@ -54,13 +54,18 @@ class HelpScreen(ReserverModal):
         parts += [
             "[b u]Times you can type[/]  (in your time zone: "
             f"{timeparse.zone_name(self.reserver.tz)})",
+            "  In the booking form a bare time (14:00) is on the Day given; the end is a time",
+            "  (15:30) or a length (90m, 1h30m).",
             escape(TIME_FORMS.rstrip()),
         ]
         with Vertical(id="dialog", classes="dialog -wide -tall"):
             yield Label("reserver help", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static("\n".join(parts), id="help-text")
-            yield Static("[dim]Esc to close[/dim]", classes="hint")
+            yield Static("[dim]↑ ↓ PgUp PgDn scroll · Esc to close[/dim]", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body", VerticalScroll).focus()
 
     def action_close(self) -> None:
         """Close the help."""
