@@ -328,9 +328,11 @@ class ResourceTable(ScrollView, can_focus=True):
 
     # -- drawing -------------------------------------------------------------------------
     def _widths(self, width: int) -> tuple[int, int, int, int]:
-        rest = max(width - _STATUS_WIDTH - _NEXT_WIDTH - 4, 20)
+        # Narrow terminals give the name more room; long statuses are cut there.
+        status, upcoming = (_STATUS_WIDTH, _NEXT_WIDTH) if width >= 100 else (20, 12)
+        rest = max(width - status - upcoming - 4, 20)
         name = min(self._name_width, rest * 3 // 5)
-        return name, rest - name, _STATUS_WIDTH, _NEXT_WIDTH
+        return name, rest - name, status, upcoming
 
     def _cells(self, row: _Row) -> tuple[str, str, str, str]:
         if row.cells is None:
