@@ -197,6 +197,8 @@ class ReserverApp(App[None]):
         self.backend = event.backend
         self.user = event.user
         self.store = event.backend.describe_store()
+        if self.offline:
+            self._server_back()
         self._update_subtitle()
         if not self._timers_started:
             self._timers_started = True
@@ -211,7 +213,8 @@ class ReserverApp(App[None]):
 
     def _update_subtitle(self) -> None:
         if self.backend is None:
-            self.sub_title = "opening the store…"
+            where = self.settings.server or "the store"
+            self.sub_title = f"{where} · OFFLINE" if self.offline else "opening the store…"
             return
         who = "not logged in" if self.user is None else self.user.username
         if self.user is not None and self.user.is_admin:
@@ -304,7 +307,14 @@ class ReserverApp(App[None]):
                 timeout=10,
             )
         if self._reconnect_timer is None:
-            self._reconnect_timer = self.set_interval(RECONNECT_SECONDS, self.ping)
+            self._reconnect_timer = self.set_interval(RECONNECT_SECONDS, self._reconnect)
+
+    def _reconnect(self) -> None:
+        # A server that was down at start-up has no backend yet: open it again.
+        if self.backend is None:
+            self.open_store()
+        else:
+            self.ping()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ping")
     def ping(self) -> None:

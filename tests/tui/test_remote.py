@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from textual.widgets import Static
@@ -62,3 +63,21 @@ async def test_log_in_book_and_take_next_free_on_a_server(live_server: Any) -> N
         await settle(pilot)
         assert app.offline and "OFFLINE" in app.sub_title
         assert any(n.title == "Server unreachable" for n in app._notifications)
+
+
+async def test_a_server_down_at_start_is_reported_once_and_retried() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    app = ReserverApp(quick_settings(tz=TZ, server=url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if app.offline:
+                break
+        await settle(pilot)
+        assert app.offline and app.backend is None
+        assert app.sub_title == f"{url} · OFFLINE"
+        unreachable = [n for n in app._notifications if n.title == "Server unreachable"]
+        assert len(unreachable) == 1
+        assert app._reconnect_timer is not None, "it keeps trying to open the server"
