@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 """The newest migration; a store at this revision needs no Alembic import."""
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000

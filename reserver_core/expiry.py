@@ -26,7 +26,9 @@ def expire(session: Session, now: datetime) -> tuple[int, int]:
 
     Returns (reservations expired, resources returned to service).
     """
-    due = and_(IS_ACTIVE, Reservation.end_time <= now)
+    # start < now follows from end <= now (end > start always); said, it lets the
+    # index ordered by start yield only what is under way or due.
+    due = and_(IS_ACTIVE, Reservation.start_time < now, Reservation.end_time <= now)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         expired = _expire_returning(session, due, now)

@@ -171,10 +171,10 @@ class Reservation(Base):
             postgresql_where=ACTIVE_ROWS,
         ),
         Index(
-            "ix_reservations_status_window",
+            "ix_reservations_status_start",
             "status",
-            "end_time",
             "start_time",
+            "end_time",
             "resource_id",
             sqlite_where=ACTIVE_ROWS,
             postgresql_where=ACTIVE_ROWS,

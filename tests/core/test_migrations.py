@@ -85,7 +85,7 @@ def test_a_store_at_the_first_revision_upgrades_and_keeps_its_data(
             index["name"]
             for index in inspect(upgraded.database.read_engine).get_indexes("reservations")
         }
-        assert {"ix_reservations_resource_window", "ix_reservations_status_window"} <= indexes
+        assert {"ix_reservations_resource_window", "ix_reservations_status_start"} <= indexes
         assert "ix_reservations_status_end" not in indexes
     finally:
         upgraded.close()
