@@ -36,9 +36,20 @@ STATUS_FILTERS: tuple[str, ...] = (
 )
 
 
+def check_storable(value: str, field: str) -> str:
+    """Refuse text no database can keep: NUL characters and unpaired surrogates."""
+    if "\x00" in value:
+        raise ValidationError(f"{field} must not contain NUL characters", field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(f"{field} must be valid Unicode text", field) from exc
+    return value
+
+
 def clean_name(name: str) -> str:
     """Trim a resource name and check its length (1-200 characters)."""
-    cleaned = " ".join(name.split())
+    cleaned = " ".join(check_storable(name, "name").split())
     if not cleaned:
         raise ValidationError("a resource name cannot be empty", "name")
     if len(cleaned) > MAX_NAME_LENGTH:
@@ -82,7 +93,7 @@ def split_tags(text: str) -> list[str]:
 
 def clean_description(description: str) -> str:
     """Trim a description and check its length."""
-    cleaned = description.strip()
+    cleaned = check_storable(description, "description").strip()
     if len(cleaned) > MAX_DESCRIPTION_LENGTH:
         raise ValidationError(
             f"a description is at most {MAX_DESCRIPTION_LENGTH} characters", "description"
@@ -133,7 +144,7 @@ def bookable_during(start: datetime, end: datetime) -> ColumnElement[bool]:
 
 def text_match(text: str) -> ColumnElement[bool]:
     """Resources whose name, description or a tag contains `text` (any case)."""
-    needle = text.strip().lower()
+    needle = check_storable(text, "text").strip().lower()
     tag_hit = exists().where(
         ResourceTag.resource_id == Resource.id,
         ResourceTag.tag.contains(needle, autoescape=True),

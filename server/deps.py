@@ -11,8 +11,9 @@ from fastapi.security import OAuth2PasswordBearer
 from pydantic import AfterValidator, Field
 
 from reserver_core import tokens
-from reserver_core.errors import AuthError, ForbiddenError
+from reserver_core.errors import AuthError, ForbiddenError, ValidationError
 from reserver_core.local import LocalBackend
+from reserver_core.resources import check_storable
 from reserver_core.schemas import UserInfo
 
 MAX_ID = 2**31 - 1
@@ -22,14 +23,11 @@ _bearer = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 
 
 def check_text(value: str) -> str:
-    """Refuse text no store can keep: NUL characters and unpaired surrogates."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+    """Refuse, at parsing, text the core would refuse to store (see check_storable)."""
     try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("must be valid Unicode text") from exc
-    return value
+        return check_storable(value, "value")
+    except ValidationError as exc:
+        raise ValueError(str(exc).removeprefix("value ")) from exc
 
 
 Text = Annotated[str, AfterValidator(check_text)]

@@ -260,3 +260,27 @@ def test_times_are_utc_on_every_dialect(any_url: str) -> None:
         assert backend.expire().expired_count == 1
     finally:
         backend.close()
+
+
+def test_text_no_database_can_keep_is_refused_on_every_dialect(
+    any_url: str, clock: FixedClock
+) -> None:
+    backend = LocalBackend.open(any_url, fast_settings(), clock, username="alice")
+    try:
+        room = backend.create_resource("Room A")
+        booked = backend.book(room.id, at(1), at(2))
+        attempts = [
+            ("name", lambda: backend.create_resource("Room\x00B")),
+            ("description", lambda: backend.create_resource("Room B", description="a\x00b")),
+            ("text", lambda: backend.search_resources(text="Ro\x00om")),
+            ("reason", lambda: backend.cancel(booked.id, reason="\x00")),
+            ("name", lambda: backend.create_resource("Room \ud800")),
+        ]
+        for field, attempt in attempts:
+            with pytest.raises(ValidationError) as caught:
+                attempt()
+            assert caught.value.field == field
+        assert [r.name for r in backend.list_resources()] == ["Room A"]
+        assert backend.get_reservation(booked.id).status == "active"
+    finally:
+        backend.close()
