@@ -585,6 +585,8 @@ class ReserverApp(App[None]):
         return lambda: self.action_go(mode)
 
 
-def run_app(settings: Settings) -> None:
-    """Run the full-screen app on the store or server that `settings` name."""
-    ReserverApp(settings).run()
+def run_app(settings: Settings) -> int:
+    """Run the full-screen app on the store or server that `settings` name; its exit code."""
+    app = ReserverApp(settings)
+    app.run()
+    return app.return_code or 0

@@ -281,4 +281,6 @@ def _open_app(cli: CliContext) -> None:
         )
     from reserver_tui.app import run_app
 
-    run_app(cli.settings)
+    code = run_app(cli.settings)
+    if code:
+        raise typer.Exit(code)
