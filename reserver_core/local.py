@@ -393,8 +393,7 @@ class LocalBackend:
     def start_maintenance(self, resource_id: int, auto_reset_hours: int = 8) -> ResourceInfo:
         """Admin: maintenance from now for 1-168 hours, then back in service by itself."""
         self._require_admin()
-        if not 1 <= auto_reset_hours <= 168:
-            raise ValidationError("auto_reset_hours must be between 1 and 168", "auto_reset_hours")
+        resources.check_auto_reset_hours(auto_reset_hours)
         now = self.now()
 
         def start(session: Session) -> None:

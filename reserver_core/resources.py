@@ -36,6 +36,20 @@ STATUS_FILTERS: tuple[str, ...] = (
 )
 
 
+MIN_RESET_HOURS = 1
+MAX_RESET_HOURS = 168
+
+
+def check_auto_reset_hours(hours: int) -> int:
+    """Maintenance lasts 1-168 hours before the resource returns to service by itself."""
+    if not MIN_RESET_HOURS <= hours <= MAX_RESET_HOURS:
+        raise ValidationError(
+            f"auto_reset_hours must be between {MIN_RESET_HOURS} and {MAX_RESET_HOURS}",
+            "auto_reset_hours",
+        )
+    return hours
+
+
 def check_storable(value: str, field: str) -> str:
     """Refuse text no database can keep: NUL characters and unpaired surrogates."""
     if "\x00" in value:

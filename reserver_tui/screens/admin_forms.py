@@ -18,7 +18,7 @@ from reserver_core.errors import (
     ReserverError,
     ValidationError,
 )
-from reserver_core.resources import split_tags
+from reserver_core.resources import check_auto_reset_hours, split_tags
 from reserver_core.schemas import ResourceInfo
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
@@ -138,10 +138,14 @@ class MaintenanceModal(ReserverModal):
     @on(Button.Pressed, "#start")
     def _start(self) -> None:
         text = self.query_one("#hours", Input).value.strip()
-        if not text.isdigit() or not 1 <= int(text) <= 168:
-            self.query_one("#feedback", Static).update("✗ give a whole number of hours, 1-168")
+        try:
+            if not text.isdigit():
+                raise ValidationError("give a whole number of hours", "auto_reset_hours")
+            hours = check_auto_reset_hours(int(text))
+        except ValidationError as exc:
+            self.query_one("#feedback", Static).update(f"✗ {exc.message}")
             return
-        self.reserver.change_resource(self, "maintenance", self.resource.id, hours=int(text))
+        self.reserver.change_resource(self, "maintenance", self.resource.id, hours=hours)
 
     def on_resource_changed(self, event: replies.ResourceChanged) -> None:
         self.dismiss(event.resource)
