@@ -248,6 +248,12 @@ def format_window(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     return f"{_day_label(first)} {first:%H:%M} {first_zone}-{last:%H:%M} {last_zone}"
 
 
+def next_whole(now: datetime, minutes: int) -> datetime:
+    """The first whole `minutes` boundary strictly after `now` (a start worth offering)."""
+    base = now.replace(second=0, microsecond=0)
+    return base + timedelta(minutes=minutes - base.minute % minutes)
+
+
 def format_duration(delta: timedelta) -> str:
     """Show `delta` in days, hours and minutes, e.g. "1d2h" or "1h30m", rounded to the minute."""
     microseconds = delta // timedelta(microseconds=1)

@@ -17,7 +17,13 @@ from reserver_core.booking import BookingPolicy, check_window
 from reserver_core.errors import ConflictError, UnavailableError, ValidationError
 from reserver_core.schemas import ResourceInfo
 from reserver_core.settings import Settings
-from reserver_core.timeparse import format_duration, format_window, parse_duration, parse_when
+from reserver_core.timeparse import (
+    format_duration,
+    format_window,
+    next_whole,
+    parse_duration,
+    parse_when,
+)
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
 
@@ -102,7 +108,7 @@ class BookModal(ReserverModal):
     def compose_dialog(self) -> ComposeResult:
         tz = self.reserver.tz
         now = self.reserver.now()
-        start = self._start or _next_half_hour(now)
+        start = self._start or next_whole(now, 30)
         end = self._end or start + timedelta(hours=1)
         local_start = start.astimezone(tz)
         with Vertical(id="dialog", classes="dialog"):
@@ -241,8 +247,3 @@ class BookModal(ReserverModal):
     def action_close(self) -> None:
         """Leave without booking."""
         self.dismiss(None)
-
-
-def _next_half_hour(now: datetime) -> datetime:
-    base = now.replace(second=0, microsecond=0)
-    return base + timedelta(minutes=30 - base.minute % 30)

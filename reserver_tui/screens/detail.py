@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, Static
 
 from reserver_core.schemas import ReservationInfo, ResourceInfo, Slot
-from reserver_core.timeparse import format_time, format_window
+from reserver_core.timeparse import format_time, format_window, next_whole
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.book import BookModal
@@ -139,7 +139,7 @@ class ResourceDetailScreen(ReserverScreen):
         slot = event.slot
         if slot.state == "free":
             end = self._suggested_end(slot)
-            start = max(slot.start, _next_five_minutes(self.reserver.now()))
+            start = max(slot.start, next_whole(self.reserver.now(), 5))
             self.app.push_screen(BookModal(self.resource, start, end), self._booked)
         elif slot.state == "mine":
             self.notify("You hold this slot; cancel it under My bookings (F3).")
@@ -169,16 +169,10 @@ class ResourceDetailScreen(ReserverScreen):
         slot = self.query_one(WeekGrid).current
         start = None
         if slot is not None and slot.state == "free":
-            start = max(slot.start, _next_five_minutes(self.reserver.now()))
+            start = max(slot.start, next_whole(self.reserver.now(), 5))
         self.app.push_screen(BookModal(self.resource, start), self._booked)
 
     def _booked(self, reservation: object) -> None:
         if isinstance(reservation, ReservationInfo):
             window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
             self.notify(f"{reservation.resource.name}, {window}", title="Booked")
-
-
-def _next_five_minutes(now: datetime) -> datetime:
-    """The first whole five minutes after `now`: the earliest start worth offering."""
-    base = now.replace(second=0, microsecond=0)
-    return base + timedelta(minutes=5 - base.minute % 5)
