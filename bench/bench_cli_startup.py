@@ -63,6 +63,9 @@ def main() -> None:
         env = dict(os.environ)
         for variable in ("RESERVER_SERVER", "RESERVER_DATABASE_URL", "DATABASE_URL"):
             env.pop(variable, None)
+        # An installation caches its bytecode after the first run; with this set
+        # (some sandboxes do), every run would compile reserver's modules afresh.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         for variable, name in (
             ("RESERVER_CONFIG_DIR", "config"),
             ("RESERVER_DATA_DIR", "data"),
