@@ -10,7 +10,6 @@ from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import AfterValidator, Field
 
-from reserver_core import tokens
 from reserver_core.errors import AuthError, ForbiddenError, ValidationError
 from reserver_core.local import LocalBackend
 from reserver_core.resources import check_storable
@@ -39,78 +38,91 @@ Instant = Annotated[Text, Field(json_schema_extra={"format": "date-time"})]
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id")]
 
 
-async def server_backend(request: Request) -> LocalBackend:
-    """The server's shared backend (anonymous; opened at startup)."""
-    backend: LocalBackend = request.app.state.backend
-    return backend
-
-
 class CallerCache:
-    """Who a username is, remembered for a few seconds so most requests skip the lookup.
+    """The backend acting as a token's user, remembered for a few seconds per token.
 
-    Tokens are still checked in full (signature, expiry on the core's clock) on
-    every request; only the account row is reused, so a removed account stops
-    working within `ttl_seconds` on each server process.
+    A token is checked in full (signature, claims, the account) when first seen
+    and again every `ttl_seconds`; in between, only its expiry is checked, on the
+    core's clock, on every request. A removed account thus stops working within
+    `ttl_seconds` on each server process, and a token past its expiry at once.
     """
 
     def __init__(self, ttl_seconds: float = 10.0, max_entries: int = 10_000) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, UserInfo]] = {}
+        # token -> (fresh until on the monotonic clock, the token's expiry, the acting backend)
+        self._entries: dict[str, tuple[float, float, LocalBackend]] = {}
 
-    def get(self, username: str) -> UserInfo | None:
-        """The remembered account, if still fresh."""
-        entry = self._entries.get(username)
-        if entry is None or entry[0] < time.monotonic():
+    def get(self, token: str, now: float) -> LocalBackend | None:
+        """The remembered backend of a token, if still fresh and the token unexpired at `now`."""
+        entry = self._entries.get(token)
+        if entry is None or entry[0] < time.monotonic() or now >= entry[1]:
             return None
-        return entry[1]
+        return entry[2]
 
-    def put(self, user: UserInfo) -> None:
-        """Remember an account for `ttl_seconds`."""
+    def put(self, token: str, expires: float, backend: LocalBackend) -> None:
+        """Remember a checked token's backend for `ttl_seconds`."""
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
-        self._entries[user.username] = (time.monotonic() + self.ttl_seconds, user)
+        self._entries[token] = (time.monotonic() + self.ttl_seconds, expires, backend)
 
 
-async def optional_user(
-    request: Request,
-    base: Annotated[LocalBackend, Depends(server_backend)],
-    token: Annotated[str | None, Depends(_bearer)],
-) -> UserInfo | None:
-    """The caller named by a valid token, None without a token; 401 for a bad token."""
+def _expiry(token: str) -> float:
+    """The `exp` claim of a token whose signature and claims were already checked."""
+    import jwt
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return float(claims["exp"])
+
+
+async def _caller(request: Request, token: str | None) -> LocalBackend:
+    base: LocalBackend = request.app.state.backend
     if token is None:
-        return None
+        return base
     callers: CallerCache = request.app.state.callers
-    username = tokens.read_token(token, base.token_secret or "", base.now())
-    user = callers.get(username)
-    if user is None:
+    acting = callers.get(token, base.now().timestamp())
+    if acting is None:
         user = await anyio.to_thread.run_sync(base.user_for_token, token)
-        callers.put(user)
-    return user
+        acting = base.as_user(user)
+        callers.put(token, _expiry(token), acting)
+    return acting
 
 
-async def acting_backend(
-    base: Annotated[LocalBackend, Depends(server_backend)],
-    user: Annotated[UserInfo | None, Depends(optional_user)],
+async def caller_backend(
+    request: Request, token: Annotated[str | None, Depends(_bearer)]
 ) -> LocalBackend:
-    """The shared backend acting as the caller (or anonymous)."""
-    return base.as_user(user)
+    """The shared backend acting as the caller of a valid token, anonymous without one.
+
+    401 for a bad token.
+    """
+    return await _caller(request, token)
 
 
-async def current_user(user: Annotated[UserInfo | None, Depends(optional_user)]) -> UserInfo:
-    """The caller; 401 without a token."""
-    if user is None:
+def _logged_in(backend: LocalBackend) -> UserInfo:
+    if backend.user is None:
         raise AuthError("not logged in: send a bearer token from POST /token")
-    return user
+    return backend.user
 
 
-async def admin_user(user: Annotated[UserInfo, Depends(current_user)]) -> UserInfo:
-    """The caller when an admin; 403 for a member."""
-    if not user.is_admin:
+async def member_backend(
+    request: Request, token: Annotated[str | None, Depends(_bearer)]
+) -> LocalBackend:
+    """The shared backend acting as the caller; 401 without a valid token."""
+    backend = await _caller(request, token)
+    _logged_in(backend)
+    return backend
+
+
+async def admin_backend(
+    request: Request, token: Annotated[str | None, Depends(_bearer)]
+) -> LocalBackend:
+    """The shared backend acting as an admin; 401 without a valid token, 403 for a member."""
+    backend = await _caller(request, token)
+    if not _logged_in(backend).is_admin:
         raise ForbiddenError("only an admin may do this")
-    return user
+    return backend
 
 
-BackendDep = Annotated[LocalBackend, Depends(acting_backend)]
-CurrentUser = Annotated[UserInfo, Depends(current_user)]
-AdminUser = Annotated[UserInfo, Depends(admin_user)]
+BackendDep = Annotated[LocalBackend, Depends(caller_backend)]
+MemberBackend = Annotated[LocalBackend, Depends(member_backend)]
+AdminBackend = Annotated[LocalBackend, Depends(admin_backend)]

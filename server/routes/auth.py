@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from reserver_core.schemas import Token, UserInfo
-from server.deps import BackendDep, CurrentUser, Text
+from server.deps import BackendDep, MemberBackend, Text
 from server.responses import json_response
 
 router = APIRouter(tags=["auth"])
@@ -37,6 +37,6 @@ def token(
 
 
 @router.get("/me", response_model=UserInfo)
-async def me(user: CurrentUser) -> Response:
+async def me(backend: MemberBackend) -> Response:
     """The account the bearer token belongs to."""
-    return json_response(user)
+    return json_response(backend.whoami())

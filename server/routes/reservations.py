@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from reserver_core.schemas import EventInfo, ReservationInfo
 from reserver_core.timeparse import parse_instant
-from server.deps import MAX_ID, AdminUser, BackendDep, CurrentUser, Id, Instant, Text
+from server.deps import MAX_ID, AdminBackend, Id, Instant, MemberBackend, Text
 from server.responses import json_response
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
@@ -38,7 +38,7 @@ _CONFLICT = {
 
 
 @router.post("", response_model=ReservationInfo, status_code=201, responses=_CONFLICT)
-def book(body: NewReservation, backend: BackendDep, _user: CurrentUser) -> Response:
+def book(body: NewReservation, backend: MemberBackend) -> Response:
     """Book `[start_time, end_time)` on a resource; 409 names the clashing windows."""
     booked = backend.book(
         body.resource_id,
@@ -49,23 +49,19 @@ def book(body: NewReservation, backend: BackendDep, _user: CurrentUser) -> Respo
 
 
 @router.get("", response_model=list[ReservationInfo])
-def all_reservations(
-    backend: BackendDep, _admin: AdminUser, include_cancelled: bool = False
-) -> Response:
+def all_reservations(backend: AdminBackend, include_cancelled: bool = False) -> Response:
     """Admin: every reservation, newest first."""
     return json_response(backend.all_reservations(include_cancelled))
 
 
 @router.get("/my", response_model=list[ReservationInfo])
-def my_reservations(
-    backend: BackendDep, _user: CurrentUser, include_cancelled: bool = False
-) -> Response:
+def my_reservations(backend: MemberBackend, include_cancelled: bool = False) -> Response:
     """The caller's reservations, newest first."""
     return json_response(backend.my_reservations(include_cancelled))
 
 
 @router.get("/{reservation_id}", response_model=ReservationInfo)
-def get_reservation(reservation_id: Id, backend: BackendDep, _user: CurrentUser) -> Response:
+def get_reservation(reservation_id: Id, backend: MemberBackend) -> Response:
     """One reservation; its owner or an admin only."""
     return json_response(backend.get_reservation(reservation_id))
 
@@ -73,8 +69,7 @@ def get_reservation(reservation_id: Id, backend: BackendDep, _user: CurrentUser)
 @router.post("/{reservation_id}/cancel", response_model=ReservationInfo)
 def cancel(
     reservation_id: Id,
-    backend: BackendDep,
-    _user: CurrentUser,
+    backend: MemberBackend,
     body: Annotated[Cancellation | None, Body()] = None,
 ) -> Response:
     """Cancel an active reservation; 403 when not yours, 400 when already cancelled or expired."""
@@ -83,6 +78,6 @@ def cancel(
 
 
 @router.get("/{reservation_id}/history", response_model=list[EventInfo])
-def history(reservation_id: Id, backend: BackendDep, _user: CurrentUser) -> Response:
+def history(reservation_id: Id, backend: MemberBackend) -> Response:
     """The reservation's events, newest first; its owner or an admin only."""
     return json_response(backend.history(reservation_id))

@@ -21,7 +21,7 @@ from reserver_core.schemas import (
     Summary,
 )
 from reserver_core.timeparse import parse_instant
-from server.deps import MAX_ID, AdminUser, BackendDep, Id, Instant, Text
+from server.deps import MAX_ID, AdminBackend, BackendDep, Id, Instant, Text
 from server.responses import json_response
 
 router = APIRouter(prefix="/resources", tags=["resources"])
@@ -72,7 +72,7 @@ def list_resources(backend: BackendDep) -> Response:
 
 
 @router.post("", response_model=ResourceInfo, status_code=201)
-def create_resource(body: NewResource, backend: BackendDep, _admin: AdminUser) -> Response:
+def create_resource(body: NewResource, backend: AdminBackend) -> Response:
     """Admin: add a resource; 400 when the name is taken (any case)."""
     created = backend.create_resource(
         body.name, _tag_list(body.tags), body.description, body.available
@@ -141,8 +141,7 @@ def export_csv(backend: BackendDep) -> Response:
 )
 def upload_csv(
     file: UploadFile,
-    backend: BackendDep,
-    _admin: AdminUser,
+    backend: AdminBackend,
     skip_invalid: bool = False,
 ) -> Response:
     """Admin: import `name,tags[,available]`; all or nothing unless `skip_invalid`."""
@@ -162,9 +161,7 @@ def get_resource(resource_id: Id, backend: BackendDep) -> Response:
 
 
 @router.patch("/{resource_id}", response_model=ResourceInfo)
-def update_resource(
-    resource_id: Id, body: ResourceChanges, backend: BackendDep, _admin: AdminUser
-) -> Response:
+def update_resource(resource_id: Id, body: ResourceChanges, backend: AdminBackend) -> Response:
     """Admin: rename, retag or redescribe a resource."""
     return json_response(
         backend.update_resource(resource_id, body.name, body.tags, body.description)
@@ -199,8 +196,7 @@ def availability(
 def set_availability(
     resource_id: Id,
     body: Annotated[Availability, Body()],
-    backend: BackendDep,
-    _admin: AdminUser,
+    backend: AdminBackend,
 ) -> Response:
     """Admin: enable or disable a resource."""
     return json_response(backend.set_available(resource_id, body.available))
@@ -215,8 +211,7 @@ def resource_status(resource_id: Id, backend: BackendDep) -> Response:
 @router.put("/{resource_id}/status/unavailable", response_model=ResourceInfo)
 def start_maintenance(
     resource_id: Id,
-    backend: BackendDep,
-    _admin: AdminUser,
+    backend: AdminBackend,
     auto_reset_hours: Annotated[int, Query(description="1-168")] = 8,
 ) -> Response:
     """Admin: put a resource under maintenance; it returns by itself after the hours."""
@@ -224,7 +219,7 @@ def start_maintenance(
 
 
 @router.put("/{resource_id}/status/available", response_model=ResourceInfo)
-def end_maintenance(resource_id: Id, backend: BackendDep, _admin: AdminUser) -> Response:
+def end_maintenance(resource_id: Id, backend: AdminBackend) -> Response:
     """Admin: return a resource from maintenance."""
     return json_response(backend.end_maintenance(resource_id))
 

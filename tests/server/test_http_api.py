@@ -149,7 +149,9 @@ def test_tokens_absent_tampered_expired_or_foreign(server: LiveServer) -> None:
     public = httpx.get(f"{server.url}/resources", headers={"Authorization": f"Bearer {tampered}"})
     assert public.status_code == 401
     assert httpx.get(f"{server.url}/resources").status_code == 200
-    # The token itself expires on the server's clock.
+    # The token itself expires on the server's clock, even one the server has just accepted.
+    accepted = httpx.get(booking_url, headers={"Authorization": f"Bearer {token}"})
+    assert accepted.status_code == 200
     server.set_now(NOW + timedelta(days=2))
     late = httpx.get(booking_url, headers={"Authorization": f"Bearer {token}"})
     assert late.status_code == 401
