@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 
 import anyio.to_thread
@@ -30,6 +31,9 @@ access_log = logging.getLogger("reserver.server.access")
 
 BODY_LIMIT_BYTES = 1024 * 1024
 """The largest request body outside CSV uploads."""
+
+WORKER_THREADS = 40
+"""Threads for `in_thread`: as many as anyio's pool that runs the sync routes."""
 
 
 def server_database_url(settings: Settings, database_url: str | None = None) -> str:
@@ -137,6 +141,8 @@ def create_app(
         backend = open_shared_backend(settings, database_url, clock or SystemClock())
         app.state.backend = backend
         app.state.callers = CallerCache()
+        workers = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="reserver-worker")
+        app.state.workers = workers
         backend.background_upkeep()
         timer = asyncio.create_task(run_expiry_timer(backend, settings.expiry_interval))
         log.info("serving %s", backend.describe_store())
@@ -146,16 +152,22 @@ def create_app(
             timer.cancel()
             with suppress(asyncio.CancelledError):
                 await timer
+            workers.shutdown()
             backend.close()
 
     app = FastAPI(
         title="reserver",
         summary="Book shared resources: rooms, instruments, machines.",
         version="0.1.0",
+        openapi_tags=[
+            {"name": name} for name in ("health", "auth", "resources", "reservations", "admin")
+        ],
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (health.router, auth.router, resources.router, reservations.router, admin.router):
+    # Requests are matched against the routes in order, ~2 microseconds a route:
+    # bookings, the busiest, come first. `openapi_tags` keeps the documented order.
+    for router in (reservations.router, health.router, auth.router, resources.router, admin.router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(

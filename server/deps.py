@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Annotated
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Annotated, TypeVar, TypeVarTuple
 
 import anyio.to_thread
 from fastapi import Depends, Path, Request
@@ -19,6 +22,9 @@ MAX_ID = 2**31 - 1
 """The largest id a store can hold (a 32-bit integer column on PostgreSQL)."""
 
 _bearer = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 def check_text(value: str) -> str:
@@ -65,6 +71,16 @@ class CallerCache:
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
         self._entries[token] = (time.monotonic() + self.ttl_seconds, expires, backend)
+
+
+async def in_thread(request: Request, work: Callable[[*Ts], T], *args: *Ts) -> T:
+    """`work(*args)` on the server's worker threads, off the event loop.
+
+    For hot routes: a plain executor hop costs about half of the anyio one
+    FastAPI wraps a sync route in (~50 against ~100 microseconds here).
+    """
+    workers: Executor = request.app.state.workers
+    return await asyncio.get_running_loop().run_in_executor(workers, work, *args)
 
 
 def _expiry(token: str) -> float:

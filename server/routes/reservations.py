@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from reserver_core.schemas import EventInfo, ReservationInfo
 from reserver_core.timeparse import parse_instant
-from server.deps import MAX_ID, AdminBackend, Id, Instant, MemberBackend, Text
+from server.deps import MAX_ID, AdminBackend, Id, Instant, MemberBackend, Text, in_thread
 from server.responses import json_response
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
@@ -38,13 +38,11 @@ _CONFLICT = {
 
 
 @router.post("", response_model=ReservationInfo, status_code=201, responses=_CONFLICT)
-def book(body: NewReservation, backend: MemberBackend) -> Response:
+async def book(request: Request, body: NewReservation, backend: MemberBackend) -> Response:
     """Book `[start_time, end_time)` on a resource; 409 names the clashing windows."""
-    booked = backend.book(
-        body.resource_id,
-        parse_instant(body.start_time, "start_time"),
-        parse_instant(body.end_time, "end_time"),
-    )
+    start = parse_instant(body.start_time, "start_time")
+    end = parse_instant(body.end_time, "end_time")
+    booked = await in_thread(request, backend.book, body.resource_id, start, end)
     return json_response(booked, 201)
 
 
