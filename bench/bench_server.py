@@ -12,14 +12,17 @@ client spends little of the two cores). Measured:
 - 8 concurrent clients booking, target >= 500 requests/s, no errors, p99 < 100 ms;
 - a refused booking (409) against an accepted one: as fast;
 - GET /resources/search with a window (< 20 ms median) and GET /resources (< 20 ms);
-- the server's peak memory (VmHWM).
+- the server's peak memory (VmHWM);
+- beside each series, the server process's CPU time per request (user + system).
 
 For scale, the same client drives a bare FastAPI endpoint doing one
 SQLAlchemy booking transaction (overlap check, insert, event) on the same
 schema and pragmas, without auth or anything else: the floor. Both servers run
 at once and are measured in alternating blocks, so that on a shared machine
 both see the same load and their ratio holds even when the absolute figures
-wander; the per-block rates show how much they wander.
+wander; the per-block rates show how much they wander. The CPU time per
+request wanders least: it leaves out the waits for a core, the disk's fsync and
+the client, which on a busy machine make up most of a request's time.
 """
 
 from __future__ import annotations
@@ -37,9 +40,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -163,10 +167,16 @@ class Run:
     seconds: float
     latencies: list[float]
     statuses: dict[int, int]
+    server_cpu: float = 0.0
+    """Seconds of CPU the server used during the series."""
 
     @property
     def rate(self) -> float:
         return self.count / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.server_cpu / self.count * 1000
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -279,6 +289,12 @@ def peak_memory_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The user plus system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -344,6 +360,14 @@ def start_bare(folder: Path) -> Target:
     return Target(process, port, [None] * CLIENTS, [1, 2, 3])
 
 
+def on_server(target: Target, series: Callable[[], Run]) -> Run:
+    """Run a series, noting the CPU time the target's server spent on it."""
+    before = cpu_seconds(target.process.pid)
+    run = series()
+    run.server_cpu = cpu_seconds(target.process.pid) - before
+    return run
+
+
 def merged(runs: list[Run]) -> Run:
     """Several measured blocks as one run."""
     statuses: dict[int, int] = {}
@@ -355,6 +379,7 @@ def merged(runs: list[Run]) -> Run:
         sum(run.seconds for run in runs),
         [latency for run in runs for latency in run.latencies],
         statuses,
+        sum(run.server_cpu for run in runs),
     )
 
 
@@ -378,20 +403,45 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
             for name, target in (("ours", ours), ("bare", bare)):
                 token, rooms = target.tokens[0], target.rooms
                 series.setdefault(f"{name} sequential", []).append(
-                    book_sequentially(target.port, token, rooms[0], seq_start, seq_block)
+                    on_server(
+                        target,
+                        partial(
+                            book_sequentially, target.port, token, rooms[0], seq_start, seq_block
+                        ),
+                    )
                 )
                 series.setdefault(f"{name} concurrent", []).append(
-                    book_concurrently(target.port, target.tokens, rooms[1], con_start, con_block)
+                    on_server(
+                        target,
+                        partial(
+                            book_concurrently,
+                            target.port,
+                            target.tokens,
+                            rooms[1],
+                            con_start,
+                            con_block,
+                        ),
+                    )
                 )
         # Refusals: the slots booked sequentially above, against fresh bookings of the same size.
         for block in range(blocks):
             seq_start = first + block * seq_block * SLOT
             token, rooms = ours.tokens[1], ours.rooms
             series.setdefault("refused", []).append(
-                book_sequentially(ours.port, token, rooms[0], seq_start, seq_block // 4)
+                on_server(
+                    ours,
+                    partial(
+                        book_sequentially, ours.port, token, rooms[0], seq_start, seq_block // 4
+                    ),
+                )
             )
             series.setdefault("accepted", []).append(
-                book_sequentially(ours.port, token, rooms[2], seq_start, seq_block // 4)
+                on_server(
+                    ours,
+                    partial(
+                        book_sequentially, ours.port, token, rooms[2], seq_start, seq_block // 4
+                    ),
+                )
             )
         window_start = (now + timedelta(days=3)).replace(hour=10, minute=0, second=0)
         query = (
@@ -521,7 +571,10 @@ def main() -> None:
     )
     for label, key, target in rows:
         print(f"  {label:24} {describe(figures[key])}  {target}".rstrip())
-        print(f"  {'':24} per block: {figures['block rates'][key]} req/s")
+        print(
+            f"  {'':24} per block: {figures['block rates'][key]} req/s;"
+            f" server CPU {figures[key].cpu_ms:.2f} ms a request"
+        )
     search, listing = figures["search"], figures["listing"]
     print(
         f"  {'GET /resources/search':24} median {search.median_ms:5.1f} ms"
