@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
@@ -25,6 +27,7 @@ class KeyedTable(DataTable[Cell]):
     ) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self._column_keys = [self.add_column(label, key=label) for label in columns]
+        self._painted_widths: tuple[int, ...] = ()
 
     def set_rows(self, rows: Mapping[str, Sequence[Cell]]) -> None:
         """Show exactly `rows` (key -> cells) in order; same keys: only changed cells update."""
@@ -44,6 +47,17 @@ class KeyedTable(DataTable[Cell]):
         self.clear()
         for key, cells in rows.items():
             self.add_row(*cells, key=key)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Paint the table, never with cells cut to column widths it has since re-measured."""
+        # DataTable measures its columns only when idle and does not key its render caches on
+        # the widths, so rows painted in between (likely on a busy machine) kept the narrow
+        # widths after the measuring: a half-drawn table until some unrelated change.
+        widths = tuple(column.get_render_width(self) for column in self.columns.values())
+        if widths != self._painted_widths:
+            self._painted_widths = widths
+            self._clear_caches()
+        return super().render_lines(crop)
 
     @property
     def current_key(self) -> str | None:
