@@ -99,14 +99,6 @@ class ResourceFormModal(ReserverModal):
         self.notify(f"{verb} {event.resource.name}")
         self.dismiss(event.resource)
 
-    def on_operation_failed(self, event: replies.OperationFailed) -> None:
-        self.query_one("#feedback", Static).update(f"✗ {event.error.message}")
-
-    @on(Button.Pressed, "#cancel")
-    def action_close(self) -> None:
-        """Leave without saving."""
-        self.dismiss(None)
-
 
 class MaintenanceModal(ReserverModal):
     """Put a resource under maintenance for 1-168 hours."""
@@ -143,20 +135,12 @@ class MaintenanceModal(ReserverModal):
                 raise ValidationError("give a whole number of hours", "auto_reset_hours")
             hours = check_auto_reset_hours(int(text))
         except ValidationError as exc:
-            self.query_one("#feedback", Static).update(f"✗ {exc.message}")
+            self.show_feedback(f"✗ {exc.message}")
             return
         self.reserver.change_resource(self, "maintenance", self.resource.id, hours=hours)
 
     def on_resource_changed(self, event: replies.ResourceChanged) -> None:
         self.dismiss(event.resource)
-
-    def on_operation_failed(self, event: replies.OperationFailed) -> None:
-        self.query_one("#feedback", Static).update(f"✗ {event.error.message}")
-
-    @on(Button.Pressed, "#cancel")
-    def action_close(self) -> None:
-        """Leave without changing anything."""
-        self.dismiss(None)
 
 
 class ImportModal(ReserverModal):
@@ -191,10 +175,10 @@ class ImportModal(ReserverModal):
     def _import(self) -> None:
         text = self.query_one("#path", Input).value.strip()
         if not text:
-            self.query_one("#feedback", Static).update("✗ give the path of a CSV file")
+            self.show_feedback("✗ give the path of a CSV file")
             return
         self.query_one("#rejected").display = False
-        self.query_one("#feedback", Static).update("Importing…")
+        self.show_feedback("Importing…")
         self.query_one("#import", Button).disabled = True
         skip = self.query_one("#skip", Checkbox).value
         self.reserver.import_csv(self, Path(text), skip)
@@ -210,14 +194,14 @@ class ImportModal(ReserverModal):
         text = f"✓ Imported {report.created_count} resources"
         if report.errors:
             text += f"; skipped {len(report.errors)} bad lines:"
-        self.query_one("#feedback", Static).update(text)
+        self.show_feedback(text)
         self._show_rejected(report.errors)
 
-    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+    def show_failure(self, error: ReserverError) -> None:
+        """Say why the import failed, with every rejected line."""
         self.query_one("#import", Button).disabled = False
         self.query_one(ProgressBar).display = False
-        error: ReserverError = event.error
-        self.query_one("#feedback", Static).update(f"✗ {error.message}")
+        self.show_feedback(f"✗ {error.message}")
         if isinstance(error, ImportRejectedError):
             self._show_rejected(error.errors)
 
@@ -225,11 +209,6 @@ class ImportModal(ReserverModal):
         table = self.query_one("#rejected", KeyedTable)
         table.set_rows({str(e.line): (str(e.line), e.message) for e in errors})
         table.display = bool(errors)
-
-    @on(Button.Pressed, "#cancel")
-    def action_close(self) -> None:
-        """Close the dialog."""
-        self.dismiss(None)
 
 
 class ExportModal(ReserverModal):
@@ -256,7 +235,7 @@ class ExportModal(ReserverModal):
     def _export(self) -> None:
         text = self.query_one("#path", Input).value.strip()
         if not text:
-            self.query_one("#feedback", Static).update("✗ give a file name")
+            self.show_feedback("✗ give a file name")
             return
         self.reserver.export_csv(self, Path(text))
 
@@ -266,14 +245,4 @@ class ExportModal(ReserverModal):
         bar.update(total=max(event.total, 1), progress=event.done)
 
     def on_export_finished(self, event: replies.ExportFinished) -> None:
-        self.query_one("#feedback", Static).update(
-            f"✓ Wrote {event.count} resources to {event.path}"
-        )
-
-    def on_operation_failed(self, event: replies.OperationFailed) -> None:
-        self.query_one("#feedback", Static).update(f"✗ {event.error.message}")
-
-    @on(Button.Pressed, "#cancel")
-    def action_close(self) -> None:
-        """Close the dialog."""
-        self.dismiss(None)
+        self.show_feedback(f"✓ Wrote {event.count} resources to {event.path}")

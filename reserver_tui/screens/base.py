@@ -6,11 +6,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
+from textual.widgets import Button, Footer, Static
 
+from reserver_core.errors import ReserverError
 from reserver_tui.screens import replies
 
 if TYPE_CHECKING:
@@ -72,5 +74,21 @@ class ReserverModal(ModalScreen[object]):
         """The app, typed."""
         return cast("ReserverApp", self.app)
 
+    def show_feedback(self, text: str) -> None:
+        """Say `text` in the dialog's `#feedback` line, when it has one."""
+        for feedback in self.query("#feedback").results(Static):
+            feedback.update(text)
+
     def on_operation_failed(self, event: replies.OperationFailed) -> None:
-        """A call of this modal failed; the app already said so in a notification."""
+        # Textual also runs the handlers of base classes, so dialogs that say more
+        # override `show_failure` rather than this handler.
+        self.show_failure(event.error)
+
+    def show_failure(self, error: ReserverError) -> None:
+        """Say why a call of this dialog failed, beside its fields."""
+        self.show_feedback(f"✗ {error.message}")
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        """Leave the dialog without changing anything."""
+        self.dismiss(None)

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from reserver_core.booking import BookingPolicy, check_window
-from reserver_core.errors import ConflictError, UnavailableError, ValidationError
+from reserver_core.errors import ConflictError, ReserverError, UnavailableError, ValidationError
 from reserver_core.schemas import ResourceInfo
 from reserver_core.settings import Settings
 from reserver_core.timeparse import (
@@ -195,9 +195,9 @@ class BookModal(ReserverModal):
     def on_booked(self, event: replies.Booked) -> None:
         self.dismiss(event.reservation)
 
-    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+    def show_failure(self, error: ReserverError) -> None:
+        """Show a conflict with its windows and the next-free action; other errors inline."""
         self._set_busy(False)
-        error = event.error
         self._validate()
         if isinstance(error, ConflictError):
             self._show_conflict(error)
@@ -242,8 +242,3 @@ class BookModal(ReserverModal):
         start, end = self._window
         self._set_busy(True)
         self.reserver.book_next_free(self, self.resource.id, end - start, start)
-
-    @on(Button.Pressed, "#cancel")
-    def action_close(self) -> None:
-        """Leave without booking."""
-        self.dismiss(None)

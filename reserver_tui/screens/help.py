@@ -66,7 +66,3 @@ class HelpScreen(ReserverModal):
 
     def on_mount(self) -> None:
         self.query_one("#help-body", VerticalScroll).focus()
-
-    def action_close(self) -> None:
-        """Close the help."""
-        self.dismiss(None)

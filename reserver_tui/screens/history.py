@@ -59,7 +59,3 @@ class HistoryModal(ReserverModal):
             }
         )
         table.loading = False
-
-    def action_close(self) -> None:
-        """Close the history."""
-        self.dismiss(None)

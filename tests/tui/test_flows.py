@@ -353,3 +353,31 @@ async def test_clicking_a_grid_cell_moves_there_and_a_second_click_books(
         await pilot.pause()
         assert isinstance(app.screen, BookModal)
         assert app.screen.query_one("#start").value == "14:00"  # type: ignore[attr-defined]
+
+
+async def test_every_dialog_closes_with_its_cancel_button_and_says_why_a_save_failed(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        for key in ("n", "e", "m", "i", "x"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, AdminScreen), key
+            await pilot.click("#cancel")
+            await pilot.pause()
+            assert isinstance(app.screen, AdminScreen), f"Cancel did not close the {key} dialog"
+        await pilot.press("n")
+        await pilot.pause()
+        await type_into(pilot, "#name", "aurora ROOM")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback.startswith("✗") and "already exists" in feedback, feedback
+        await pilot.click("#cancel")
+        await pilot.pause()
+        assert isinstance(app.screen, AdminScreen)
+        assert app.screen.query_one(ResourceTable).total == 6
