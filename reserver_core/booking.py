@@ -15,7 +15,7 @@ from sqlalchemy import (
     Connection,
     Table,
     bindparam,
-    exists,
+    case,
     func,
     insert,
     literal_column,
@@ -101,6 +101,19 @@ _EVENTS = cast(Table, ReservationEvent.__table__)
 _RESOURCE_TO_BOOK = (
     select(*RESOURCE_COLUMNS).where(Resource.id == bindparam("resource_id")).with_for_update()
 )
+# Active reservations of a resource never overlap, so ordered by end they are
+# ordered by start too. Every clash but the last ends within the window, and the
+# last is the first one ending at or after the window's end: bounding the end
+# there keeps each lookup to a short index range, however many bookings lie ahead.
+_FIRST_END_FROM_WINDOW_END = (
+    select(func.min(Reservation.end_time))
+    .where(
+        Reservation.resource_id == bindparam("resource_id"),
+        IS_ACTIVE,
+        Reservation.end_time >= bindparam("end", type_=UTCDateTime()),
+    )
+    .scalar_subquery()
+)
 _CLASHES = (
     select(Reservation.id, Reservation.start_time, Reservation.end_time)
     .where(
@@ -108,6 +121,8 @@ _CLASHES = (
         IS_ACTIVE,
         Reservation.start_time < bindparam("end", type_=UTCDateTime()),
         Reservation.end_time > bindparam("start", type_=UTCDateTime()),
+        Reservation.end_time
+        <= func.coalesce(_FIRST_END_FROM_WINDOW_END, bindparam("end", type_=UTCDateTime())),
     )
     .order_by(Reservation.start_time)
 )
@@ -125,22 +140,35 @@ _TAG_LIST = (
     )
     .scalar_subquery()
 )
+# By the same order, the first reservation ending after an instant is the only
+# one that can cover it, and the first ending after a window's start is the first
+# that can clash with the window: one index step each.
 _COVERING_END = (
-    select(Reservation.end_time)
+    select(
+        case(
+            (Reservation.start_time <= bindparam("now", type_=UTCDateTime()), Reservation.end_time)
+        )
+    )
     .where(
         Reservation.resource_id == Resource.id,
         IS_ACTIVE,
-        Reservation.start_time <= bindparam("now", type_=UTCDateTime()),
         Reservation.end_time > bindparam("now", type_=UTCDateTime()),
     )
+    .order_by(Reservation.end_time)
+    .limit(1)
     .scalar_subquery()
 )
 # ... and whether anything clashes: the windows are read only when something does.
-_ANY_CLASH = exists().where(
-    Reservation.resource_id == Resource.id,
-    IS_ACTIVE,
-    Reservation.start_time < bindparam("end", type_=UTCDateTime()),
-    Reservation.end_time > bindparam("start", type_=UTCDateTime()),
+_ANY_CLASH = (
+    select(Reservation.start_time < bindparam("end", type_=UTCDateTime()))
+    .where(
+        Reservation.resource_id == Resource.id,
+        IS_ACTIVE,
+        Reservation.end_time > bindparam("start", type_=UTCDateTime()),
+    )
+    .order_by(Reservation.end_time)
+    .limit(1)
+    .scalar_subquery()
 )
 _RESOURCE_TO_BOOK_SQLITE = select(
     *RESOURCE_COLUMNS,
