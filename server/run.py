@@ -42,6 +42,7 @@ def serve(
         app,
         host=host,
         port=port,
+        http="httptools",
         access_log=False,
         log_config=None,
         timeout_graceful_shutdown=10,
