@@ -443,7 +443,9 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
                     ),
                 )
             )
-        window_start = (now + timedelta(days=3)).replace(hour=10, minute=0, second=0)
+        # Relative to `now`, as the reservations are: the same share of the
+        # resources is busy in the window whatever the time of day.
+        window_start = now + timedelta(days=3, hours=2)
         query = (
             f"/resources/search?available_from={window_start:%Y-%m-%dT%H:%MZ}"
             f"&available_until={window_start + timedelta(hours=1):%Y-%m-%dT%H:%MZ}"
