@@ -92,7 +92,7 @@ class ReserverCommands(Provider):
         matcher = self.matcher(query)
         app = self.app
         assert isinstance(app, ReserverApp)
-        for title, help_text, callback in app.palette_actions():
+        for title, help_text, callback in app.palette_actions(self.screen):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
@@ -101,7 +101,7 @@ class ReserverCommands(Provider):
         """Every action, before anything is typed."""
         app = self.app
         assert isinstance(app, ReserverApp)
-        for title, help_text, callback in app.palette_actions():
+        for title, help_text, callback in app.palette_actions(self.screen):
             yield DiscoveryHit(title, callback, help=help_text)
 
 
@@ -564,8 +564,12 @@ class ReserverApp(App[None]):
         if self.current_mode != mode:
             self.switch_mode(mode)
 
-    def palette_actions(self) -> list[tuple[str, str, Callable[[], object]]]:
-        """The command palette's entries: every screen and every action of this one."""
+    def palette_actions(self, screen: Screen[Any]) -> list[tuple[str, str, Callable[[], object]]]:
+        """The command palette's entries: every screen, and every action of `screen`.
+
+        `screen` is the one the palette was opened over: while it searches, the
+        palette itself is the app's current screen.
+        """
         entries: list[tuple[str, str, Callable[[], object]]] = [
             ("Resources", "All resources, filter and book", self._go("resources")),
             ("Find a free slot", "Resources free for a window", self._go("find")),
@@ -576,7 +580,6 @@ class ReserverApp(App[None]):
         ]
         if self.is_admin:
             entries.insert(3, ("Admin", "Manage resources", self._go("admin")))
-        screen = self.screen
         if isinstance(screen, ReserverScreen):
             entries.extend(screen.palette_actions())
         return entries

@@ -283,8 +283,17 @@ async def test_command_palette_reaches_screens_and_screen_actions(
     app = make_app(seeded_url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        titles = [title for title, _help, _run in app.palette_actions()]
+        titles = [title for title, _help, _run in app.palette_actions(app.screen)]
         assert {"Find a free slot", "My reservations", "Admin", "Book", "Sort"} <= set(titles)
+        table = app.screen.query_one(ResourceTable)
+        sorted_by = table.sort_key
+        # Through the palette itself, which is the current screen while it searches.
+        await pilot.press("ctrl+p", *"sort")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ResourcesScreen)
+        assert table.sort_key != sorted_by
         await pilot.press("ctrl+p", *"free slot")
         await pilot.pause(0.3)
         await pilot.press("enter")

@@ -76,6 +76,14 @@ async def login(pilot: Pilot[object]) -> None:
     await settle(pilot)
 
 
+async def command_palette(pilot: Pilot[object]) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+p")
+    await settle(pilot)
+    await pilot.press(*"book")
+    await settle(pilot)
+
+
 SCREENS: dict[str, Steps] = {
     "home_dark": keys(),
     "home_light": keys("ctrl+t"),
@@ -96,6 +104,7 @@ SCREENS: dict[str, Steps] = {
     "status": keys("f5"),
     "help": keys("question_mark"),
     "login": login,
+    "command_palette": command_palette,
 }
 
 
