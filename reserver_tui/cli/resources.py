@@ -251,7 +251,9 @@ def maintenance(
     resource: ResourceArg,
     hours: Annotated[
         int,
-        typer.Option("--hours", help="Back in service by itself after this many hours (1-168)."),
+        typer.Option(
+            "--hours", min=1, max=168, help="Back in service by itself after this many hours."
+        ),
     ] = 8,
 ) -> None:
     """Admin: put a resource under maintenance from now.

@@ -90,6 +90,7 @@ def test_admin_switches_and_status(reserver: Reserver, rooms: dict[str, int]) ->
 
     out_of_range = reserver("resources", "maintenance", "Room A", "--hours", "500")
     assert out_of_range.exit_code == ExitCode.INVALID_INPUT
+    assert "--hours" in out_of_range.stderr  # the option typed, not the API's field name
 
 
 def test_members_may_look_but_not_administer(reserver: Reserver, rooms: dict[str, int]) -> None:
