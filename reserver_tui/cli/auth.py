@@ -68,13 +68,15 @@ def register(
 ) -> None:
     """Create an account; the first account of an empty server becomes its admin.
 
-    Without --server this creates the account in the database directly, ready
-    for a server that will run on it.
+    Without --server this creates the account straight in a database: give
+    --database-url to name the one a server runs on (reserver serve keeps
+    server.db in the data directory unless told otherwise).
 
     \b
     Examples:
       reserver --server http://reserver.example:8000 auth register alice
       printf '%s\\n' "$PASSWORD" | reserver auth register alice --password-stdin
+      reserver --database-url sqlite:////srv/reserver/server.db auth register admin
     """
     cli = CliContext.of(ctx)
     name = _username(username)
@@ -142,23 +144,32 @@ def status(ctx: typer.Context) -> None:
       reserver --server http://reserver.example:8000 auth status --json
     """
     cli = CliContext.of(ctx)
+    server = cli.settings.server
+    rejected: str | None = None
     try:
         user = cli.backend.whoami()
-    except AuthError:
+    except AuthError as exc:
         user = None
+        from reserver_core import credentials
+
+        if server and credentials.get_token(server):
+            rejected = exc.message
     data: dict[str, Any] = {
         "mode": "server" if cli.remote else "local",
-        "server": cli.settings.server or None,
+        "server": server or None,
         "logged_in": user is not None,
         "user": user,
+        "token_rejected": rejected,
     }
 
     def human() -> str:
         if not cli.remote and user is not None:
             store = cli.backend.describe_store()
             return f"Local mode on {store}, acting as {user.username} ({user.role})."
+        if rejected is not None:
+            return f"Not logged in to {server}: {rejected} (reserver auth login USERNAME)"
         if user is None:
-            return f"Not logged in to {cli.settings.server}; use: reserver auth login USERNAME"
-        return f"Logged in to {cli.settings.server} as {user.username} ({user.role})."
+            return f"Not logged in to {server}; use: reserver auth login USERNAME"
+        return f"Logged in to {server} as {user.username} ({user.role})."
 
     cli.output.result(data, human)

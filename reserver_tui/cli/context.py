@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from reserver_core.backend import Backend
     from reserver_core.clock import Clock
     from reserver_core.settings import Settings
+    from reserver_tui.cli.logs import LogFileHandler
 
 FAKE_NOW_VARIABLE = "RESERVER_FAKE_NOW"
 """Testing aid: an ISO 8601 instant the CLI takes as "now" instead of the real clock."""
@@ -45,6 +46,7 @@ class CliContext:
         self.options = options
         self.output = Output(options.json)
         self._backend: Backend | None = None
+        self._log_handler: LogFileHandler | None = None
 
     @staticmethod
     def of(ctx: typer.Context) -> CliContext:
@@ -107,12 +109,24 @@ class CliContext:
         """Whether this invocation talks to a server."""
         return bool(self.settings.server)
 
+    def log_to_file(self) -> None:
+        """Send what reserver's libraries log to the CLI's log file, not to stderr."""
+        if self._log_handler is None:
+            from reserver_tui.cli.logs import LogFileHandler
+
+            self._log_handler = LogFileHandler.install()
+
     @property
     def backend(self) -> Backend:
         """The backend for these settings, opened on first use and closed at exit."""
         if self._backend is None:
             from reserver_core.connect import open_backend
 
+            if self.settings.tz is not None:
+                # Resolved now so that a bad zone fails every command, not only
+                # those that happen to show or read a time.
+                _ = self.zone
+            self.log_to_file()
             if self.remote and self.options.user:
                 self.output.warning(
                     "--user only picks the local user; on a server you act as the account "
@@ -122,10 +136,13 @@ class CliContext:
         return self._backend
 
     def close(self) -> None:
-        """Release the backend, if one was opened."""
+        """Release the backend, if one was opened, then stop logging to the file."""
         if self._backend is not None:
             self._backend.close()
             self._backend = None
+        if self._log_handler is not None:
+            self._log_handler.uninstall()
+            self._log_handler = None
 
     # -- times in the user's zone ------------------------------------------------
     def parse_when(self, text: str, field: str = "start") -> datetime:

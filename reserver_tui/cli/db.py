@@ -35,6 +35,7 @@ def upgrade(ctx: typer.Context) -> None:
     from reserver_core.settings import default_database_url
 
     settings = cli.settings
+    cli.log_to_file()
     database = Database(settings.database_url or default_database_url(), settings)
     try:
         upgraded = database.upgrade()

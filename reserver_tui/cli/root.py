@@ -176,10 +176,10 @@ def _output(ctx: Any) -> Output:
 
 
 def _log_unexpected(exc: Exception) -> str:
-    from reserver_core.settings import log_dir
+    from reserver_tui.cli.logs import log_file
 
     summary = f"unexpected error ({type(exc).__name__}: {exc})"
-    path = log_dir() / "reserver-cli.log"
+    path = log_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as log:

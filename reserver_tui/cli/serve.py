@@ -26,10 +26,11 @@ def serve(
 ) -> None:
     """Run the reserver HTTP server on the database, until Ctrl-C.
 
-    The server uses the same database as local mode unless --database-url or
-    RESERVER_DATABASE_URL names another (for a team: PostgreSQL). Tokens are
-    signed with RESERVER_SECRET_KEY, or a key generated on first start and
-    kept in the data directory.
+    Unless --database-url or RESERVER_DATABASE_URL names a database (for a
+    team: PostgreSQL), the server keeps a SQLite file, server.db, in the data
+    directory: not local mode's reserver.db. Tokens are signed with
+    RESERVER_SECRET_KEY, or a key generated on first start and kept in the
+    data directory.
 
     \b
     Examples:

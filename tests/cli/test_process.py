@@ -123,6 +123,33 @@ def test_exit_codes_and_streams_of_a_real_process(tmp_path: Path) -> None:
     assert listed.stderr == ""
 
 
+def test_a_failing_database_is_one_line_and_its_traceback_goes_to_the_log(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "a-folder"  # SQLite cannot open a folder as its file
+    folder.mkdir()
+    logs = tmp_path / "logs"
+    env = {"RESERVER_DATABASE_URL": f"sqlite:///{folder}", "RESERVER_LOG_DIR": str(logs)}
+    for args in (["resources", "list"], ["db", "upgrade"]):
+        result = run(*args, env=env)
+        assert result.returncode == ExitCode.STORE, args
+        assert result.stderr.startswith("error: the database"), result.stderr
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "Traceback" in (logs / "reserver-cli.log").read_text(encoding="utf-8")
+
+
+def test_serve_and_register_help_name_the_database_a_server_uses() -> None:
+    from reserver_core.settings import Settings
+    from server.app import server_database_url
+
+    default = Path(server_database_url(Settings()).removeprefix("sqlite:///")).name
+    runner = CliRunner()
+    serve_help = runner.invoke(app, ["serve", "--help"]).stdout
+    assert default in serve_help and "same database as local mode" not in serve_help
+    register_help = " ".join(runner.invoke(app, ["auth", "register", "--help"]).stdout.split())
+    assert "--database-url" in register_help and default in register_help
+
+
 def test_unreachable_server() -> None:
     outcome = CliRunner().invoke(
         app, ["--server", f"http://127.0.0.1:{free_port()}", "resources", "list", "--user", "bob"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import timedelta
 from pathlib import Path
+
+from server_processes import LiveServer
 
 from reserver_tui.cli.exit_codes import ExitCode
 
-from .cli_harness import Reserver
+from .cli_harness import NOW, Reserver
 
 PASSWORD = "correct-horse-battery"
 
@@ -59,6 +62,17 @@ def test_flags_beat_environment_beat_settings_file(reserver: Reserver, tmp_path:
     assert broken.exit_code == ExitCode.INVALID_INPUT and "colour" in broken.stderr
 
 
+def test_a_bad_time_zone_fails_commands_that_show_no_time(reserver: Reserver) -> None:
+    for args in (("--tz", "Mars/Olympus", "upcoming"), ("resources", "list", "--tz", "Nope")):
+        outcome = reserver(*args)
+        assert outcome.exit_code == ExitCode.INVALID_INPUT, args
+        assert "unknown time zone" in outcome.stderr and outcome.stdout == ""
+    reserver.env["RESERVER_TZ"] = "Europe/Nowhere"
+    from_environment = reserver("reservations", "list", "--json")
+    assert from_environment.exit_code == ExitCode.INVALID_INPUT
+    assert from_environment.error()["field"] == "tz"
+
+
 def test_db_upgrade(reserver: Reserver) -> None:
     if reserver.remote:
         refused = reserver("db", "upgrade")
@@ -104,10 +118,25 @@ def test_login_and_logout_need_a_server(reserver: Reserver) -> None:
         "server": None,
         "logged_in": True,
         "user": local["user"],
+        "token_rejected": None,
     }
     assert local["user"]["username"] == "alice"
     made = reserver.data("auth", "register", "carol", "--password-stdin", stdin=PASSWORD + "\n")
     assert made["username"] == "carol" and made["role"] == "member"
+
+
+def test_status_tells_a_rejected_login_from_none(
+    reserver: Reserver, clocked_server: LiveServer
+) -> None:
+    if not reserver.remote:
+        return
+    clocked_server.set_now(NOW + timedelta(days=30))  # past the tokens' lifetime
+    expired = reserver.data("auth", "status")
+    assert expired["logged_in"] is False and "expired" in expired["token_rejected"]
+    shown = reserver.ok("auth", "status").stdout
+    assert "expired" in shown and "auth login" in shown
+    never = reserver.data("auth", "status", user="carol")
+    assert never["logged_in"] is False and never["token_rejected"] is None
 
 
 def test_register_login_status_logout_on_a_server(reserver: Reserver) -> None:
