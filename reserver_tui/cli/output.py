@@ -31,14 +31,16 @@ class Output:
         """Rich console on stdout (human mode only)."""
         from rich.console import Console
 
-        return Console(highlight=False, soft_wrap=True)
+        # No markup: names, reasons and paths are user text, and one holding
+        # "[/]" or "[bold]" must print as typed, not fail or lose characters.
+        return Console(highlight=False, soft_wrap=True, markup=False)
 
     @cached_property
     def stderr(self) -> Console:
         """Rich console on stderr, for progress bars and messages."""
         from rich.console import Console
 
-        return Console(stderr=True, highlight=False, soft_wrap=True)
+        return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
     def result(self, data: Any, human: Callable[[], RenderableType | None]) -> None:
         """Print a command's result: `data` as JSON, or what `human()` renders."""

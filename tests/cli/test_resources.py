@@ -219,3 +219,12 @@ def test_a_long_list_prints_every_row_quickly(reserver: Reserver, tmp_path: Path
     assert lines[0].split() == ["ID", "┃", "Name", "┃", "Status", "┃", "Tags", "┃", "Note"]
     assert lines[2].split("│")[1:4] == [" Machine 0001 ", " available ", " test "]
     assert "disabled" in lines[11] and "Machine 0010" in lines[11]
+
+
+def test_names_with_brackets_print_as_typed(reserver: Reserver) -> None:
+    made = reserver.ok("resources", "create", "Lab [/] 2")
+    assert made.stdout.strip() == "Created resource #1: Lab [/] 2"
+    reserver.ok("resources", "create", "[bold]Scope[/bold]")
+    free = reserver.ok("next-free", "[bold]Scope[/bold]").stdout
+    assert "[bold]Scope[/bold] is free" in free
+    assert "reserver book '[bold]Scope[/bold]'" in free  # a command that books it
