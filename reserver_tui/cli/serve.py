@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import socket
 from typing import Annotated
 
 import typer
@@ -42,10 +43,25 @@ def serve(
     if cli.options.server:
         raise ValidationError("serve runs a server on a database; drop --server", "server")
     settings = dataclasses.replace(cli.settings, server=None)
+    _check_can_listen(host, port)
     from server.run import serve as run_server
 
-    cli.output.note(f"Serving on http://{host}:{port} (Ctrl-C to stop)")
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+    cli.output.note(f"Serving on http://{shown}:{port} (Ctrl-C to stop)")
     run_server(host=host, port=port, database_url=settings.database_url, settings=settings)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    # Bound the way uvicorn binds: otherwise a port in use ends in a log line
+    # and uvicorn's exit status 3, which reserver documents as "not found".
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ValidationError(f"cannot listen on {host} port {port}: {reason}", "port") from exc
 
 
 app = single_command("serve", serve)

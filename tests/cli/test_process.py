@@ -8,6 +8,7 @@ import os
 import pty
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -267,3 +268,16 @@ def test_serve_runs_the_server_until_interrupted(tmp_path: Path) -> None:
     assert "Traceback" not in output
     refused = run("--server", "http://example.invalid", "serve")
     assert refused.returncode == ExitCode.INVALID_INPUT
+
+
+def test_serve_on_a_port_in_use_is_a_clear_usage_error(tmp_path: Path) -> None:
+    env = {"RESERVER_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port), env=env)
+    assert result.returncode == ExitCode.INVALID_INPUT, result.stderr
+    assert result.stderr.strip() == (
+        f"error: cannot listen on 127.0.0.1 port {port}: Address already in use"
+    )
