@@ -28,7 +28,9 @@ from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
-_DURATION = re.compile(r"\+?[\d.\s]+(d|h|m|min|mins|hrs?|hours?|minutes?|days?)\b.*", re.I)
+_UNIT = r"(?:d|days?|h|hrs?|hours?|m|mins?|minutes?)"
+# One or more number-unit parts, so 1h30m and 1d2h read as lengths like 90m does.
+_DURATION = re.compile(rf"\+?(?:[\d.\s]+{_UNIT})+\b.*", re.I)
 
 
 def policy_of(settings: Settings) -> BookingPolicy:

@@ -1,0 +1,34 @@
+"""Rough edges found by using the app by hand, each pinned so it stays fixed."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from reserver_tui.screens.book import BookModal
+
+from .scenario import AppFactory, settle, type_into
+
+SIZE = (120, 36)
+
+
+def text_of(widget: Static) -> str:
+    """The plain text a Static shows."""
+    return str(widget.render())
+
+
+async def test_an_end_in_hours_and_minutes_is_a_length(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, BookModal)
+        await type_into(pilot, "#day", "tomorrow")
+        await type_into(pilot, "#start", "14:00")
+        feedback = app.screen.query_one("#feedback", Static)
+        lengths = (("1h30m", "14:00-15:30"), ("2h15m", "14:00-16:15"), ("90m", "14:00-15:30"))
+        for length, window in lengths:
+            await type_into(pilot, "#end", length)
+            assert f"Wed 2 Dec {window} CET" in text_of(feedback), (length, text_of(feedback))
