@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from reserver_tui.cli.exit_codes import ExitCode
 
 from .cli_harness import Reserver
@@ -146,3 +148,18 @@ def test_next_free_on_a_resource_or_a_tag(reserver: Reserver, rooms: dict[str, i
     assert reserver("next-free", "--for", "1h").exit_code == ExitCode.INVALID_INPUT
     assert reserver("next-free", "Room A", "--tag", "room").exit_code == ExitCode.INVALID_INPUT
     assert reserver("next-free", "--tag", "sofa", "--for", "1h").exit_code == ExitCode.NOT_FOUND
+
+
+def test_suggested_commands_book_a_slot_that_starts_between_minutes(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    reserver.ok("book", "Room A", "2026-12-01T10:00:00Z", "--end", "2026-12-01T10:30:30.5Z")
+    clash = reserver("--tz", "Europe/Berlin", "book", "Room A", "11:00", "--for", "1h")
+    assert clash.exit_code == ExitCode.CONFLICT
+    suggested = clash.stderr.split("book it with: ", 1)[1].strip()
+    assert suggested == "reserver book 'Room A' 2026-12-01T11:30:31+01:00 --for 1h"
+
+    free = reserver.ok("--tz", "Europe/Berlin", "next-free", "Room A", "--after", "10:00").stdout
+    assert suggested in free
+    booked = reserver.data("--tz", "Europe/Berlin", *shlex.split(suggested)[1:])
+    assert booked["start_time"] == "2026-12-01T10:30:31+00:00"
