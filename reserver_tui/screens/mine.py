@@ -43,6 +43,9 @@ class MyReservationsScreen(ReserverScreen):
         Binding("r", "reload", "Refresh", show=False, tooltip="Read your reservations again"),
     ]
 
+    # The table, not the tab strip: arrows and j/k should move through the reservations.
+    AUTO_FOCUS = "#table-upcoming"
+
     def __init__(self) -> None:
         super().__init__()
         self._reservations: dict[str, ReservationInfo] = {}

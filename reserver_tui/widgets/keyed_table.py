@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -15,6 +17,12 @@ Cell = str | Text
 
 class KeyedTable(DataTable[Cell]):
     """A DataTable whose rows are replaced by key: stale ones removed, changed cells updated."""
+
+    # j/k as in the resource table and the week grid.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
 
     DEFAULT_CSS = """
     KeyedTable {

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from reserver_tui.screens.book import BookModal
+from reserver_tui.screens.confirm import ConfirmModal
+from reserver_tui.widgets.keyed_table import KeyedTable
 
 from .scenario import AppFactory, settle, type_into
 
@@ -32,3 +34,19 @@ async def test_an_end_in_hours_and_minutes_is_a_length(
         for length, window in lengths:
             await type_into(pilot, "#end", length)
             assert f"Wed 2 Dec {window} CET" in text_of(feedback), (length, text_of(feedback))
+
+
+async def test_my_reservations_opens_with_the_list_under_the_keys(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
+        assert app.focused is upcoming
+        await pilot.press("j", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert "Cedar booth" in text_of(app.screen.query_one("#question", Static))
