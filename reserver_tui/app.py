@@ -571,14 +571,18 @@ class ReserverApp(App[None]):
         palette itself is the app's current screen.
         """
         entries: list[tuple[str, str, Callable[[], object]]] = [
-            ("Resources", "All resources, filter and book", self._go("resources")),
-            ("Find a free slot", "Resources free for a window", self._go("find")),
-            ("My reservations", "Upcoming, past and cancelled", self._go("mine")),
-            ("Status", "Counts, store and expiry", self._go("status")),
             ("Help", "Keys and time forms", self.action_help),
             ("Toggle dark / light theme", "Switch the colours", self.action_toggle_dark),
         ]
-        if self.is_admin:
+        if self.check_action("go", ("resources",)):
+            # Not while a server waits for a login: the screens would only fail.
+            entries[:0] = [
+                ("Resources", "All resources, filter and book", self._go("resources")),
+                ("Find a free slot", "Resources free for a window", self._go("find")),
+                ("My reservations", "Upcoming, past and cancelled", self._go("mine")),
+                ("Status", "Counts, store and expiry", self._go("status")),
+            ]
+        if self.check_action("go", ("admin",)):
             entries.insert(3, ("Admin", "Manage resources", self._go("admin")))
         if isinstance(screen, ReserverScreen):
             entries.extend(screen.palette_actions())

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.widgets import Static
 
+from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.confirm import ConfirmModal
+from reserver_tui.screens.login import LoginScreen
 from reserver_tui.widgets.keyed_table import KeyedTable
 
-from .scenario import AppFactory, settle, type_into
+from .scenario import TZ, AppFactory, quick_settings, settle, type_into
 
 SIZE = (120, 36)
 
@@ -50,3 +54,17 @@ async def test_my_reservations_opens_with_the_list_under_the_keys(
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
         assert "Cedar booth" in text_of(app.screen.query_one("#question", Static))
+
+
+async def test_the_palette_does_not_lead_past_the_login(live_server: Any) -> None:
+    app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        titles = [title for title, _help, _run in app.palette_actions(app.screen)]
+        assert "Find a free slot" not in titles and "Help" in titles
+        await pilot.press("ctrl+p", *"find a free")
+        await pilot.pause(0.3)
+        await pilot.press("enter", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
