@@ -26,7 +26,10 @@ def describe_keys(bindings: list[BindingType]) -> list[str]:
         keys = binding.key_display or binding.key
         keys = ", ".join(part.replace("_", " ") for part in keys.split(","))
         note = f" — {binding.tooltip}" if binding.tooltip else ""
-        lines.append(f"  [b]{escape(keys):<22}[/b] {escape(binding.description)}{escape(note)}")
+        # Padded before escaping, and every bracket escaped: a lone "[" key (previous week)
+        # would otherwise open a tag that swallows the closing [/b].
+        shown = f"{keys:<22}".replace("[", "\\[")
+        lines.append(f"  [b]{shown}[/b] {escape(binding.description)}{escape(note)}")
     return lines
 
 

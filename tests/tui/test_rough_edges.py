@@ -68,3 +68,18 @@ async def test_the_palette_does_not_lead_past_the_login(live_server: Any) -> Non
         await pilot.press("enter", "escape")
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
+
+
+async def test_help_lists_the_bracket_keys_of_the_week_view(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        lines = text_of(app.screen.query_one("#help-text", Static)).splitlines()
+        assert f"  {'[':<22} Prev week" in lines
+        assert f"  {']':<22} Next week" in lines
