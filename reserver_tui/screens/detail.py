@@ -39,6 +39,8 @@ class ResourceDetailScreen(ReserverScreen):
         Binding("tab", "app.focus_next", "Grid/list", show=False),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read the schedule again"),
     ]
+    # Seven readable day columns beside the 44-column list need about 104 columns.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (104, "-wide")]
 
     def __init__(self, resource: ResourceInfo) -> None:
         super().__init__()

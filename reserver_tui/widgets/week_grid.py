@@ -9,6 +9,7 @@ from rich.cells import set_cell_size
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -16,6 +17,8 @@ from textual.widget import Widget
 from reserver_core.schemas import Schedule, Slot
 
 _TIME_WIDTH = 6
+_MIN_COLUMN = 7
+"""Room for the longest day label ("Wed 30") and the gap after it."""
 _LEGEND = (
     ("free", "free"),
     ("mine", "mine"),
@@ -46,6 +49,8 @@ class WeekGrid(Widget, can_focus=True):
     WeekGrid {
         height: auto;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: clip;
     }
     WeekGrid > .week-grid--header { color: $text-muted; text-style: bold; }
     WeekGrid > .week-grid--today { color: $text-accent; text-style: bold underline; }
@@ -169,13 +174,25 @@ class WeekGrid(Widget, can_focus=True):
                 self.action_choose()
 
     def _column_width(self) -> int:
-        return max((self.content_region.width - _TIME_WIDTH) // max(len(self._cells), 1), 6)
+        width = (self.content_region.width - _TIME_WIDTH) // max(len(self._cells), 1)
+        return max(width, _MIN_COLUMN)
 
     def watch_day(self) -> None:
         self.refresh()
 
     def watch_row(self) -> None:
         self.refresh()
+        self._scroll_to_cursor()
+
+    def _scroll_to_cursor(self) -> None:
+        # The grid is taller than a small terminal: its scrolling parent follows the cursor,
+        # keeping the day header in view on the first row.
+        container = self.parent
+        if not isinstance(container, Widget):
+            return
+        top = self.virtual_region.y
+        region = Region(0, top, 1, 2) if self.row == 0 else Region(0, top + 1 + self.row, 1, 1)
+        container.scroll_to_region(region, animate=False, immediate=True)
 
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return len(self._times) + 3 if self._times else 1

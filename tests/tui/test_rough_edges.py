@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from reserver_tui.app import ReserverApp
@@ -11,6 +12,7 @@ from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.confirm import ConfirmModal
 from reserver_tui.screens.login import LoginScreen
 from reserver_tui.widgets.keyed_table import KeyedTable
+from reserver_tui.widgets.week_grid import WeekGrid
 
 from .scenario import TZ, AppFactory, quick_settings, settle, type_into
 
@@ -83,3 +85,22 @@ async def test_help_lists_the_bracket_keys_of_the_week_view(
         lines = text_of(app.screen.query_one("#help-text", Static)).splitlines()
         assert f"  {'[':<22} Prev week" in lines
         assert f"  {']':<22} Next week" in lines
+
+
+async def test_the_week_fits_a_small_terminal_and_follows_the_cursor(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        grid = app.screen.query_one(WeekGrid)
+        pane = app.screen.query_one("#grid-pane", VerticalScroll)
+        assert 6 + 7 * grid._column_width() <= grid.content_region.width, "all seven days show"
+        for _ in range(len(grid._times)):
+            await pilot.press("j")
+        await pilot.pause()
+        assert grid.current is not None and grid.row == len(grid._times) - 1
+        line = grid.virtual_region.y + 1 + grid.row
+        assert pane.scroll_y <= line < pane.scroll_y + pane.scrollable_content_region.height
