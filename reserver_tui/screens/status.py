@@ -25,10 +25,11 @@ class StatusScreen(ReserverScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Grid(id="status-grid"):
+            # Short titles: an 80-column terminal leaves each card 13 cells for one.
             for key, title in (
                 ("total", "Resources"),
-                ("available", "Available now"),
-                ("in-use", "In use now"),
+                ("available", "Available"),
+                ("in-use", "In use"),
                 ("unavailable", "Unavailable"),
             ):
                 card = Static("…", id=f"count-{key}", classes="count-card")

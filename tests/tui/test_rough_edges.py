@@ -104,3 +104,16 @@ async def test_the_week_fits_a_small_terminal_and_follows_the_cursor(
         assert grid.current is not None and grid.row == len(grid._times) - 1
         line = grid.virtual_region.y + 1 + grid.row
         assert pane.scroll_y <= line < pane.scroll_y + pane.scrollable_content_region.height
+
+
+async def test_status_card_titles_fit_an_80_column_terminal(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        for card in app.screen.query(".count-card"):
+            title = str(card.border_title)
+            assert len(title) + 4 <= card.size.width, f"{title!r} is cut in {card.size.width}"
