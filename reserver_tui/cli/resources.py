@@ -445,7 +445,9 @@ def export_csv(
     ctx: typer.Context,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write here instead of stdout (- is stdout)."
+        ),
     ] = None,
 ) -> None:
     """Write every resource as CSV, ready for import.
@@ -457,7 +459,7 @@ def export_csv(
       reserver resources export | reserver --database-url sqlite:///copy.db resources import -
     """
     cli = CliContext.of(ctx)
-    if output is None:
+    if output is None or str(output) == "-":
         if cli.output.json_mode:
             raise ValidationError(
                 "--json needs --output FILE: without it the CSV itself goes to stdout", "output"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reserver_tui.cli.exit_codes import ExitCode
 
 from .cli_harness import Reserver
@@ -184,12 +186,15 @@ def test_import_reports_every_bad_line_and_imports_nothing(
 
 
 def test_export_then_import_into_a_fresh_store_round_trips(
-    reserver: Reserver, rooms: dict[str, int], tmp_path: Path
+    reserver: Reserver, rooms: dict[str, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reserver.ok("resources", "create", "Scope, 4 channels", "-t", "lab", "--disabled")
     before = reserver.data("resources", "list")
     to_stdout = reserver.ok("resources", "export").stdout
     assert to_stdout.splitlines()[0] == "name,tags,available"
+    monkeypatch.chdir(tmp_path)
+    assert reserver.ok("resources", "export", "-o", "-").stdout == to_stdout
+    assert not (tmp_path / "-").exists()
     exported = tmp_path / "out" / "resources.csv"
     exported.parent.mkdir()
     summary = reserver.data("resources", "export", "-o", str(exported))
