@@ -130,7 +130,9 @@ class ResourcesScreen(ReserverScreen):
             return self.reserver.is_admin
         if action == "load_sample":
             return self.reserver.is_admin and self.table.loaded and self.table.total == 0
-        if action in {"book", "cycle_status", "cycle_sort", "focus_filter"}:
+        if action == "book":
+            return self.table.current is not None
+        if action in {"cycle_status", "cycle_sort", "focus_filter"}:
             return self.table.total > 0
         return True
 
@@ -151,6 +153,7 @@ class ResourcesScreen(ReserverScreen):
         )
         self.table.set_filter(text, wanted)
         self._show_counts()
+        self.refresh_bindings()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:

@@ -117,3 +117,24 @@ async def test_status_card_titles_fit_an_80_column_terminal(
         for card in app.screen.query(".count-card"):
             title = str(card.border_title)
             assert len(title) + 4 <= card.size.width, f"{title!r} is cut in {card.size.width}"
+
+
+async def test_book_leaves_the_footer_while_the_filter_hides_every_resource(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        def footer_actions() -> set[str]:
+            # What the footer draws: the bindings of the focus chain that are not hidden.
+            active = app.screen.active_bindings.values()
+            return {item.binding.action for item in active if item.binding.show}
+
+        assert "book" in footer_actions()
+        await pilot.press("slash", *"zzz", "enter")
+        await settle(pilot)
+        assert "book" not in footer_actions()
+        await pilot.press("slash", "escape")
+        await settle(pilot)
+        assert "book" in footer_actions()
