@@ -191,6 +191,8 @@ class ImportModal(ReserverModal):
     def on_import_finished(self, event: replies.ImportFinished) -> None:
         report = event.report
         self.query_one("#import", Button).disabled = False
+        # The line below says how it ended; a file with nothing to add left the bar at 0%.
+        self.query_one(ProgressBar).display = False
         text = f"✓ Imported {report.created_count} resources"
         if report.errors:
             text += f"; skipped {len(report.errors)} bad lines:"
@@ -245,4 +247,10 @@ class ExportModal(ReserverModal):
         bar.update(total=max(event.total, 1), progress=event.done)
 
     def on_export_finished(self, event: replies.ExportFinished) -> None:
+        self.query_one(ProgressBar).display = False
         self.show_feedback(f"✓ Wrote {event.count} resources to {event.path}")
+
+    def show_failure(self, error: ReserverError) -> None:
+        """Say why the export failed, without the bar of an earlier export."""
+        self.query_one(ProgressBar).display = False
+        super().show_failure(error)

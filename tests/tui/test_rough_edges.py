@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widgets import ProgressBar, Static
 
 from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
@@ -138,3 +139,33 @@ async def test_book_leaves_the_footer_while_the_filter_hides_every_resource(
         await pilot.press("slash", "escape")
         await settle(pilot)
         assert "book" in footer_actions()
+
+
+async def test_import_and_export_end_without_a_stale_progress_bar(
+    seeded_url: str, make_app: AppFactory, tmp_path: Path
+) -> None:
+    duplicates = tmp_path / "dup.csv"
+    duplicates.write_text("name,tags\nAurora room,room\n")
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        await type_into(pilot, "#path", duplicates.name)
+        await pilot.click("#skip")
+        await pilot.click("#import")
+        await settle(pilot)
+        assert "Imported 0 resources" in text_of(app.screen.query_one("#feedback", Static))
+        assert not app.screen.query_one(ProgressBar).display, "a finished import shows no 0% bar"
+        await pilot.press("escape", "x")
+        await pilot.pause()
+        await type_into(pilot, "#path", "out.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_into(pilot, "#path", "missing/out.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "cannot write" in text_of(app.screen.query_one("#feedback", Static))
+        assert not app.screen.query_one(ProgressBar).display, "no 100% bar of the earlier export"
