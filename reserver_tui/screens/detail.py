@@ -144,7 +144,7 @@ class ResourceDetailScreen(ReserverScreen):
             start = max(slot.start, next_whole(self.reserver.now(), 5))
             self.app.push_screen(BookModal(self.resource, start, end), self._booked)
         elif slot.state == "mine":
-            self.notify("You hold this slot; cancel it under My bookings (F3).")
+            self.notify("You hold this slot; cancel it under My reservations (F3).")
         elif slot.state == "booked":
             self.notify(f"Booked by {slot.holder or 'someone else'}.", severity="warning")
         else:

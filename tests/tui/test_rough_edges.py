@@ -169,3 +169,19 @@ async def test_import_and_export_end_without_a_stale_progress_bar(
         await settle(pilot)
         assert "cannot write" in text_of(app.screen.query_one("#feedback", Static))
         assert not app.screen.query_one(ProgressBar).display, "no 100% bar of the earlier export"
+
+
+async def test_a_slot_of_ones_own_points_to_the_screen_by_its_name(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")  # Borealis room: alice's on Wednesday 14:00 CET
+        await settle(pilot)
+        grid = app.screen.query_one(WeekGrid)
+        await pilot.press("l", *["j"] * (grid._times.index("14:00") - grid.row), "enter")
+        await pilot.pause()
+        assert grid.current is not None and grid.current.state == "mine"
+        messages = [n.message for n in app._notifications]
+        assert any("under My reservations (F3)" in m for m in messages), messages
