@@ -16,7 +16,8 @@ from typer.models import CommandFunctionType
 
 GLOBAL_OPTIONS_NOTE = (
     "Global options (--server URL, --database-url URL, --tz ZONE, --user NAME, --json) "
-    "may come before or after the command; see reserver --help."
+    "may come before or after the command; reserver --help describes them and lists "
+    "the exit codes."
 )
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 

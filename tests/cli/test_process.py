@@ -77,6 +77,7 @@ def test_help_on_every_level_has_examples() -> None:
             assert shown.exit_code == 0, path
             assert "Example" in shown.stdout, path
             assert "Global options" in shown.stdout, path
+            assert "exit codes" in " ".join(shown.stdout.split()), path
 
 
 def test_the_full_screen_app_needs_a_terminal() -> None:
