@@ -35,6 +35,7 @@ from reserver_core.errors import (
 )
 from reserver_core.models import (
     IS_ACTIVE,
+    MAX_ID,
     Reservation,
     ReservationEvent,
     Resource,
@@ -265,17 +266,24 @@ class LocalBackend:
 
     def get_resource(self, resource_id: int) -> ResourceInfo:
         """One resource; NotFoundError when absent."""
+        resource_id = _known_id(resource_id, "resource")
         now = self.now()
         return self.database.read(lambda s: resources.load_resource(s, now, resource_id))
 
     def find_resource(self, reference: str) -> ResourceInfo:
         """A resource by id or by exact name (any case)."""
         reference = reference.strip()
-        if reference.isdigit():
-            return self.get_resource(int(reference))
+        # ASCII only: str.isdigit also accepts digits int() refuses, such as "²".
+        numeric = reference.isascii() and reference.isdigit()
+        if numeric:
+            try:
+                return self.get_resource(int(reference))
+            except NotFoundError:
+                pass  # a resource may be named with digits alone
         found = self._load([Resource.name_key == resources.name_key(" ".join(reference.split()))])
         if not found:
-            raise NotFoundError(f"no resource named {reference!r}")
+            also = f"no resource with id {reference} and " if numeric else ""
+            raise NotFoundError(f"{also}no resource named {reference!r}")
         return found[0]
 
     def search_resources(
@@ -358,6 +366,7 @@ class LocalBackend:
         description: str | None = None,
     ) -> ResourceInfo:
         """Admin: rename, retag or redescribe a resource."""
+        resource_id = _known_id(resource_id, "resource")
         self._require_admin()
         clean = resources.clean_name(name) if name is not None else None
         clean_tags = resources.clean_tags(tags) if tags is not None else None
@@ -382,6 +391,7 @@ class LocalBackend:
 
     def set_available(self, resource_id: int, available: bool) -> ResourceInfo:
         """Admin: enable or disable a resource (existing bookings stay)."""
+        resource_id = _known_id(resource_id, "resource")
         self._require_admin()
 
         def switch(session: Session) -> None:
@@ -392,6 +402,7 @@ class LocalBackend:
 
     def start_maintenance(self, resource_id: int, auto_reset_hours: int = 8) -> ResourceInfo:
         """Admin: maintenance from now for 1-168 hours, then back in service by itself."""
+        resource_id = _known_id(resource_id, "resource")
         self._require_admin()
         resources.check_auto_reset_hours(auto_reset_hours)
         now = self.now()
@@ -407,6 +418,7 @@ class LocalBackend:
 
     def end_maintenance(self, resource_id: int) -> ResourceInfo:
         """Admin: back in service now."""
+        resource_id = _known_id(resource_id, "resource")
         self._require_admin()
 
         def end(session: Session) -> None:
@@ -419,6 +431,7 @@ class LocalBackend:
 
     def resource_status(self, resource_id: int) -> ResourceStatusDetail:
         """Status with the current and next reservation and maintenance timing."""
+        resource_id = _known_id(resource_id, "resource")
         now = self.now()
 
         def read(session: Session) -> ResourceStatusDetail:
@@ -459,6 +472,7 @@ class LocalBackend:
         day_end: time = time(18, 0),
     ) -> Schedule:
         """The slot grid of a resource for `days` local days from `start_day`."""
+        resource_id = _known_id(resource_id, "resource")
         schedule.check_grid(days, slot_minutes, day_start, day_end)
         zone = schedule.zone(tz)
         now = self.now()
@@ -532,6 +546,7 @@ class LocalBackend:
 
     def book(self, resource_id: int, start: datetime, end: datetime) -> ReservationInfo:
         """Book `[start, end)`; ConflictError names the clashing windows."""
+        resource_id = _known_id(resource_id, "resource")
         user = self._require_user()
         start, end = as_utc(start), as_utc(end)
         now = self.now()
@@ -559,6 +574,7 @@ class LocalBackend:
 
     def cancel(self, reservation_id: int, reason: str | None = None) -> ReservationInfo:
         """Cancel an active reservation (owner or admin), keeping the reason."""
+        reservation_id = _known_id(reservation_id, "reservation")
         user = self._require_user()
         now = self.now()
         self.database.write(lambda s: booking.cancel(s, user, reservation_id, reason, now))
@@ -566,6 +582,7 @@ class LocalBackend:
 
     def get_reservation(self, reservation_id: int) -> ReservationInfo:
         """One reservation; owner or admin only."""
+        reservation_id = _known_id(reservation_id, "reservation")
         user = self._require_user()
 
         def read(session: Session) -> ReservationInfo:
@@ -592,6 +609,7 @@ class LocalBackend:
         self, resource_id: int, start: datetime, end: datetime
     ) -> list[ReservationInfo]:
         """Active reservations of a resource overlapping `[start, end)`, by start."""
+        resource_id = _known_id(resource_id, "resource")
         start, end = as_utc(start), as_utc(end)
         now = self.now()
 
@@ -607,6 +625,7 @@ class LocalBackend:
 
     def history(self, reservation_id: int) -> list[EventInfo]:
         """The reservation's events, newest first; owner or admin only."""
+        reservation_id = _known_id(reservation_id, "reservation")
         user = self._require_user()
 
         def read(session: Session) -> list[EventInfo]:
@@ -639,6 +658,8 @@ class LocalBackend:
         tag: str | None = None,
     ) -> FreeSlot:
         """The earliest window of `duration` after `after` on a resource or any with `tag`."""
+        if resource_id is not None:
+            resource_id = _known_id(resource_id, "resource")
         if (resource_id is None) == (tag is None):
             raise ValidationError("name either a resource or a tag", "resource")
         if not self.policy.min_duration <= duration <= self.policy.max_duration:
@@ -749,6 +770,13 @@ class LocalBackend:
         except StoreError as exc:
             self.upkeep.last_error = str(exc)
             return None
+
+
+def _known_id(value: int, what: str) -> int:
+    """`value`, when a store can hold it as an id; else NotFoundError, as no row has it."""
+    if not 1 <= value <= MAX_ID:
+        raise NotFoundError(f"no {what} with id {value}")
+    return value
 
 
 def _reservation_info(

@@ -83,6 +83,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+MAX_ID = 2**31 - 1
+"""The largest id every store can hold (a 32-bit integer column on PostgreSQL)."""
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

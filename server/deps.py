@@ -18,9 +18,6 @@ from reserver_core.local import LocalBackend
 from reserver_core.resources import check_storable
 from reserver_core.schemas import UserInfo
 
-MAX_ID = 2**31 - 1
-"""The largest id a store can hold (a 32-bit integer column on PostgreSQL)."""
-
 _bearer = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 
 T = TypeVar("T")
@@ -41,7 +38,8 @@ Text = Annotated[str, AfterValidator(check_text)]
 Instant = Annotated[Text, Field(json_schema_extra={"format": "date-time"})]
 """An ISO 8601 time: an offset is honoured, none means UTC (parsed by the core)."""
 
-Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id")]
+Id = Annotated[int, Path(description="A numeric id; one no row can have is simply not found")]
+"""An id in a path: the core answers 404 for any id it does not know, in range or not."""
 
 
 class CallerCache:

@@ -21,7 +21,7 @@ from reserver_core.schemas import (
     Summary,
 )
 from reserver_core.timeparse import parse_instant
-from server.deps import MAX_ID, AdminBackend, BackendDep, Id, Instant, Text
+from server.deps import AdminBackend, BackendDep, Id, Instant, Text
 from server.responses import json_response
 
 router = APIRouter(prefix="/resources", tags=["resources"])
@@ -113,7 +113,7 @@ def next_free_slot(
     backend: BackendDep,
     duration_seconds: Annotated[int, Query(ge=1, le=366 * 24 * 3600)],
     after: Annotated[Instant | None, Query()] = None,
-    resource_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    resource_id: Annotated[int | None, Query()] = None,
     tag: Annotated[Text | None, Query()] = None,
 ) -> Response:
     """The earliest free window of that length on a resource, or on any with `tag`."""

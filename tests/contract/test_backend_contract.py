@@ -155,6 +155,24 @@ def test_resources_create_find_update_and_unique_names(world: World) -> None:
         world.admin.find_resource("Nowhere")
     with pytest.raises(NotFoundError):
         world.admin.get_resource(999_999)
+    # Ids no store can hold are simply unknown, as are digits int() would refuse.
+    for reference in ("²", "0", str(10**30)):
+        with pytest.raises(NotFoundError, match="no resource"):
+            world.admin.find_resource(reference)
+    for unknown in (0, -1, 10**30):
+        with pytest.raises(NotFoundError, match="no resource"):
+            world.admin.get_resource(unknown)
+        with pytest.raises(NotFoundError, match="no resource"):
+            world.admin.book(unknown, NOW + timedelta(hours=1), NOW + timedelta(hours=2))
+        with pytest.raises(NotFoundError, match="no reservation"):
+            world.admin.get_reservation(unknown)
+        with pytest.raises(NotFoundError, match="no reservation"):
+            world.admin.cancel(unknown)
+        with pytest.raises(NotFoundError, match="no reservation"):
+            world.admin.history(unknown)
+    # A name of digits alone is found by name when no resource has that id.
+    numbered = world.admin.create_resource("4711")
+    assert world.admin.find_resource("4711") == numbered
     renamed = world.admin.update_resource(room.id, name="Room B", tags=["small"])
     assert (renamed.name, renamed.tags, renamed.description) == (
         "Room B",

@@ -178,7 +178,11 @@ def test_resource_endpoints_and_admin_permissions(
     assert member.get("/resources/lookup", params={"reference": "ROOM A"}).json()["id"] == rid
     assert member.get("/resources/999").status_code == 404
     assert member.get("/resources/abc").status_code == 422
-    assert member.get("/resources/0").status_code == 422
+    assert member.get("/resources/0").status_code == 404
+    assert member.get(f"/resources/{10**30}").status_code == 404
+    for reference in ("²", str(10**30)):
+        missing = member.get("/resources/lookup", params={"reference": reference})
+        assert (missing.status_code, "no resource" in missing.json()["detail"]) == (404, True)
     assert member.patch(f"/resources/{rid}", json={"name": "X"}).status_code == 403
     renamed = admin.patch(f"/resources/{rid}", json={"description": "by the window"})
     assert renamed.json()["description"] == "by the window"
