@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from reserver_core.errors import StoreError
@@ -62,6 +68,12 @@ def is_transient(exc: BaseException) -> bool:
         return True
     message = str(orig).lower()
     return "database is locked" in message or "database is busy" in message
+
+
+def is_store_failure(exc: BaseException) -> bool:
+    """Whether an error is the database's own (unreachable, locked, not a database,
+    corrupt) rather than the statement's (a constraint, a bad value)."""
+    return isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError
 
 
 def is_deadlock(exc: BaseException) -> bool:
@@ -210,7 +222,7 @@ class Database:
                 return attempt()
             except DBAPIError as exc:
                 if not is_transient(exc):
-                    if isinstance(exc, OperationalError):
+                    if is_store_failure(exc):
                         raise self._store_error(exc) from exc
                     raise
                 if failures >= retries:
@@ -225,7 +237,9 @@ class Database:
         try:
             with self._read_sessions.begin() as session:
                 return work(session)
-        except OperationalError as exc:
+        except DBAPIError as exc:
+            if not is_store_failure(exc):
+                raise
             raise self._store_error(exc) from exc
 
     def _store_error(self, exc: DBAPIError) -> StoreError:
@@ -254,13 +268,17 @@ class Database:
         try:
             if self.current_revision() == HEAD_REVISION:
                 return False
-        except OperationalError as exc:
+        except DBAPIError as exc:
+            if not is_store_failure(exc):
+                raise
             raise self._store_error(exc) from exc
         from reserver_core.migrate import upgrade_to_head
 
         try:
             upgrade_to_head(self.write_engine)
-        except OperationalError as exc:
+        except DBAPIError as exc:
+            if not is_store_failure(exc):
+                raise
             raise self._store_error(exc) from exc
         return True
 
