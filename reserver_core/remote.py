@@ -52,7 +52,7 @@ from reserver_core.schemas import (
     UserInfo,
     from_json,
 )
-from reserver_core.settings import Settings
+from reserver_core.settings import Settings, check_server_url
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ class RemoteBackend:
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
-        self.url = url.strip().rstrip("/")
+        self.url = check_server_url(url)
         self.token = token
         try:
             self._client = httpx.Client(
@@ -112,7 +112,7 @@ class RemoteBackend:
                 verify=not self.url.lower().startswith("http://"),
             )
         except (httpx.InvalidURL, ValueError) as exc:
-            raise ServerUnreachableError(f"{url!r} is not a server URL") from exc
+            raise ValidationError(f"{url!r} is not a server URL: {exc}", "server") from exc
 
     @classmethod
     def connect(cls, url: str, settings: Settings | None = None) -> RemoteBackend:

@@ -102,6 +102,27 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME))
 
 
+def check_server_url(url: str) -> str:
+    """`url` without a trailing slash, if it can name a server: http(s)://host[:port][/path].
+
+    A typo must not read as "cannot reach server", which a script would retry.
+    """
+    from urllib.parse import urlsplit
+
+    cleaned = url.strip().rstrip("/")
+    try:
+        parts = urlsplit(cleaned)
+        parts.port  # noqa: B018  (raises for a port that is not a number)
+    except ValueError as exc:
+        raise ValidationError(f"{url!r} is not a server URL: {exc}", "server") from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            f"{url!r} is not a server URL: give it as http://host:port or https://host",
+            "server",
+        )
+    return cleaned
+
+
 def default_database_url() -> str:
     """The SQLite file in the user data directory."""
     return f"sqlite:///{data_dir() / 'reserver.db'}"

@@ -17,7 +17,7 @@ from server_processes import TEST_SECRET_KEY, LiveServer, free_port
 
 from reserver_core import credentials
 from reserver_core.connect import open_backend
-from reserver_core.errors import AuthError, NotFoundError, ServerUnreachableError
+from reserver_core.errors import AuthError, NotFoundError, ServerUnreachableError, ValidationError
 from reserver_core.remote import RemoteBackend
 from reserver_core.settings import Settings
 
@@ -75,9 +75,18 @@ def test_no_server_is_one_clear_error() -> None:
     for call in (remote.list_resources, remote.health, remote.whoami):
         with pytest.raises(ServerUnreachableError, match=f"cannot reach server at {url}"):
             call()
-    for bad_url in ("http://[bad", "ftp://example.org", "no-scheme"):
-        with pytest.raises(ServerUnreachableError):
-            RemoteBackend(bad_url).list_resources()
+    # A typo is invalid input, not an unreachable server a script would retry.
+    for bad_url in (
+        "http://[bad",
+        "ftp://example.org",
+        "no-scheme",
+        "127.0.0.1:8000",
+        "http://h:x",
+    ):
+        with pytest.raises(ValidationError, match="is not a server URL") as refused:
+            RemoteBackend(bad_url)
+        assert refused.value.field == "server"
+    assert RemoteBackend("  https://Example.org:8443/base/ ").url == "https://Example.org:8443/base"
 
 
 @pytest.fixture
