@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
-from reserver_core.errors import LineError, ValidationError
+from reserver_core.errors import ImportRejectedError, LineError, ValidationError
 from reserver_core.resources import clean_name, name_key, split_tags
 
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
@@ -54,7 +54,10 @@ def _decoded_lines(data: bytes, bad_lines: set[int]) -> Iterator[str]:
 
 
 def parse_resources_csv(data: bytes) -> tuple[list[CsvResource], list[LineError]]:
-    """Split an import file into its valid rows and its bad lines (1-based numbers)."""
+    """Split an import file into its valid rows and its bad lines (1-based numbers).
+
+    ImportRejectedError when the header is missing or wrong: then no line means anything.
+    """
     if len(data) > MAX_IMPORT_BYTES:
         raise ValidationError(
             f"the file is {len(data) // (1024 * 1024)} MiB; at most "
@@ -65,18 +68,22 @@ def parse_resources_csv(data: bytes) -> tuple[list[CsvResource], list[LineError]
     reader = csv.reader(_decoded_lines(data, bad_utf8), strict=True)
     rows: list[CsvResource] = []
     errors: list[LineError] = []
+    # Without a readable header no line can be read: the whole file is refused,
+    # even when bad lines may be skipped.
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        return [], [LineError(1, f"unreadable header: {exc}")]
+        raise ImportRejectedError([LineError(1, f"unreadable header: {exc}")]) from exc
     if header is None:
-        return [], [LineError(1, "the file is empty; expected the header name,tags[,available]")]
+        raise ImportRejectedError(
+            [LineError(1, "the file is empty; expected the header name,tags[,available]")]
+        )
     columns = [cell.strip().lower() for cell in header]
     if 1 in bad_utf8 or columns not in (list(HEADER[:2]), list(HEADER)):
         found = ",".join(header)[:80]
-        return [], [
-            LineError(1, f"the header must be name,tags or name,tags,available, not {found!r}")
-        ]
+        raise ImportRejectedError(
+            [LineError(1, f"the header must be name,tags or name,tags,available, not {found!r}")]
+        )
     seen: dict[str, int] = {}
     last_line = 1
     while True:

@@ -92,13 +92,16 @@ def test_non_utf8_lines_are_named_by_number(local: LocalBackend) -> None:
         (b"na\xffme,tags\nRoom,\n", "the header must be name,tags"),
     ],
 )
+@pytest.mark.parametrize("skip_invalid", [False, True])
 def test_a_bad_header_rejects_the_file_at_line_1(
-    local: LocalBackend, data: bytes, words: str
+    local: LocalBackend, data: bytes, words: str, skip_invalid: bool
 ) -> None:
+    # Skipping bad lines cannot rescue a file whose header says what no line means.
     with pytest.raises(ImportRejectedError) as rejected:
-        local.import_csv(upload(data))
+        local.import_csv(upload(data), skip_invalid=skip_invalid)
     ((line, message),) = [(e.line, e.message) for e in rejected.value.errors]
     assert line == 1 and words in message
+    assert names(local) == []
 
 
 def test_malformed_quoting_is_a_line_error(local: LocalBackend) -> None:
