@@ -43,6 +43,7 @@ from reserver_core.models import (
 from reserver_core.resources import (
     RESOURCE_COLUMNS,
     active_overlap,
+    check_printable,
     check_storable,
     info_from_row,
     resource_info,
@@ -319,7 +320,7 @@ def clean_reason(reason: str | None) -> str | None:
     """Trim a cancellation reason; empty means none; at most 500 characters."""
     if reason is None:
         return None
-    cleaned = check_storable(reason, "reason").strip()
+    cleaned = check_printable(check_storable(reason, "reason"), "reason", "\n\t\r").strip()
     if len(cleaned) > MAX_REASON_LENGTH:
         raise ValidationError(f"a reason is at most {MAX_REASON_LENGTH} characters", "reason")
     return cleaned or None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -61,9 +62,22 @@ def check_storable(value: str, field: str) -> str:
     return value
 
 
+def check_printable(value: str, field: str, allowed: str = "") -> str:
+    """Refuse control characters (but those in `allowed`): stored, they would reach
+    every terminal that shows the text, where ESC starts an escape sequence."""
+    for character in value:
+        if character not in allowed and unicodedata.category(character) == "Cc":
+            raise ValidationError(
+                f"{field} must not contain control characters such as {character!r}", field
+            )
+    return value
+
+
 def clean_name(name: str) -> str:
     """Trim a resource name and check its length (1-200 characters)."""
+    # Line breaks and tabs are whitespace, folded to one space like any other.
     cleaned = " ".join(check_storable(name, "name").split())
+    check_printable(cleaned, "name")
     if not cleaned:
         raise ValidationError("a resource name cannot be empty", "name")
     if len(cleaned) > MAX_NAME_LENGTH:
@@ -107,7 +121,8 @@ def split_tags(text: str) -> list[str]:
 
 def clean_description(description: str) -> str:
     """Trim a description and check its length."""
-    cleaned = check_storable(description, "description").strip()
+    cleaned = check_printable(check_storable(description, "description"), "description", "\n\t\r")
+    cleaned = cleaned.strip()
     if len(cleaned) > MAX_DESCRIPTION_LENGTH:
         raise ValidationError(
             f"a description is at most {MAX_DESCRIPTION_LENGTH} characters", "description"

@@ -284,3 +284,22 @@ def test_text_no_database_can_keep_is_refused_on_every_dialect(
         assert backend.get_reservation(booked.id).status == "active"
     finally:
         backend.close()
+
+
+def test_control_characters_never_reach_a_terminal(local: LocalBackend) -> None:
+    room = local.create_resource("Room A")
+    booked = local.book(room.id, at(1), at(2))
+    attempts = [
+        ("name", lambda: local.create_resource("Lab \x1b[31mred")),
+        ("name", lambda: local.update_resource(room.id, name="Room\x07")),
+        ("description", lambda: local.create_resource("Room B", description="a\x1b]0;x\x07")),
+        ("reason", lambda: local.cancel(booked.id, reason="moved\x1b[2J")),
+    ]
+    for field, attempt in attempts:
+        with pytest.raises(ValidationError, match="control characters") as caught:
+            attempt()
+        assert caught.value.field == field
+    # Line breaks fold to spaces in a name and stay in a description.
+    made = local.create_resource("Room\nB\tC", description="two\nlines")
+    assert (made.name, made.description) == ("Room B C", "two\nlines")
+    assert local.cancel(booked.id, reason="room\nmoved").cancellation_reason == "room\nmoved"
