@@ -309,6 +309,11 @@ class LocalBackend:
             start, end = as_utc(available_from), as_utc(available_until)
             if end <= start:
                 raise ValidationError("the window's end must be after its start", "available_until")
+            # Past reservations have expired, so a window that is over looks free everywhere.
+            if end <= self.now():
+                raise ValidationError(
+                    "that window is over: search one that ends in the future", "available_until"
+                )
             conditions.append(resources.bookable_during(start, end))
         found = self._load(conditions)
         return [info for info in found if resources.matches_status(info.status, wanted)]

@@ -208,6 +208,11 @@ def test_search_by_text_tags_status_and_window(world: World) -> None:
         world.admin.search_resources(status="broken")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="both"):
         world.admin.search_resources(available_from=TOMORROW_10)
+    with pytest.raises(ValidationError, match="that window is over") as over:
+        world.admin.search_resources(available_from=NOW - 2 * HOUR, available_until=NOW)
+    assert over.value.field == "available_until"
+    started = {"available_from": NOW - HOUR, "available_until": NOW + HOUR}
+    assert names(**started) == ["Lab scope", "Meeting room"]
     assert b.id != a.id
 
 
