@@ -89,8 +89,9 @@ class AdminScreen(ReserverScreen):
         parts = [
             f"[b]{resource.name}[/b] (#{resource.id})",
             "enabled" if resource.available else "[red]disabled[/red]",
-            status_text(resource, tz, self.reserver.today()),
         ]
+        if resource.status != "disabled":
+            parts.append(status_text(resource, tz, self.reserver.today()))
         if resource.status == "maintenance" and resource.maintenance_until is not None:
             parts.append(f"back in service {format_time(resource.maintenance_until, tz)}")
         else:

@@ -12,6 +12,7 @@ from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.confirm import ConfirmModal
 from reserver_tui.screens.login import LoginScreen
+from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.week_grid import WeekGrid
 
@@ -185,3 +186,15 @@ async def test_a_slot_of_ones_own_points_to_the_screen_by_its_name(
         assert grid.current is not None and grid.current.state == "mine"
         messages = [n.message for n in app._notifications]
         assert any("under My reservations (F3)" in m for m in messages), messages
+
+
+async def test_admin_says_disabled_once(seeded_url: str, make_app: AppFactory) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("slash", *"old van", "enter")
+        await pilot.pause()
+        info = app.screen.query_one("#admin-info", InfoLine)
+        assert str(info.text).count("disabled") == 1, info.text
