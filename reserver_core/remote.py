@@ -173,7 +173,7 @@ class RemoteBackend:
             return AlreadyExistsError(message, field)
         if status == 401 and self.token is None and response.request.url.path != "/token":
             return AuthError(f"not logged in to {self.url}: log in first (reserver auth login)")
-        if code is None and status == 404:
+        if code in (None, "http_error") and status == 404:
             path = response.request.url.path
             return NotFoundError(
                 f"the server at {self.url} has no {path}: is it an older reserver?"

@@ -120,11 +120,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return json_response({"detail": detail}, exc.status_code, dict(exc.headers or {}))
+        # Raised by the framework (unknown route, wrong method, unreadable body):
+        # no domain error, so one code the remote backend knows is not one.
+        body = {"detail": detail, "code": "http_error"}
+        return json_response(body, exc.status_code, dict(exc.headers or {}))
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return json_response({"detail": "internal error; the server log has the details"}, 500)
+        body = {"detail": "internal error; the server log has the details", "code": "internal"}
+        return json_response(body, 500)
 
     app.add_exception_handler(ReserverError, domain_error)
     app.add_exception_handler(RequestValidationError, invalid_request)

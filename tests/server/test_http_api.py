@@ -365,6 +365,16 @@ def test_reservation_lifecycle(
         ).status_code
         == 422
     )
+    # Errors the framework raises carry a code too, like every other error.
+    unreadable = member.post(
+        "/reservations",
+        content=b'{"resource_id": "\xff\xfe"}',
+        headers={"content-type": "application/json"},
+    )
+    assert unreadable.status_code == 400
+    assert set(unreadable.json()) >= {"detail", "code"}
+    nowhere = member.get("/no/such/route")
+    assert (nowhere.status_code, nowhere.json()["code"]) == (404, "http_error")
     history = member.get(f"/reservations/{reservation['id']}/history").json()
     assert [(e["action"], e["actor"], e["details"]) for e in history] == [
         ("cancelled", "bob", "ill"),
@@ -474,5 +484,6 @@ def test_openapi_and_docs(server: LiveServer) -> None:
         assert method in paths[path], (path, method)
     assert "/_test/reset" not in paths
     assert httpx.get(f"{server.url}/docs").status_code == 200
-    assert httpx.get(f"{server.url}/nowhere").json() == {"detail": "Not Found"}
+    nowhere = httpx.get(f"{server.url}/nowhere").json()
+    assert nowhere == {"detail": "Not Found", "code": "http_error"}
     assert httpx.delete(f"{server.url}/resources").status_code == 405
