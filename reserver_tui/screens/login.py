@@ -10,7 +10,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
-from reserver_core.errors import AuthError, ForbiddenError, ThrottledError, ValidationError
+from reserver_core.errors import (
+    AlreadyExistsError,
+    AuthError,
+    ForbiddenError,
+    ThrottledError,
+    ValidationError,
+)
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 
@@ -18,7 +24,7 @@ from reserver_tui.screens.base import ReserverScreen
 class LoginScreen(ReserverScreen):
     """Username and password; Enter logs in, the other button registers first."""
 
-    INLINE_ERRORS = (AuthError, ValidationError, ThrottledError, ForbiddenError)
+    INLINE_ERRORS = (AuthError, ValidationError, ThrottledError, ForbiddenError, AlreadyExistsError)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit(False)", "Log in"),
         Binding("ctrl+r", "submit(True)", "Register"),

@@ -198,3 +198,17 @@ async def test_admin_says_disabled_once(seeded_url: str, make_app: AppFactory) -
         await pilot.pause()
         info = app.screen.query_one("#admin-info", InfoLine)
         assert str(info.text).count("disabled") == 1, info.text
+
+
+async def test_a_taken_username_is_said_once_beside_the_form(live_server: Any) -> None:
+    live_server.register("carol", "carol-password-1")
+    app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "#username", "carol")
+        await type_into(pilot, "#password", "another-password-2")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "is taken" in text_of(app.screen.query_one("#feedback", Static))
+        assert not [n.message for n in app._notifications if "is taken" in n.message]
