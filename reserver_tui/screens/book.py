@@ -26,6 +26,7 @@ from reserver_core.timeparse import (
 )
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
+from reserver_tui.widgets.time_input import TimeInput
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
 _UNIT = r"(?:d|days?|h|hrs?|hours?|m|mins?|minutes?)"
@@ -117,19 +118,19 @@ class BookModal(ReserverModal):
             yield Label(f"Book [b]{self.resource.name}[/b]", classes="dialog-title")
             with Horizontal(classes="field"):
                 yield Label("Day", classes="field-label")
-                yield Input(
+                yield TimeInput(
                     local_start.date().isoformat(),
                     placeholder="today, tomorrow, mon, 2026-12-01",
                     id="day",
                 )
             with Horizontal(classes="field"):
                 yield Label("Start", classes="field-label")
-                yield Input(
+                yield TimeInput(
                     f"{local_start:%H:%M}", placeholder="14:00, tomorrow 9:30, +45m", id="start"
                 )
             with Horizontal(classes="field"):
                 yield Label("End / length", classes="field-label")
-                yield Input(
+                yield TimeInput(
                     f"{end.astimezone(tz):%H:%M}", placeholder="15:30 or 90m, 1h30m", id="end"
                 )
             yield Static(id="feedback")

@@ -20,6 +20,7 @@ from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.book import BookModal, policy_of
 from reserver_tui.widgets.keyed_table import KeyedTable
+from reserver_tui.widgets.time_input import TimeInput
 
 
 class FindSlotScreen(ReserverScreen):
@@ -42,11 +43,11 @@ class FindSlotScreen(ReserverScreen):
         with Vertical(id="find-form"):
             with Horizontal(classes="field"):
                 yield Label("Start", classes="field-label")
-                yield Input(
+                yield TimeInput(
                     "tomorrow 10:00", placeholder="tomorrow 10:00, +1h, mon 9:30", id="when"
                 )
                 yield Label("Length", classes="field-label")
-                yield Input("1h", placeholder="1h, 90m, 1h30m", id="length")
+                yield TimeInput("1h", placeholder="1h, 90m, 1h30m", id="length")
             with Horizontal(classes="field"):
                 yield Label("Text", classes="field-label")
                 yield Input(placeholder="optional: part of a name or tag", id="text")

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from textual.containers import VerticalScroll
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.confirm import ConfirmModal
+from reserver_tui.screens.help import HelpScreen
 from reserver_tui.screens.login import LoginScreen
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.keyed_table import KeyedTable
@@ -212,3 +213,23 @@ async def test_a_taken_username_is_said_once_beside_the_form(live_server: Any) -
         assert isinstance(app.screen, LoginScreen)
         assert "is taken" in text_of(app.screen.query_one("#feedback", Static))
         assert not [n.message for n in app._notifications if "is taken" in n.message]
+
+
+async def test_question_mark_in_the_booking_form_opens_the_help_it_points_to(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        await type_into(pilot, "#start", "25:00x")
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert "press ? for the accepted forms" in feedback
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, BookModal)
+        assert app.screen.query_one("#start", Input).value == "25:00x"
