@@ -233,3 +233,18 @@ async def test_question_mark_in_the_booking_form_opens_the_help_it_points_to(
         await pilot.pause()
         assert isinstance(app.screen, BookModal)
         assert app.screen.query_one("#start", Input).value == "25:00x"
+
+
+async def test_wide_dialogs_stay_inside_an_80_column_terminal(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for keys in (["question_mark"], ["f4", "i"], ["f3", "h"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            dialog = app.screen.query_one("#dialog")
+            assert dialog.region.right <= 80, (keys, dialog.region)
+            await pilot.press("escape")
+            await settle(pilot)
