@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -351,7 +351,8 @@ class ResourceTable(ScrollView, can_focus=True):
     ) -> Strip:
         segments = [Segment(" ", fill)]
         for text, size, style in zip(texts, self._widths(width), styles, strict=True):
-            segments.append(Segment(set_cell_size(text, size), style))
+            cell = text if cell_len(text) <= size else set_cell_size(text, size - 1) + "…"
+            segments.append(Segment(set_cell_size(cell, size), style))
             segments.append(Segment(" ", fill))
         return Strip(segments).extend_cell_length(width, fill).crop(0, width)
 

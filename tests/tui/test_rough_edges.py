@@ -15,6 +15,7 @@ from reserver_tui.screens.help import HelpScreen
 from reserver_tui.screens.login import LoginScreen
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.keyed_table import KeyedTable
+from reserver_tui.widgets.resource_table import ResourceTable
 from reserver_tui.widgets.week_grid import WeekGrid
 
 from .scenario import TZ, AppFactory, quick_settings, settle, type_into
@@ -248,3 +249,14 @@ async def test_wide_dialogs_stay_inside_an_80_column_terminal(
             assert dialog.region.right <= 80, (keys, dialog.region)
             await pilot.press("escape")
             await settle(pilot)
+
+
+async def test_a_cut_cell_of_the_resource_table_ends_in_an_ellipsis(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=(60, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ResourceTable)
+        first = table.render_line(1).text
+        assert first.startswith(" Aurora room") and "room, me…" in first, first
