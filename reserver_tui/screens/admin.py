@@ -30,18 +30,19 @@ class AdminScreen(ReserverScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "New", tooltip="Create a resource"),
         Binding("e", "edit", "Edit", tooltip="Rename, retag or describe the resource"),
-        Binding("d", "toggle_enabled", "Enable/disable", tooltip="Switch bookability"),
+        Binding("d", "toggle_enabled", "On/off", tooltip="Enable or disable booking"),
         Binding("m", "maintenance", "Maintenance", tooltip="Start or end maintenance"),
         Binding("i", "import_csv", "Import", tooltip="Import resources from CSV"),
         Binding("x", "export_csv", "Export", tooltip="Write every resource to CSV"),
         Binding(
             "X",
             "expire",
-            "Run expiry",
-            key_display="shift+x",
+            "Expire",
+            key_display="X",
             tooltip="Expire finished bookings now",
         ),
-        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        # In help and the palette, not the footer: it would push the screen keys out.
+        Binding("slash", "focus_filter", "Filter", key_display="/", show=False),
         Binding("escape", "leave_filter", "Back to table", show=False),
     ]
 
@@ -54,7 +55,7 @@ class AdminScreen(ReserverScreen):
             yield Input(placeholder="Filter by name or tag   /", id="filter")
         yield ResourceTable(self.reserver.tz, self.reserver.today, id="admin-resources")
         yield InfoLine(id="admin-info")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.table.loading = True

@@ -63,7 +63,7 @@ class ReserverModal(ModalScreen[object]):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_dialog()
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_dialog(self) -> ComposeResult:
         """The dialog's widgets."""

@@ -57,7 +57,7 @@ class ResourceDetailScreen(ReserverScreen):
             with Vertical(id="upcoming-pane"):
                 yield Label("Upcoming reservations", classes="pane-title")
                 yield KeyedTable(["When", "Who"], id="upcoming")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.start_day = self.reserver.today()

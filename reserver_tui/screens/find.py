@@ -56,7 +56,7 @@ class FindSlotScreen(ReserverScreen):
             yield Static(id="feedback")
         yield Label("Press Enter to search.", id="results-title", classes="pane-title")
         yield KeyedTable(["Resource", "Tags", "Status now"], id="results")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#when", Input).focus()

@@ -76,7 +76,7 @@ class ResourcesScreen(ReserverScreen):
             yield ResourceTable(self.reserver.tz, self.reserver.today, id="resources")
             yield Static(id="first-run")
         yield InfoLine(id="table-info")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(ResourceTable)

@@ -45,7 +45,7 @@ class LoginScreen(ReserverScreen):
             with Horizontal(classes="buttons"):
                 yield Button("Log in", id="login", variant="primary")
                 yield Button("Register", id="register")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()

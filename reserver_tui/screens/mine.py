@@ -60,7 +60,7 @@ class MyReservationsScreen(ReserverScreen):
                     if key == "cancelled":
                         columns = ["When", "Resource", "Cancelled", "Reason", "Who"]
                     yield KeyedTable(columns, id=f"table-{key}")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self.reserver.backend is not None:

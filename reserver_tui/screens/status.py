@@ -37,7 +37,7 @@ class StatusScreen(ReserverScreen):
                 yield card
         yield Static(id="store-panel", classes="panel")
         yield Static(id="expiry-panel", classes="panel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self.reserver.backend is not None:
