@@ -22,7 +22,7 @@ class Confirmed:
 
 
 class ConfirmModal(ReserverModal):
-    """Ask before doing something that cannot be undone; `y` or Enter accepts."""
+    """Ask before doing something that cannot be undone; ctrl+s (or Enter in the reason) accepts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "answer(False)", "No"),
