@@ -97,7 +97,7 @@ class ResourceFormModal(ReserverModal):
     def on_resource_changed(self, event: replies.ResourceChanged) -> None:
         verb = "Created" if event.action == "create" else "Saved"
         self.notify(f"{verb} {event.resource.name}")
-        self.dismiss(event.resource)
+        self.finish(event.resource)
 
 
 class MaintenanceModal(ReserverModal):
@@ -140,7 +140,7 @@ class MaintenanceModal(ReserverModal):
         self.reserver.change_resource(self, "maintenance", self.resource.id, hours=hours)
 
     def on_resource_changed(self, event: replies.ResourceChanged) -> None:
-        self.dismiss(event.resource)
+        self.finish(event.resource)
 
 
 class ImportModal(ReserverModal):

@@ -23,18 +23,34 @@ class ReserverScreen(Screen[None]):
     """A main screen that reloads its data when the store changed while it was hidden."""
 
     loaded_version = -1
+    _finished = False
 
     @property
     def reserver(self) -> ReserverApp:
         """The app, typed."""
         return cast("ReserverApp", self.app)
 
+    def finish(self) -> None:
+        """Close this screen when a worker's reply says it is done: now, or once shown again.
+
+        The reply can arrive after the user went to another mode (F1-F5) or opened
+        a screen over this one, and `dismiss` pops whatever screen is on top of the
+        current mode: the wrong one, or the last one, which ends the app.
+        """
+        if self.is_active:
+            self.dismiss()
+        else:
+            self._finished = True
+
     def reload(self) -> None:
         """Ask the backend (through the app's workers) for this screen's data."""
         self.loaded_version = self.reserver.data_version
 
     def on_screen_resume(self) -> None:
-        if self.reserver.backend is not None and self.loaded_version != self.reserver.data_version:
+        app = self.reserver
+        if self._finished:
+            self.dismiss()
+        elif app.backend is not None and self.loaded_version != app.data_version:
             self.reload()
 
     def on_operation_failed(self, event: replies.OperationFailed) -> None:
@@ -61,6 +77,9 @@ class ReserverScreen(Screen[None]):
 class ReserverModal(ModalScreen[object]):
     """A modal dialog over a main screen, with its own footer of keys."""
 
+    _finished = False
+    _result: object = None
+
     def compose(self) -> ComposeResult:
         yield from self.compose_dialog()
         yield Footer(compact=True)
@@ -73,6 +92,18 @@ class ReserverModal(ModalScreen[object]):
     def reserver(self) -> ReserverApp:
         """The app, typed."""
         return cast("ReserverApp", self.app)
+
+    def finish(self, result: object) -> None:
+        """Close with `result` when a worker's reply says it is done (see ReserverScreen)."""
+        if self.is_active:
+            self.dismiss(result)
+        else:
+            self._finished = True
+            self._result = result
+
+    def on_screen_resume(self) -> None:
+        if self._finished:
+            self.dismiss(self._result)
 
     def show_feedback(self, text: str) -> None:
         """Say `text` in the dialog's `#feedback` line, when it has one."""

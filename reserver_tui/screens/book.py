@@ -196,7 +196,7 @@ class BookModal(ReserverModal):
             self.query_one("#feedback", Static).update("Booking…")
 
     def on_booked(self, event: replies.Booked) -> None:
-        self.dismiss(event.reservation)
+        self.finish(event.reservation)
 
     def show_failure(self, error: ReserverError) -> None:
         """Show a conflict with its windows and the next-free action; other errors inline."""

@@ -78,7 +78,7 @@ class LoginScreen(ReserverScreen):
 
     def on_logged_in(self, event: replies.LoggedIn) -> None:
         self.notify(f"Logged in as {event.username}")
-        self.dismiss()
+        self.finish()
 
     def on_operation_failed(self, event: replies.OperationFailed) -> None:
         self.query_one("#feedback", Static).update(f"✗ {event.error.message}")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from textual import events
 from textual.widgets import Static
 
 from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.home import ResourcesScreen
 from reserver_tui.screens.login import LoginScreen
+from reserver_tui.screens.mine import MyReservationsScreen
 from reserver_tui.widgets.resource_table import ResourceTable
 
 from .scenario import TZ, quick_settings, settle, type_into
@@ -81,3 +83,31 @@ async def test_a_server_down_at_start_is_reported_once_and_retried() -> None:
         unreachable = [n for n in app._notifications if n.title == "Server unreachable"]
         assert len(unreachable) == 1
         assert app._reconnect_timer is not None, "it keeps trying to open the server"
+
+
+async def test_a_login_answered_after_switching_screens_does_not_end_the_app(
+    live_server: Any,
+) -> None:
+    live_server.register("carol", PASSWORD)
+    app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "#username", "carol")
+        await type_into(pilot, "#password", PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.backend is not None
+        app.backend.token = None  # the server no longer knows the session
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await type_into(pilot, "#username", "carol")
+        await type_into(pilot, "#password", PASSWORD)
+        # Enter, then F1 before the server answers: the reply reaches a hidden screen.
+        app.post_message(events.Key("enter", "\r"))
+        app.post_message(events.Key("f1", None))
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, ResourcesScreen)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, MyReservationsScreen), app.screen_stack
