@@ -120,8 +120,11 @@ class RemoteBackend:
         return cls(url, credentials.get_token(url))
 
     # -- HTTP ----------------------------------------------------------------------
-    def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+    def _send(
+        self, method: str, path: str, anonymous: bool = False, **options: Any
+    ) -> httpx.Response:
+        send_token = self.token and not anonymous
+        headers = {"Authorization": f"Bearer {self.token}"} if send_token else {}
         try:
             response = self._client.request(method, path, headers=headers, **options)
         except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
@@ -130,8 +133,10 @@ class RemoteBackend:
             raise self._error(response)
         return response
 
-    def _call(self, kind: type[T], method: str, path: str, **options: Any) -> T:
-        return from_json(kind, self._json(self._send(method, path, **options)))
+    def _call(
+        self, kind: type[T], method: str, path: str, anonymous: bool = False, **options: Any
+    ) -> T:
+        return from_json(kind, self._json(self._send(method, path, anonymous, **options)))
 
     def _json(self, response: httpx.Response) -> Any:
         try:
@@ -206,12 +211,14 @@ class RemoteBackend:
     def register(self, username: str, password: str) -> UserInfo:
         """Create an account on the server; the first one there is an admin."""
         body = {"username": username, "password": password}
-        return self._call(UserInfo, "POST", "/register", json=body)
+        # Without the token held so far: an expired one must not stop a new account.
+        return self._call(UserInfo, "POST", "/register", anonymous=True, json=body)
 
     def login(self, username: str, password: str) -> Token:
         """Get a token for these credentials and act with it from now on."""
         form = {"username": username, "password": password}
-        token = self._call(Token, "POST", "/token", data=form)
+        # Without the token held so far: logging in again is how an expired one is replaced.
+        token = self._call(Token, "POST", "/token", anonymous=True, data=form)
         self.token = token.access_token
         return token
 

@@ -137,6 +137,14 @@ async def admin_backend(
     return backend
 
 
+def anonymous_backend(request: Request) -> LocalBackend:
+    """The shared backend acting as nobody, whatever token came: for registering and
+    logging in, which an expired or foreign token must not stop."""
+    backend: LocalBackend = request.app.state.backend
+    return backend
+
+
+AnonymousBackend = Annotated[LocalBackend, Depends(anonymous_backend)]
 BackendDep = Annotated[LocalBackend, Depends(caller_backend)]
 MemberBackend = Annotated[LocalBackend, Depends(member_backend)]
 AdminBackend = Annotated[LocalBackend, Depends(admin_backend)]

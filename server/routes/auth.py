@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from reserver_core.schemas import Token, UserInfo
-from server.deps import BackendDep, MemberBackend, Text
+from server.deps import AnonymousBackend, MemberBackend, Text
 from server.responses import json_response
 
 router = APIRouter(tags=["auth"])
@@ -23,14 +23,16 @@ class Registration(BaseModel):
 
 
 @router.post("/register", response_model=UserInfo, status_code=201)
-def register(body: Registration, backend: BackendDep) -> Response:
+def register(body: Registration, backend: AnonymousBackend) -> Response:
     """Create an account; the first one on an empty server is an admin."""
     return json_response(backend.register(body.username, body.password), 201)
 
 
 @router.post("/token", response_model=Token)
 def token(
-    username: Annotated[Text, Form()], password: Annotated[Text, Form()], backend: BackendDep
+    username: Annotated[Text, Form()],
+    password: Annotated[Text, Form()],
+    backend: AnonymousBackend,
 ) -> Response:
     """OAuth2 password flow: a bearer token for a username and password (429 when throttled)."""
     return json_response(backend.login(username, password))

@@ -58,6 +58,18 @@ def test_an_expired_token_says_log_in_again(live_server: LiveServer) -> None:
     remote = RemoteBackend(live_server.url, expired)
     with pytest.raises(AuthError, match="expired: log in again"):
         remote.my_reservations()
+    # Logging in again, or registering another account, is how it is replaced.
+    assert remote.register("bob", "correct-horse-battery").username == "bob"
+    remote.login("alice", "correct-horse-battery")
+    assert remote.whoami().username == "alice"
+    with httpx.Client(base_url=live_server.url, headers={"Authorization": "Bearer junk"}) as http:
+        assert (
+            http.post("/register", json={"username": "carol", "password": "x" * 12}).status_code
+            == 201
+        )
+        form = {"username": "carol", "password": "x" * 12}
+        assert http.post("/token", data=form).status_code == 200
+        assert http.get("/me").status_code == 401
     remote.close()
 
 
