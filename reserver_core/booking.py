@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
+    ScalarSelect,
     Table,
     bindparam,
     case,
@@ -141,35 +143,33 @@ _TAG_LIST = (
     )
     .scalar_subquery()
 )
+
+
+def _of_first_ending_after(value: ColumnElement[Any], instant: str) -> ScalarSelect[Any]:
+    """`value` of the resource's first active reservation ending after `:instant`."""
+    return (
+        select(value)
+        .where(
+            Reservation.resource_id == Resource.id,
+            IS_ACTIVE,
+            Reservation.end_time > bindparam(instant, type_=UTCDateTime()),
+        )
+        .order_by(Reservation.end_time)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 # By the same order, the first reservation ending after an instant is the only
 # one that can cover it, and the first ending after a window's start is the first
 # that can clash with the window: one index step each.
-_COVERING_END = (
-    select(
-        case(
-            (Reservation.start_time <= bindparam("now", type_=UTCDateTime()), Reservation.end_time)
-        )
-    )
-    .where(
-        Reservation.resource_id == Resource.id,
-        IS_ACTIVE,
-        Reservation.end_time > bindparam("now", type_=UTCDateTime()),
-    )
-    .order_by(Reservation.end_time)
-    .limit(1)
-    .scalar_subquery()
+_COVERING_END = _of_first_ending_after(
+    case((Reservation.start_time <= bindparam("now", type_=UTCDateTime()), Reservation.end_time)),
+    "now",
 )
 # ... and whether anything clashes: the windows are read only when something does.
-_ANY_CLASH = (
-    select(Reservation.start_time < bindparam("end", type_=UTCDateTime()))
-    .where(
-        Reservation.resource_id == Resource.id,
-        IS_ACTIVE,
-        Reservation.end_time > bindparam("start", type_=UTCDateTime()),
-    )
-    .order_by(Reservation.end_time)
-    .limit(1)
-    .scalar_subquery()
+_ANY_CLASH = _of_first_ending_after(
+    Reservation.start_time < bindparam("end", type_=UTCDateTime()), "start"
 )
 _RESOURCE_TO_BOOK_SQLITE = select(
     *RESOURCE_COLUMNS,
