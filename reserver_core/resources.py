@@ -45,7 +45,7 @@ def check_auto_reset_hours(hours: int) -> int:
     """Maintenance lasts 1-168 hours before the resource returns to service by itself."""
     if not MIN_RESET_HOURS <= hours <= MAX_RESET_HOURS:
         raise ValidationError(
-            f"auto_reset_hours must be between {MIN_RESET_HOURS} and {MAX_RESET_HOURS}",
+            f"maintenance must last between {MIN_RESET_HOURS} and {MAX_RESET_HOURS} hours",
             "auto_reset_hours",
         )
     return hours
