@@ -19,38 +19,52 @@ if TYPE_CHECKING:
     from reserver_tui.app import ReserverApp
 
 
-class ReserverScreen(Screen[None]):
-    """A main screen that reloads its data when the store changed while it was hidden."""
+class _ReserverScreenParts:
+    """What main screens and dialogs share: the typed app, closing on a worker's reply."""
 
-    loaded_version = -1
     _finished = False
+    _result: object = None
 
     @property
     def reserver(self) -> ReserverApp:
         """The app, typed."""
-        return cast("ReserverApp", self.app)
+        return cast("ReserverApp", cast(Screen[object], self).app)
 
-    def finish(self) -> None:
-        """Close this screen when a worker's reply says it is done: now, or once shown again.
+    def finish(self, result: object = None) -> None:
+        """Close with `result` when a worker's reply says it is done: now, or once shown again.
 
         The reply can arrive after the user went to another mode (F1-F5) or opened
         a screen over this one, and `dismiss` pops whatever screen is on top of the
         current mode: the wrong one, or the last one, which ends the app.
         """
-        if self.is_active:
-            self.dismiss()
+        screen = cast(Screen[object], self)
+        if screen.is_active:
+            screen.dismiss(result)
         else:
             self._finished = True
+            self._result = result
+
+    def _close_if_finished(self) -> bool:
+        """On being shown again: close if a reply finished this screen meanwhile."""
+        if self._finished:
+            cast(Screen[object], self).dismiss(self._result)
+        return self._finished
+
+
+class ReserverScreen(_ReserverScreenParts, Screen[None]):
+    """A main screen that reloads its data when the store changed while it was hidden."""
+
+    loaded_version = -1
 
     def reload(self) -> None:
         """Ask the backend (through the app's workers) for this screen's data."""
         self.loaded_version = self.reserver.data_version
 
     def on_screen_resume(self) -> None:
+        if self._close_if_finished():
+            return
         app = self.reserver
-        if self._finished:
-            self.dismiss()
-        elif app.backend is not None and self.loaded_version != app.data_version:
+        if app.backend is not None and self.loaded_version != app.data_version:
             self.reload()
 
     def on_operation_failed(self, event: replies.OperationFailed) -> None:
@@ -74,11 +88,8 @@ class ReserverScreen(Screen[None]):
         return entries
 
 
-class ReserverModal(ModalScreen[object]):
+class ReserverModal(_ReserverScreenParts, ModalScreen[object]):
     """A modal dialog over a main screen, with its own footer of keys."""
-
-    _finished = False
-    _result: object = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_dialog()
@@ -88,22 +99,8 @@ class ReserverModal(ModalScreen[object]):
         """The dialog's widgets."""
         yield from ()
 
-    @property
-    def reserver(self) -> ReserverApp:
-        """The app, typed."""
-        return cast("ReserverApp", self.app)
-
-    def finish(self, result: object) -> None:
-        """Close with `result` when a worker's reply says it is done (see ReserverScreen)."""
-        if self.is_active:
-            self.dismiss(result)
-        else:
-            self._finished = True
-            self._result = result
-
     def on_screen_resume(self) -> None:
-        if self._finished:
-            self.dismiss(self._result)
+        self._close_if_finished()
 
     def show_feedback(self, text: str) -> None:
         """Say `text` in the dialog's `#feedback` line, when it has one."""
