@@ -193,9 +193,9 @@ def conflict_error(name: str, windows: list[Window]) -> ConflictError:
     """The error for a clashing booking: names every clashing window."""
     if not windows:
         # The winner of a race that ended in a deadlock may not have committed yet.
-        return ConflictError(f"{name} was just booked by someone else for that time", windows)
+        return ConflictError(f"{name} was just booked by someone else for that time", windows, name)
     listed = ", ".join(describe_window(w.start, w.end) for w in windows)
-    return ConflictError(f"{name} is already booked {listed}", windows)
+    return ConflictError(f"{name} is already booked {listed}", windows, name)
 
 
 def book(
@@ -226,7 +226,9 @@ def book(
     since, until = resource.unavailable_since, resource.maintenance_until
     if since is not None and until is not None and since < end and until > start:
         raise UnavailableError(
-            f"{resource.name} is under maintenance until {until:%Y-%m-%d %H:%M} UTC"
+            f"{resource.name} is under maintenance until {until:%Y-%m-%d %H:%M} UTC",
+            resource.name,
+            until,
         )
     if not sqlite or resource.any_clash:
         found = clashes(connection, resource_id, start, end)

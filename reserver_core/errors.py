@@ -70,13 +70,16 @@ class Window:
 
 
 class ConflictError(ReserverError):
-    """A booking that overlaps other active reservations of the resource."""
+    """A booking that overlaps other active reservations of `resource` (its name)."""
 
     code = "conflict"
 
-    def __init__(self, message: str, windows: list[Window] | None = None) -> None:
+    def __init__(
+        self, message: str, windows: list[Window] | None = None, resource: str | None = None
+    ) -> None:
         super().__init__(message)
         self.windows = windows or []
+        self.resource = resource
 
 
 class AlreadyExistsError(ReserverError):
@@ -90,9 +93,19 @@ class AlreadyExistsError(ReserverError):
 
 
 class UnavailableError(ReserverError):
-    """The resource is disabled or under maintenance for the requested window."""
+    """The resource is disabled or under maintenance for the requested window.
+
+    Under maintenance, `resource` names it and `until` is when the maintenance ends.
+    """
 
     code = "unavailable"
+
+    def __init__(
+        self, message: str, resource: str | None = None, until: datetime | None = None
+    ) -> None:
+        super().__init__(message)
+        self.resource = resource
+        self.until = until
 
 
 class StateError(ReserverError):

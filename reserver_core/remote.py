@@ -60,7 +60,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 _SIMPLE_ERRORS: dict[str, type[ReserverError]] = {
     "not_found": NotFoundError,
-    "unavailable": UnavailableError,
     "state": StateError,
     "forbidden": ForbiddenError,
     "auth": AuthError,
@@ -162,9 +161,15 @@ class RemoteBackend:
         message = detail if isinstance(detail, str) else f"the server answered HTTP {status}"
         code = body.get("code")
         field = body.get("field")
+        resource = body.get("resource")
         if code == "conflict" or (code is None and status == 409):
             windows = [_window(item) for item in body.get("conflicts", [])]
-            return ConflictError(message, windows)
+            return ConflictError(message, windows, resource)
+        if code == "unavailable":
+            until = body.get("until")
+            return UnavailableError(
+                message, resource, datetime.fromisoformat(until) if until else None
+            )
         if code == "import_rejected":
             return ImportRejectedError(
                 [LineError(int(e["line"]), str(e["message"])) for e in body.get("errors", [])]

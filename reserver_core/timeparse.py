@@ -44,7 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reserver_core.errors import ValidationError
+from reserver_core.errors import ConflictError, ReserverError, UnavailableError, ValidationError
 
 __all__ = [
     "format_duration",
@@ -246,6 +246,16 @@ def format_window(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     if first_zone == last_zone:
         return f"{_day_label(first)} {first:%H:%M}-{last:%H:%M} {last_zone}"
     return f"{_day_label(first)} {first:%H:%M} {first_zone}-{last:%H:%M} {last_zone}"
+
+
+def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
+    """A domain error as a sentence for people: the times it names shown in `tz`, not UTC."""
+    if isinstance(error, ConflictError) and error.windows and error.resource:
+        clashes = ", ".join(format_window(w.start, w.end, tz) for w in error.windows)
+        return f"{error.resource} is already booked {clashes}"
+    if isinstance(error, UnavailableError) and error.until is not None and error.resource:
+        return f"{error.resource} is under maintenance until {format_time(error.until, tz)}"
+    return error.message
 
 
 def next_whole(now: datetime, minutes: int) -> datetime:

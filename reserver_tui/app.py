@@ -34,7 +34,6 @@ from reserver_core.backend import Backend
 from reserver_core.clock import Clock, SystemClock, as_utc
 from reserver_core.errors import (
     AuthError,
-    ConflictError,
     ImportRejectedError,
     ReserverError,
     ServerUnreachableError,
@@ -76,12 +75,9 @@ class ServerBack(Message):
 
 
 def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
-    """A domain error as a sentence for people, windows in their own time zone."""
-    if isinstance(error, ConflictError) and error.windows:
-        clashes = ", ".join(timeparse.format_window(w.start, w.end, tz) for w in error.windows)
-        name = error.message.split(" is already booked", 1)[0]
-        return f"{name} is already booked {clashes}"
-    return error.message[:1].upper() + error.message[1:]
+    """A domain error as a sentence for people, its times in their own time zone."""
+    message = timeparse.describe_error(error, tz)
+    return message[:1].upper() + message[1:]
 
 
 class ReserverCommands(Provider):
@@ -207,9 +203,31 @@ class ReserverApp(App[None]):
             else:
                 self.set_interval(self.settings.expiry_interval, self.upkeep)
         if self.user is None:
-            self.push_screen(LoginScreen())
+            self._ask_for_login()
         self.refresh_bindings()
         self.data_changed()
+
+    def _ask_for_login(self, reason: str = "", username: str = "") -> None:
+        """Show the login screen, once, with the F-keys of the main screens off under it."""
+        if any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
+            return
+        if reason:
+            self.notify(reason, severity="warning")
+        self.push_screen(LoginScreen(username), self._logged_in_again)
+
+    def _logged_in_again(self, _result: object) -> None:
+        # Someone who is not an admin may log in where an admin's session ended.
+        if self.current_mode == "admin" and not self.is_admin:
+            self.switch_mode("resources")
+
+    def _session_ended(self, error: AuthError) -> None:
+        """The server refused the token: forget the user until someone logs in again."""
+        previous = self.user
+        self.user = None
+        self._update_subtitle()
+        self.refresh_bindings()
+        username = previous.username if previous is not None else ""
+        self._ask_for_login(describe_error(error, self.tz), username)
 
     def _update_subtitle(self) -> None:
         if self.backend is None:
@@ -268,8 +286,7 @@ class ReserverApp(App[None]):
                 self._went_offline(error)
                 return
             if isinstance(error, AuthError) and self.remote and group != "login":
-                self.notify(f"{describe_error(error, self.tz)}", severity="warning")
-                self.push_screen(LoginScreen())
+                self._session_ended(error)
                 return
             title = "Import rejected" if isinstance(error, ImportRejectedError) else ""
             self.notify(describe_error(error, self.tz), title=title, severity="error", timeout=8)

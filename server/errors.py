@@ -2,7 +2,8 @@
 
 Every error body carries `detail` (a sentence for people), `code` (the
 domain error's kind, so the remote backend can raise the very same class) and,
-where known, `field`; a conflict adds `conflicts`, a rejected import `errors`.
+where known, `field`; a conflict adds `conflicts` and `resource`, a refusal for
+maintenance `resource` and `until`, a rejected import `errors`.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def error_body(error: ReserverError) -> dict[str, Any]:
             }
             for window in error.windows
         ]
+    if isinstance(error, ConflictError | UnavailableError) and error.resource is not None:
+        body["resource"] = error.resource
+    if isinstance(error, UnavailableError) and error.until is not None:
+        body["until"] = error.until.isoformat()
     if isinstance(error, ImportRejectedError):
         body["errors"] = [{"line": e.line, "message": e.message} for e in error.errors]
     return body

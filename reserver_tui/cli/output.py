@@ -13,7 +13,13 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from reserver_core.errors import ImportRejectedError, ReserverError, ThrottledError, ValidationError
+from reserver_core.errors import (
+    ImportRejectedError,
+    ReserverError,
+    ThrottledError,
+    UnavailableError,
+    ValidationError,
+)
 from reserver_tui.cli.exit_codes import ExitCode, exit_code_for
 
 if TYPE_CHECKING:
@@ -93,6 +99,8 @@ class Output:
             extra["retry_after"] = error.retry_after
         if isinstance(error, ValidationError) and error.field:
             extra["field"] = error.field
+        if isinstance(error, UnavailableError) and error.until is not None:
+            extra["until"] = error.until.isoformat()
         if self.json_mode:
             payload = {"code": error.code, "message": error.message, "exit_code": int(code)}
             sys.stderr.write(json.dumps({"error": payload | extra}, ensure_ascii=False) + "\n")

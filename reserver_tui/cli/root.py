@@ -153,7 +153,7 @@ class ReserverGroup(TyperGroup):
         except ExplainedError as exc:
             code = _output(ctx).failure(exc.error, exc.lines, exc.fields, exc.message)
         except ReserverError as exc:
-            code = _output(ctx).failure(exc)
+            code = _output(ctx).failure(exc, message=_for_people(ctx, exc))
         except KeyboardInterrupt:
             _output(ctx).note("interrupted")
             code = ExitCode.INTERRUPTED
@@ -173,6 +173,20 @@ class ReserverGroup(TyperGroup):
 def _output(ctx: Any) -> Output:
     found = ctx.find_object(CliContext)
     return found.output if found is not None else Output(json_mode=False)
+
+
+def _for_people(ctx: Any, error: ReserverError) -> str | None:
+    """The error with its times in the user's zone; None when the zone is unknown."""
+    found = ctx.find_object(CliContext)
+    if found is None:
+        return None
+    try:
+        zone = found.zone
+    except ReserverError:
+        return None
+    from reserver_core.timeparse import describe_error
+
+    return describe_error(error, zone)
 
 
 def _log_unexpected(exc: Exception) -> str:

@@ -18,6 +18,7 @@ from reserver_core.errors import ConflictError, ReserverError, UnavailableError,
 from reserver_core.schemas import ResourceInfo
 from reserver_core.settings import Settings
 from reserver_core.timeparse import (
+    describe_error,
     format_duration,
     format_window,
     next_whole,
@@ -206,7 +207,7 @@ class BookModal(ReserverModal):
             self._show_conflict(error)
             return
         feedback = self.query_one("#feedback", Static)
-        feedback.update(f"✗ {error.message}")
+        feedback.update(f"✗ {describe_error(error, self.reserver.tz)}")
         feedback.set_class(True, "-invalid")
 
     def _show_conflict(self, error: ConflictError) -> None:

@@ -91,6 +91,21 @@ def test_conflict_names_the_clash_and_the_next_free_slot(
     assert back_to_back["start_time"] == "2026-12-01T14:00:00+00:00"
 
 
+def test_a_resource_under_maintenance_is_refused_in_local_time(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    reserver.ok("resources", "maintenance", "Room A", "--hours", "3")
+    refused = reserver(
+        "--tz", "Europe/Berlin", "book", "Room A", "2026-12-01 12:30", "--for", "1h", user="bob"
+    )
+    assert refused.exit_code == ExitCode.REFUSED and refused.stdout == ""
+    assert "Room A is under maintenance until Tue 1 Dec 13:00 CET" in refused.stderr  # 12:00 UTC
+
+    as_json = reserver("book", "Room A", "2026-12-01T11:30Z", "--for", "1h", "--json", user="bob")
+    error = as_json.error()
+    assert (error["code"], error["until"]) == ("unavailable", "2026-12-01T12:00:00+00:00")
+
+
 def test_bad_times_are_clear_errors(reserver: Reserver, rooms: dict[str, int]) -> None:
     past = reserver("book", "Room A", "2026-12-01 08:00", "--for", "1h")
     assert past.exit_code == ExitCode.INVALID_INPUT and "future" in past.stderr

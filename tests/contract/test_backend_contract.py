@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import NOW, fast_settings
@@ -35,6 +36,7 @@ from reserver_core.errors import (
 )
 from reserver_core.local import LocalBackend
 from reserver_core.remote import RemoteBackend
+from reserver_core.timeparse import describe_error
 
 HOUR = timedelta(hours=1)
 TOMORROW_10 = NOW.replace(hour=10) + timedelta(days=1)
@@ -239,6 +241,9 @@ def test_booking_and_conflicts_name_the_same_windows(world: World) -> None:
     assert str(clash.value) == (
         "Room A is already booked 2026-12-02 10:00-11:00 UTC, 2026-12-02 11:00-12:00 UTC"
     )
+    assert describe_error(clash.value, ZoneInfo("Europe/Berlin")) == (
+        "Room A is already booked Wed 2 Dec 11:00-12:00 CET, Wed 2 Dec 12:00-13:00 CET"
+    )
     offset = datetime.fromisoformat("2026-12-02T14:00:00+01:00")
     shifted = bob.book(room, offset, offset + HOUR)
     assert shifted.start_time == datetime.fromisoformat("2026-12-02T13:00:00+00:00")
@@ -271,8 +276,12 @@ def test_unbookable_resources(world: World) -> None:
     world.admin.set_available(room, True)
     under = world.admin.start_maintenance(room, auto_reset_hours=48)
     assert (under.status, under.maintenance_until) == ("maintenance", NOW + 48 * HOUR)
-    with pytest.raises(UnavailableError, match="maintenance"):
+    with pytest.raises(UnavailableError, match="maintenance") as refused:
         world.member("bob").book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    assert (refused.value.resource, refused.value.until) == ("Room A", NOW + 48 * HOUR)
+    assert describe_error(refused.value, ZoneInfo("America/New_York")) == (
+        "Room A is under maintenance until Thu 3 Dec 04:00 EST"
+    )
     with pytest.raises(ValidationError, match="between 1 and 168"):
         world.admin.start_maintenance(room, auto_reset_hours=0)
     with pytest.raises(ForbiddenError):

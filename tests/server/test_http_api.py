@@ -199,6 +199,15 @@ def test_resource_endpoints_and_admin_permissions(
     down = admin.put(f"/resources/{rid}/status/unavailable", params={"auto_reset_hours": 2})
     assert down.json()["status"] == "maintenance"
     assert down.json()["maintenance_until"] == "2026-12-01T11:00:00+00:00"
+    refused = member.post(
+        "/reservations", json=booking(rid, "2026-12-01T10:00:00Z", "2026-12-01T12:00:00Z")
+    )
+    assert refused.status_code == 400
+    assert {key: refused.json()[key] for key in ("code", "resource", "until")} == {
+        "code": "unavailable",
+        "resource": "Room A",
+        "until": "2026-12-01T11:00:00+00:00",
+    }
     status = member.get(f"/resources/{rid}/status").json()
     assert (status["status"], status["maintenance_reset_at"]) == (
         "maintenance",
@@ -309,6 +318,7 @@ def test_reservation_lifecycle(
         },
     ]
     assert "already booked" in clash.json()["detail"]
+    assert clash.json()["resource"] == "Room A"
     for body, status in (
         (booking(rid, "2026-11-30T10:00", "2026-11-30T11:00"), 422),
         (booking(rid, "2026-12-02T15:00", "2026-12-02T14:00"), 422),
