@@ -14,7 +14,8 @@ in time (such as a start) can be given as:
   mon 10:00                 the next Monday after today at 10:00; mon tue wed
                             thu fri sat sun or monday ... sunday; today is
                             never meant, use "today" for today
-  +45m  +2h  +1h30m  +1d    that long from now: a plus sign and a duration in
+  +45m  +2h  +1h30m  +1d    that long from now, to the minute (the seconds of
+                            now are dropped): a plus sign and a duration in
                             the units form below; exact elapsed time, so +1d is
                             24 hours even across a daylight-saving change
 
@@ -320,7 +321,8 @@ def _parse_relative(raw: str, body: str, now: datetime, field: str) -> datetime:
         raise ValidationError(f"{raw!r} is zero; {_RELATIVE_FORMS}", field)
     delta = _positive_minutes(raw, total, field)
     try:
-        return now.astimezone(UTC) + delta
+        # Times are shown to the minute; a hidden 15:42:37 would refuse "15:42" next.
+        return (now.astimezone(UTC) + delta).replace(second=0, microsecond=0)
     except OverflowError:
         raise ValidationError(f"{raw!r} is too far from now", field) from None
 

@@ -315,6 +315,14 @@ class TestParseWhenForms:
         assert parse_when("10:00", late, NEW_YORK) == utc(2026, 12, 1, 15, 0)
         assert parse_when("tomorrow 10:00", late, BERLIN) == utc(2026, 12, 3, 9, 0)
 
+    def test_relative_drops_the_seconds_of_now(self) -> None:
+        # What is shown is to the minute: a booking made with +45m must end where
+        # the next one, typed as that shown minute, may start.
+        moment = datetime(2026, 12, 1, 9, 0, 59, 999_999, tzinfo=UTC)
+        assert parse_when("+45m", moment, BERLIN) == utc(2026, 12, 1, 9, 45)
+        assert parse_when("+1m", moment, BERLIN) > moment
+        assert parse_when("now", moment, BERLIN) == moment
+
     def test_relative_is_exact_elapsed_time_across_dst(self) -> None:
         before_change = utc(2026, 3, 28, 12, 0)  # 13:00 CET
         result = parse_when("+1d", before_change, BERLIN)
