@@ -68,7 +68,8 @@ def register(
 ) -> None:
     """Create an account; the first account of an empty server becomes its admin.
 
-    Without --server this creates the account straight in a database: give
+    On a server you are logged in as the new account at once. Without
+    --server this creates the account straight in a database: give
     --database-url to name the one a server runs on (reserver serve keeps
     server.db in the data directory unless told otherwise).
 
@@ -82,11 +83,14 @@ def register(
     name = _username(username)
     password = _password(password_stdin, confirm=True)
     user = cli.backend.register(name, password)
-    where = cli.settings.server or cli.backend.describe_store()
+    server = cli.settings.server
+    if server:
+        _keep_token(server, cli.backend.login(user.username, password).access_token)
+    where = server or cli.backend.describe_store()
 
     def human() -> str:
-        hint = f"\nLog in with: reserver auth login {user.username}" if cli.remote else ""
-        return f"Registered {user.username} ({user.role}) on {where}.{hint}"
+        logged_in = " and logged in" if server else ""
+        return f"Registered {user.username} ({user.role}) on {where}{logged_in}."
 
     cli.output.result(user, human)
 
@@ -106,12 +110,15 @@ def login(
     server = _require_server(cli, "auth login")
     name = _username(username)
     password = _password(password_stdin, confirm=False)
-    token = cli.backend.login(name, password)
-    from reserver_core import credentials
-
-    credentials.set_token(server, token.access_token)
+    _keep_token(server, cli.backend.login(name, password).access_token)
     data = {"server": server, "username": name.strip().lower(), "logged_in": True}
     cli.output.result(data, lambda: f"Logged in to {server} as {data['username']}.")
+
+
+def _keep_token(server: str, token: str) -> None:
+    from reserver_core import credentials
+
+    credentials.set_token(server, token)
 
 
 @app.command("logout")

@@ -226,8 +226,9 @@ def test_password_prompt_is_hidden(clocked_server: LiveServer, tmp_path: Path) -
         {"Password: ": secret, "Repeat for confirmation: ": secret},
     )
     assert code == 0, screen
-    assert "Registered erin (admin)" in screen
+    assert f"Registered erin (admin) on {clocked_server.url} and logged in." in screen
     assert secret not in screen
+    assert run("auth", "logout", env=env).returncode == 0
     code, screen = in_terminal(["auth", "login"], env, {"Username: ": "erin", "Password: ": secret})
     assert code == 0, screen
     assert "Logged in to" in screen and secret not in screen

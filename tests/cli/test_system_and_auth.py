@@ -147,6 +147,10 @@ def test_register_login_status_logout_on_a_server(reserver: Reserver) -> None:
         "auth", "register", "Carol", "--password-stdin", "--json", user="carol", stdin=PASSWORD
     )
     assert made.json()["username"] == "carol" and made.json()["role"] == "member"
+    registered = reserver("auth", "status", "--json", user="carol").json()
+    assert registered["logged_in"] is True and registered["user"]["username"] == "carol"
+    assert reserver.data("upcoming", user="carol") == []
+    assert reserver.data("auth", "logout", user="carol")["logged_out"] is True
     assert reserver("auth", "status", "--json", user="carol").json()["logged_in"] is False
     before_login = reserver("upcoming", user="carol")
     assert before_login.exit_code == ExitCode.DENIED and "log in" in before_login.stderr
