@@ -30,6 +30,10 @@ class LoginScreen(ReserverScreen):
         Binding("ctrl+r", "submit(True)", "Register"),
     ]
 
+    def __init__(self, username: str = "") -> None:
+        super().__init__()
+        self.username = username
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="dialog", classes="dialog -narrow"):
@@ -37,7 +41,7 @@ class LoginScreen(ReserverScreen):
             yield Static(f"to [b]{self.reserver.store or 'the server'}[/b]", id="login-server")
             with Horizontal(classes="field"):
                 yield Label("Username", classes="field-label")
-                yield Input(id="username", placeholder="alice")
+                yield Input(self.username, id="username", placeholder="alice")
             with Horizontal(classes="field"):
                 yield Label("Password", classes="field-label")
                 yield Input(id="password", password=True, placeholder="at least 8 characters")
@@ -48,7 +52,8 @@ class LoginScreen(ReserverScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#username", Input).focus()
+        # Logging in again after a session ended: the name is known, the password is not.
+        self.query_one("#password" if self.username else "#username", Input).focus()
 
     def reload(self) -> None:
         super().reload()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import pytest
 from textual import events
-from textual.widgets import Static
+from textual.widgets import Input, Static
+from textual.worker import WorkerFailed
 
 from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
@@ -103,11 +105,78 @@ async def test_a_login_answered_after_switching_screens_does_not_end_the_app(
         assert isinstance(app.screen, LoginScreen)
         await type_into(pilot, "#username", "carol")
         await type_into(pilot, "#password", PASSWORD)
-        # Enter, then F1 before the server answers: the reply reaches a hidden screen.
+        # Enter, then F1 before the server answers: F1 waits for the login, which
+        # closes its own screen and nothing else.
         app.post_message(events.Key("enter", "\r"))
         app.post_message(events.Key("f1", None))
         await settle(pilot)
-        assert app.is_running and isinstance(app.screen, ResourcesScreen)
+        assert app.is_running and isinstance(app.screen, MyReservationsScreen)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, ResourcesScreen), app.screen_stack
+
+
+async def test_an_ended_session_shows_one_login_and_forgets_the_user(live_server: Any) -> None:
+    live_server.register("carol", PASSWORD)
+    app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "#username", "carol")
+        await type_into(pilot, "#password", PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.backend is not None
+        app.backend.token = "not-a-token"  # as after the server's key changed
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert app.sub_title.startswith("not logged in @ ")
+        assert app.check_action("go", ("mine",)) is False, "the footer hides the F-keys"
+        # A failure of another read while the login shows, then the F-keys: still one login.
+        with pytest.raises(WorkerFailed):
+            await app.load_resources(app.screen_stack[-2]).wait()
+        await settle(pilot)
+        for key in ("f3", "f1", "f5"):
+            await pilot.press(key)
+            await settle(pilot)
+        logins = [s for s in app.screen_stack if isinstance(s, LoginScreen)]
+        assert len(logins) == 1 and app.screen is logins[0] and app.current_mode == "resources"
+        assert app.screen.query_one("#username", Input).value == "carol"
+        assert app.focused is app.screen.query_one("#password", Input)
+        await pilot.press(*PASSWORD, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ResourcesScreen)
+        assert app.sub_title.startswith("carol (admin) @ ")
         await pilot.press("f3")
         await settle(pilot)
-        assert isinstance(app.screen, MyReservationsScreen), app.screen_stack
+        assert isinstance(app.screen, MyReservationsScreen)
+
+
+async def test_a_member_logging_in_where_an_admin_session_ended_leaves_admin(
+    live_server: Any,
+) -> None:
+    live_server.register("carol", PASSWORD)
+    live_server.register("dave", PASSWORD)
+    app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await type_into(pilot, "#username", "carol")
+        await type_into(pilot, "#password", PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.backend is not None and app.current_mode == "admin"
+        app.backend.token = "not-a-token"
+        app.data_changed()  # as the timer that re-reads the server does
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, LoginScreen):
+                break
+        assert isinstance(app.screen, LoginScreen)
+        await type_into(pilot, "#username", "dave")
+        await type_into(pilot, "#password", PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "resources" and isinstance(app.screen, ResourcesScreen)
+        assert app.sub_title.startswith("dave @ ")
