@@ -389,12 +389,18 @@ def next_free(
 def earliest_gap(
     busy: list[tuple[datetime, datetime]], after: datetime, duration: timedelta
 ) -> datetime:
-    """The first start at or after `after` where `duration` fits between sorted busy windows."""
-    candidate = after
+    """The first whole minute at or after `after` where `duration` fits between sorted
+    busy windows: a slot offered to people starts on a minute they can type."""
+    candidate = _whole_minute_from(after)
     for start, end in busy:
         if end <= candidate:
             continue
         if start >= candidate + duration:
             break
-        candidate = max(candidate, end)
+        candidate = max(candidate, _whole_minute_from(end))
     return candidate
+
+
+def _whole_minute_from(moment: datetime) -> datetime:
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)

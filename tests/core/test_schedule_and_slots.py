@@ -130,6 +130,20 @@ def test_the_next_free_slot_on_a_resource_skips_bookings_and_maintenance(
     assert local.book(room, at(9), at(10)).start_time == at(9)
 
 
+def test_a_free_slot_starts_on_a_whole_minute(local: LocalBackend) -> None:
+    room = local.create_resource("Room").id
+    seconds = timedelta(seconds=37)
+    local.book(room, at(1), at(2) + seconds)  # ends at 11:00:37
+    slot = local.next_free_slot(HOUR, after=at(1.5), resource_id=room)
+    assert slot.start_time == at(2) + timedelta(minutes=1)
+    local.book(room, at(3) + seconds, at(4))  # starts at 12:00:37: 11:01-12:01 does not fit
+    assert local.next_free_slot(HOUR, after=at(1.5), resource_id=room).start_time == at(4)
+    assert local.next_free_slot(HOUR, after=at(5) + seconds, resource_id=room).start_time == (
+        at(5) + timedelta(minutes=1)
+    )
+    assert local.book(room, slot.start_time, slot.end_time - timedelta(minutes=2)).id > 0
+
+
 def test_the_next_free_slot_by_tag_takes_the_earliest_enabled_resource(
     local: LocalBackend,
 ) -> None:
