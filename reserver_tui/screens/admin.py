@@ -34,14 +34,8 @@ class AdminScreen(ReserverScreen):
         Binding("m", "maintenance", "Maintenance", tooltip="Start or end maintenance"),
         Binding("i", "import_csv", "Import", tooltip="Import resources from CSV"),
         Binding("x", "export_csv", "Export", tooltip="Write every resource to CSV"),
-        Binding(
-            "X",
-            "expire",
-            "Expire",
-            key_display="X",
-            tooltip="Expire finished bookings now",
-        ),
-        # In help and the palette, not the footer: it would push the screen keys out.
+        # In help and the palette, not the footer: they would push the F-keys out.
+        Binding("X", "expire", "Expire", show=False, tooltip="Expire finished bookings now"),
         Binding("slash", "focus_filter", "Filter", key_display="/", show=False),
         Binding("escape", "leave_filter", "Back to table", show=False),
     ]

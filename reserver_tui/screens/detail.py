@@ -26,14 +26,21 @@ _SLOT_REFUSALS = {
     "disabled": "The resource is disabled; an admin can enable it.",
 }
 
+_WEEK_KEYS = Binding.Group("Week")
+
 
 class ResourceDetailScreen(ReserverScreen):
     """A resource's week; arrows or h/j/k/l move, Enter books a free slot."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("left_square_bracket,p", "week(-1)", "Prev week", key_display="["),
-        Binding("right_square_bracket,n", "week(1)", "Next week", key_display="]"),
+        # One "[ ] Week" entry in the footer: with both spelled out, F5 fell off at 120 columns.
+        Binding(
+            "left_square_bracket,p", "week(-1)", "Prev week", key_display="[", group=_WEEK_KEYS
+        ),
+        Binding(
+            "right_square_bracket,n", "week(1)", "Next week", key_display="]", group=_WEEK_KEYS
+        ),
         Binding("w", "this_week", "This week", tooltip="Back to the current week"),
         Binding("b", "book", "Book…", tooltip="Book this resource at a time you type"),
         Binding("tab", "app.focus_next", "Grid/list", show=False),

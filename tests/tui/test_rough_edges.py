@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.containers import VerticalScroll
-from textual.widgets import Input, ProgressBar, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 
 from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
@@ -260,3 +261,32 @@ async def test_a_cut_cell_of_the_resource_table_ends_in_an_ellipsis(
         table = app.screen.query_one(ResourceTable)
         first = table.render_line(1).text
         assert first.startswith(" Aurora room") and "room, me…" in first, first
+
+
+def footer_keys_cut(app: ReserverApp) -> list[str]:
+    """The footer's keys that do not fully show left of the palette key."""
+    footer = app.screen.query_one(Footer)
+    keys = list(footer.query("FooterKey"))
+    palette = [key for key in keys if key.has_class("-command-palette")]
+    limit = palette[0].region.x if palette else footer.region.right
+    return [
+        str(key.render()).strip()
+        for key in keys
+        if key not in palette and (key.region.width == 0 or key.region.right > limit)
+    ]
+
+
+@pytest.mark.parametrize("username", ["alice", "bob"])
+async def test_every_footer_key_of_the_main_screens_shows_at_120_columns(
+    seeded_url: str, make_app: AppFactory, username: str
+) -> None:
+    app = make_app(seeded_url, username)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        cut: dict[str, list[str]] = {}
+        for keys in (["f1"], ["enter"], ["escape", "f2"], ["f3"], ["f4"], ["f5"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            cut[type(app.screen).__name__] = footer_keys_cut(app)
+        assert len(cut) == (6 if username == "alice" else 5), cut
+        assert not any(cut.values()), cut
