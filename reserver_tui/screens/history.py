@@ -46,6 +46,10 @@ class HistoryModal(ReserverModal):
 
     def on_history_loaded(self, event: replies.HistoryLoaded) -> None:
         tz = self.reserver.tz
+        reservation = self.reservation
+        # The core words the booked window of a "created" event in UTC; a reservation's
+        # window never changes, so show it in the user's zone as everywhere else.
+        booked = format_window(reservation.start_time, reservation.end_time, tz)
         table = self.query_one(KeyedTable)
         table.set_rows(
             {
@@ -53,7 +57,7 @@ class HistoryModal(ReserverModal):
                     format_time(item.timestamp, tz),
                     item.action,
                     item.actor,
-                    item.details,
+                    booked if item.action == "created" else item.details,
                 )
                 for item in event.events
             }

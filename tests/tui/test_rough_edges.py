@@ -290,3 +290,18 @@ async def test_every_footer_key_of_the_main_screens_shows_at_120_columns(
             cut[type(app.screen).__name__] = footer_keys_cut(app)
         assert len(cut) == (6 if username == "alice" else 5), cut
         assert not any(cut.values()), cut
+
+
+async def test_the_history_shows_the_booked_window_in_local_time(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        events = app.screen.query_one("#events", KeyedTable)
+        created = [events.get_row_at(row) for row in range(events.row_count)][-1]
+        assert created[1] == "created" and created[3] == "Wed 2 Dec 14:00-15:00 CET", created
