@@ -18,7 +18,7 @@ from reserver_core.schemas import ReservationInfo, ResourceInfo
 from reserver_core.timeparse import format_duration, format_window, parse_duration, parse_when
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
-from reserver_tui.screens.book import BookModal, policy_of
+from reserver_tui.screens.book import BookModal, policy_of, short_message
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.time_input import TimeInput
 
@@ -78,7 +78,7 @@ class FindSlotScreen(ReserverScreen):
             )
             tags = split_tags(self.query_one("#tags", Input).value)
         except ValidationError as exc:
-            feedback.update(f"✗ {exc.message}")
+            feedback.update(f"✗ {short_message(exc)}")
             feedback.set_class(True, "-invalid")
             return None
         window = format_window(start, start + length, self.reserver.tz)

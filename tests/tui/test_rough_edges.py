@@ -305,3 +305,22 @@ async def test_the_history_shows_the_booked_window_in_local_time(
         events = app.screen.query_one("#events", KeyedTable)
         created = [events.get_row_at(row) for row in range(events.row_count)][-1]
         assert created[1] == "created" and created[3] == "Wed 2 Dec 14:00-15:00 CET", created
+
+
+async def test_an_unreadable_start_in_find_points_to_the_help_in_one_line(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_into(pilot, "#when", "yesterday 10:00")
+        feedback = app.screen.query_one("#feedback", Static)
+        assert text_of(feedback) == (
+            "✗ cannot read 'yesterday 10:00' as a time (press ? for the accepted forms)"
+        )
+        assert feedback.size.height == 1
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
