@@ -112,12 +112,8 @@ def _explain_conflict(
 
 
 def _book_command(cli: CliContext, slot: FreeSlot, length: timedelta) -> str:
-    begin = slot.start_time.astimezone(cli.zone)
-    # A slot can begin between whole minutes, where a booking made with "+45m"
-    # ends; cut to the minute, the command would clash with that booking.
-    if begin.microsecond:
-        begin = begin.replace(microsecond=0) + timedelta(seconds=1)
-    start = begin.isoformat(timespec="seconds" if begin.second else "minutes")
+    # Free slots start on whole minutes (the core's rule), so minutes say it exactly.
+    start = slot.start_time.astimezone(cli.zone).isoformat(timespec="minutes")
     return (
         f"reserver book {shlex.quote(slot.resource.name)} {shlex.quote(start)} "
         f"--for {cli.show_duration(length)}"

@@ -165,16 +165,16 @@ def test_next_free_on_a_resource_or_a_tag(reserver: Reserver, rooms: dict[str, i
     assert reserver("next-free", "--tag", "sofa", "--for", "1h").exit_code == ExitCode.NOT_FOUND
 
 
-def test_suggested_commands_book_a_slot_that_starts_between_minutes(
+def test_after_a_window_ending_between_minutes_the_suggestion_is_the_next_minute(
     reserver: Reserver, rooms: dict[str, int]
 ) -> None:
     reserver.ok("book", "Room A", "2026-12-01T10:00:00Z", "--end", "2026-12-01T10:30:30.5Z")
     clash = reserver("--tz", "Europe/Berlin", "book", "Room A", "11:00", "--for", "1h")
     assert clash.exit_code == ExitCode.CONFLICT
     suggested = clash.stderr.split("book it with: ", 1)[1].strip()
-    assert suggested == "reserver book 'Room A' 2026-12-01T11:30:31+01:00 --for 1h"
+    assert suggested == "reserver book 'Room A' 2026-12-01T11:31+01:00 --for 1h"
 
     free = reserver.ok("--tz", "Europe/Berlin", "next-free", "Room A", "--after", "10:00").stdout
     assert suggested in free
     booked = reserver.data("--tz", "Europe/Berlin", *shlex.split(suggested)[1:])
-    assert booked["start_time"] == "2026-12-01T10:30:31+00:00"
+    assert booked["start_time"] == "2026-12-01T10:31:00+00:00"
