@@ -103,6 +103,32 @@ async def test_conflict_names_the_clash_and_n_takes_the_next_free_slot(
     assert (at(1, 11), at(1, 12)) in taken
 
 
+async def test_a_refusal_for_maintenance_names_its_end_in_local_time(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    admin = backend(seeded_url)
+    room = admin.find_resource("Aurora room").id
+    admin.start_maintenance(room, auto_reset_hours=3)  # until 12:00 UTC, 13:00 in Berlin
+    admin.close()
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, BookModal)
+        await type_into(pilot, "#day", "today")
+        await type_into(pilot, "#start", "12:00")
+        await type_into(pilot, "#end", "1h")
+        await pilot.press("enter")
+        await settle(pilot)
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert "Aurora room is under maintenance until Tue 1 Dec 13:00 CET" in feedback
+        await type_into(pilot, "#start", "13:00")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ResourcesScreen)
+
+
 async def test_validation_as_you_type_explains_bad_input(
     seeded_url: str, make_app: AppFactory
 ) -> None:
