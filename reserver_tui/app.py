@@ -37,6 +37,7 @@ from reserver_core.errors import (
     ImportRejectedError,
     ReserverError,
     ServerUnreachableError,
+    ValidationError,
 )
 from reserver_core.schemas import ExpiryReport, UserInfo
 from reserver_core.settings import Settings, log_dir
@@ -512,7 +513,7 @@ class ReserverApp(App[None]):
             try:
                 data = path.expanduser().read_bytes()
             except OSError as exc:
-                raise ReserverError(f"cannot read {path}: {exc.strerror}") from exc
+                raise ValidationError(f"cannot read {path}: {exc.strerror}", "path") from exc
             source = str(path)
         report = backend.import_csv(io.BytesIO(data), skip_invalid=skip_invalid, progress=progress)
         requester.post_message(replies.ImportFinished(report, source))
@@ -531,7 +532,7 @@ class ReserverApp(App[None]):
             with target.open("w", encoding="utf-8", newline="") as out:
                 count = backend.export_csv(out, progress=progress)
         except OSError as exc:
-            raise ReserverError(f"cannot write {target}: {exc.strerror}") from exc
+            raise ValidationError(f"cannot write {target}: {exc.strerror}", "path") from exc
         requester.post_message(replies.ExportFinished(count, target))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="expire")

@@ -146,7 +146,8 @@ class MaintenanceModal(ReserverModal):
 class ImportModal(ReserverModal):
     """Import resources from a CSV file, with a progress bar and the rejected lines."""
 
-    INLINE_ERRORS = (ImportRejectedError,)
+    # A rejected file and one that cannot be read are both said beside the path.
+    INLINE_ERRORS = (ValidationError,)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
     def compose_dialog(self) -> ComposeResult:
@@ -174,10 +175,10 @@ class ImportModal(ReserverModal):
     @on(Button.Pressed, "#import")
     def _import(self) -> None:
         text = self.query_one("#path", Input).value.strip()
+        self.query_one("#rejected").display = False
         if not text:
             self.show_feedback("✗ give the path of a CSV file")
             return
-        self.query_one("#rejected").display = False
         self.show_feedback("Importing…")
         self.query_one("#import", Button).disabled = True
         skip = self.query_one("#skip", Checkbox).value
@@ -216,6 +217,7 @@ class ImportModal(ReserverModal):
 class ExportModal(ReserverModal):
     """Write every resource to a CSV file that imports back unchanged."""
 
+    INLINE_ERRORS = (ValidationError,)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
     def compose_dialog(self) -> ComposeResult:

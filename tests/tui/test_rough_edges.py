@@ -324,3 +324,37 @@ async def test_an_unreadable_start_in_find_points_to_the_help_in_one_line(
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_a_file_that_cannot_be_read_or_written_is_said_once_beside_the_path(
+    seeded_url: str, make_app: AppFactory, tmp_path: Path
+) -> None:
+    (tmp_path / "bad.csv").write_text("name,tags\n,empty\n")
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        await type_into(pilot, "#path", "bad.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        rejected = app.screen.query_one("#rejected", KeyedTable)
+        feedback = app.screen.query_one("#feedback", Static)
+        assert rejected.display
+        await pilot.press("ctrl+u", "enter")
+        await settle(pilot)
+        assert text_of(feedback) == "✗ give the path of a CSV file"
+        assert not rejected.display, "the lines of the file before are gone"
+        await type_into(pilot, "#path", "missing.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "cannot read missing.csv" in text_of(feedback)
+        await pilot.press("escape", "x")
+        await pilot.pause()
+        await type_into(pilot, "#path", "missing/out.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "cannot write" in text_of(app.screen.query_one("#feedback", Static))
+        assert not [n.message for n in app._notifications], "said beside the path only"
