@@ -135,12 +135,13 @@ class RemoteBackend:
     def _call(
         self, kind: type[T], method: str, path: str, anonymous: bool = False, **options: Any
     ) -> T:
-        return from_json(kind, self._json(self._send(method, path, anonymous, **options)))
+        return self._decode(kind, self._send(method, path, anonymous, **options))
 
-    def _json(self, response: httpx.Response) -> Any:
+    def _decode(self, kind: type[T], response: httpx.Response) -> T:
+        """The body as a `kind`; ServerUnreachableError when it is not reserver's JSON."""
         try:
-            return response.json()
-        except ValueError as exc:
+            return from_json(kind, response.json())
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise ServerUnreachableError(
                 f"the server at {self.url} answered {response.request.url.path} with "
                 "something that is not reserver's JSON"
@@ -152,11 +153,19 @@ class RemoteBackend:
         except ValueError:
             body = {}
         status = response.status_code
+        foreign = ServerUnreachableError(
+            f"the server at {self.url} answered {response.request.url.path} with HTTP "
+            f"{status} and no reserver error: is it a reserver server?"
+        )
         if not isinstance(body, dict) or "detail" not in body:
-            return ServerUnreachableError(
-                f"the server at {self.url} answered {response.request.url.path} with HTTP "
-                f"{status} and no reserver error: is it a reserver server?"
-            )
+            return foreign
+        try:
+            return self._domain_error(response, body)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return foreign
+
+    def _domain_error(self, response: httpx.Response, body: dict[str, Any]) -> ReserverError:
+        status = response.status_code
         detail = body.get("detail")
         message = detail if isinstance(detail, str) else f"the server answered HTTP {status}"
         code = body.get("code")
@@ -211,7 +220,7 @@ class RemoteBackend:
             raise ServerUnreachableError(f"cannot reach server at {self.url}: {exc}") from exc
         if response.status_code not in (200, 503):
             raise self._error(response)
-        return from_json(Health, self._json(response))
+        return self._decode(Health, response)
 
     def register(self, username: str, password: str) -> UserInfo:
         """Create an account on the server; the first one there is an admin."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import stat
 import threading
 from collections.abc import Iterator
@@ -121,6 +122,63 @@ def test_a_server_that_is_not_reserver(foreign_server: str) -> None:
         remote.list_resources()
     with pytest.raises(ServerUnreachableError, match="not reserver's JSON"):
         remote.whoami()
+    remote.close()
+
+
+ODD_ANSWERS: dict[tuple[str, str], tuple[int, object]] = {
+    ("GET", "/resources"): (200, [{"id": 1, "name": "lacks every other field"}]),
+    ("GET", "/reservations/my"): (200, {"not": "a list"}),
+    ("GET", "/resources/1"): (200, {"id": "one", "created_at": "yesterday"}),
+    ("POST", "/reservations"): (409, {"detail": "taken", "code": "conflict", "conflicts": [7]}),
+    ("PUT", "/resources/1/status/available"): (
+        400,
+        {"detail": "down", "code": "unavailable", "until": "when it is fixed"},
+    ),
+}
+
+
+@pytest.fixture
+def odd_server() -> Iterator[str]:
+    """A server that answers reserver's routes with JSON of the wrong shape."""
+
+    class OddHandler(http.server.BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            status, body = ODD_ANSWERS.get((self.command, self.path.split("?")[0]), (404, {}))
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OddHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_json_of_the_wrong_shape_is_a_foreign_server(odd_server: str) -> None:
+    remote = RemoteBackend(odd_server, token="any")
+    start = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    calls = [
+        remote.list_resources,
+        remote.my_reservations,
+        lambda: remote.get_resource(1),
+        lambda: remote.book(1, start, start + timedelta(hours=1)),
+        lambda: remote.end_maintenance(1),
+    ]
+    for call in calls:
+        with pytest.raises(ServerUnreachableError, match=f"the server at {odd_server} answered"):
+            call()
     remote.close()
 
 
