@@ -358,3 +358,18 @@ async def test_a_file_that_cannot_be_read_or_written_is_said_once_beside_the_pat
         await settle(pilot)
         assert "cannot write" in text_of(app.screen.query_one("#feedback", Static))
         assert not [n.message for n in app._notifications], "said beside the path only"
+
+
+async def test_the_palette_key_covers_the_footer_to_the_right_edge(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        palette = app.screen.query_one(Footer).query_one(".-command-palette")
+        # Else the footer's cut-off keys show through the last column ("^p palettes").
+        assert palette.region.right == 80, palette.region
