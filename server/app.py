@@ -21,7 +21,7 @@ from reserver_core.db import Database
 from reserver_core.local import LocalBackend
 from reserver_core.settings import Settings, data_dir
 from server.deps import CallerCache
-from server.errors import install_error_handlers
+from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.responses import json_response
 from server.routes import admin, auth, health, reservations, resources
 from server.secret import load_secret
@@ -83,7 +83,8 @@ class BodyLimit:
         detail = f"the request body is over the limit of {limit // 1024} KiB"
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await json_response({"detail": detail}, 413)(scope, receive, send)
+            body = {"detail": detail, "code": "http_error"}
+            await json_response(body, 413)(scope, receive, send)
             return
         received = 0
 
@@ -163,6 +164,7 @@ def create_app(
             {"name": name} for name in ("health", "auth", "resources", "reservations", "admin")
         ],
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
     # Requests are matched against the routes in order, ~2 microseconds a route:

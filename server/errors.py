@@ -9,10 +9,12 @@ maintenance `resource` and `until`, a rejected import `errors`.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -50,6 +52,44 @@ STATUS_BY_ERROR: tuple[tuple[type[ReserverError], int], ...] = (
     (ServerUnreachableError, 503),
 )
 """The status code of each domain error; the first matching class wins."""
+
+
+class ClashBody(BaseModel):
+    """One active reservation a refused booking overlaps."""
+
+    start_time: datetime
+    end_time: datetime
+    reservation_id: int | None = None
+
+
+class LineErrorBody(BaseModel):
+    """One rejected line of an uploaded CSV file."""
+
+    line: int
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The JSON body of every refusal (documentation: answers are built by `error_body`)."""
+
+    detail: str = Field(description="What went wrong, as a sentence for people.")
+    code: str = Field(
+        description="The kind of error: invalid, import_rejected, not_found, conflict, exists, "
+        "unavailable, state, forbidden, auth, throttled, store or http_error (refused "
+        "by the HTTP layer: unknown route, wrong method, body too large)."
+    )
+    field: str | None = Field(None, description="The input at fault, when one is.")
+    conflicts: list[ClashBody] | None = Field(None, description="A conflict's clashing windows.")
+    resource: str | None = Field(None, description="The resource a conflict or refusal is on.")
+    until: datetime | None = Field(None, description="When a resource's maintenance ends.")
+    errors: list[LineErrorBody] | None = Field(None, description="A rejected file's bad lines.")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "Refused: `code` says why, `detail` in words."},
+    503: {"model": ErrorBody, "description": "The database does not answer."},
+}
+"""The error answers every route documents."""
 
 
 def status_for(error: ReserverError) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
@@ -11,6 +11,7 @@ from starlette.responses import Response
 from reserver_core.schemas import EventInfo, ReservationInfo
 from reserver_core.timeparse import parse_instant
 from server.deps import AdminBackend, Id, Instant, MemberBackend, Text, in_thread
+from server.errors import ErrorBody
 from server.responses import json_response
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
@@ -30,9 +31,10 @@ class Cancellation(BaseModel):
     reason: Text | None = None
 
 
-_CONFLICT = {
+_CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
-        "description": "The window clashes with `conflicts` (start_time, end_time, reservation_id)"
+        "model": ErrorBody,
+        "description": "The window clashes with `conflicts` (start_time, end_time, reservation_id)",
     }
 }
 

@@ -22,6 +22,7 @@ from reserver_core.schemas import (
 )
 from reserver_core.timeparse import parse_instant
 from server.deps import AdminBackend, BackendDep, Id, Instant, Text
+from server.errors import ErrorBody
 from server.responses import json_response
 
 router = APIRouter(prefix="/resources", tags=["resources"])
@@ -137,7 +138,12 @@ def export_csv(backend: BackendDep) -> Response:
 @router.post(
     "/upload",
     response_model=ImportReport,
-    responses={422: {"description": "The file was rejected; `errors` lists every bad line"}},
+    responses={
+        422: {
+            "model": ErrorBody,
+            "description": "The file was rejected; `errors` lists every bad line",
+        }
+    },
 )
 def upload_csv(
     file: UploadFile,
