@@ -46,6 +46,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reserver_core.errors import ConflictError, ReserverError, UnavailableError, ValidationError
+from reserver_core.schemas import EventInfo, ReservationInfo
 
 __all__ = [
     "format_duration",
@@ -257,6 +258,17 @@ def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
     if isinstance(error, UnavailableError) and error.until is not None and error.resource:
         return f"{error.resource} is under maintenance until {format_time(error.until, tz)}"
     return error.message
+
+
+def describe_event(event: EventInfo, reservation: ReservationInfo, tz: ZoneInfo) -> str:
+    """An event's details for people; a "created" event names the booked window in `tz`.
+
+    The stored details of a booking spell its window in UTC; a reservation's window
+    never changes, so it is shown from the reservation instead.
+    """
+    if event.action == "created":
+        return format_window(reservation.start_time, reservation.end_time, tz)
+    return event.details
 
 
 def next_whole(now: datetime, minutes: int) -> datetime:

@@ -284,7 +284,7 @@ def history(ctx: typer.Context, reservation: ReservationArg) -> None:
     def human() -> Any:
         from reserver_tui.cli.tables import events_table
 
-        return events_table(events, cli)
+        return events_table(cli.backend.get_reservation(reservation), events, cli)
 
     cli.output.result(events, human)
 

@@ -20,6 +20,7 @@ from reserver_core.schemas import (
     ResourceStatusDetail,
     Schedule,
 )
+from reserver_core.timeparse import describe_event
 from reserver_tui.cli.context import CliContext
 
 STATUS_STYLES = {
@@ -273,11 +274,18 @@ def reservation_facts(reservation: ReservationInfo, cli: CliContext) -> Renderab
     return facts(rows)
 
 
-def events_table(events: list[EventInfo], cli: CliContext) -> RenderableType:
-    """A reservation's history, newest first."""
+def events_table(
+    reservation: ReservationInfo, events: list[EventInfo], cli: CliContext
+) -> RenderableType:
+    """A reservation's history, newest first, under a line naming the reservation."""
+    window = cli.show_window(reservation.start_time, reservation.end_time)
+    title = (
+        f"#{reservation.id} {reservation.resource.name}, {window}, {reservation.status}, "
+        f"held by {reservation.username}"
+    )
     if not events:
-        return Text("No history.", style="dim")
-    table = Table(show_edge=False, header_style="bold")
+        return Group(Text(title), Text("No history.", style="dim"))
+    table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
     table.add_column("When")
     table.add_column("Action", style="bold")
     table.add_column("By")
@@ -287,7 +295,7 @@ def events_table(events: list[EventInfo], cli: CliContext) -> RenderableType:
             cli.show_time(event.timestamp),
             Text(event.action, style=STATUS_STYLES.get(event.action, "")),
             event.actor,
-            Text(event.details),
+            Text(describe_event(event, reservation, cli.zone)),
         )
     return table
 

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, Static
 
 from reserver_core.schemas import ReservationInfo
-from reserver_core.timeparse import format_time, format_window
+from reserver_core.timeparse import describe_event, format_time, format_window
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
 from reserver_tui.widgets.keyed_table import KeyedTable
@@ -46,10 +46,6 @@ class HistoryModal(ReserverModal):
 
     def on_history_loaded(self, event: replies.HistoryLoaded) -> None:
         tz = self.reserver.tz
-        reservation = self.reservation
-        # The core words the booked window of a "created" event in UTC; a reservation's
-        # window never changes, so show it in the user's zone as everywhere else.
-        booked = format_window(reservation.start_time, reservation.end_time, tz)
         table = self.query_one(KeyedTable)
         table.set_rows(
             {
@@ -57,7 +53,7 @@ class HistoryModal(ReserverModal):
                     format_time(item.timestamp, tz),
                     item.action,
                     item.actor,
-                    booked if item.action == "created" else item.details,
+                    describe_event(item, self.reservation, tz),
                 )
                 for item in event.events
             }

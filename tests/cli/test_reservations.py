@@ -53,7 +53,10 @@ def test_book_list_show_cancel_and_history(reserver: Reserver, rooms: dict[str, 
     events = reserver.data("reservations", "history", number)
     assert [e["action"] for e in events] == ["cancelled", "created"]
     assert events[0]["actor"] == "alice" and "meeting moved" in events[0]["details"]
-    assert "cancelled" in reserver.ok("reservations", "history", number).stdout
+    history = reserver.ok("--tz", "Europe/Berlin", "reservations", "history", number).stdout
+    assert "Room A, Wed 2 Dec 15:00-16:30 CET, cancelled, held by alice" in history
+    assert "meeting moved" in history
+    assert "UTC" not in history  # the booked window of "created", too, in local time
 
     assert reserver("cancel", "999").exit_code == ExitCode.NOT_FOUND
     assert reserver("reservations", "history", "999").exit_code == ExitCode.NOT_FOUND
