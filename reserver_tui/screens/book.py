@@ -72,11 +72,22 @@ def read_window(
                 f"{end_text} is not after the start; for a length write it as 1h30m or 90m", "end"
             )
     elif _DURATION.fullmatch(end_text):
-        ends = begins + parse_duration(end_text.removeprefix("+"), field="end")
+        length = parse_duration(end_text.removeprefix("+"), field="end")
+        ends = add_length(begins, length, tz, end_text, "end")
     else:
         ends = parse_when(end_text, now, tz, field="end")
     check_window(begins, ends, now, policy)
     return begins, ends
+
+
+def add_length(start: datetime, length: timedelta, tz: ZoneInfo, raw: str, field: str) -> datetime:
+    """`start + length`; ValidationError when that cannot be shown in `tz` (after 9999)."""
+    try:
+        end = start + length
+        end.astimezone(tz)
+    except OverflowError:
+        raise ValidationError(f"{raw!r} ends after the last supported date", field) from None
+    return end
 
 
 def short_message(error: ValidationError) -> str:

@@ -18,7 +18,7 @@ from reserver_core.schemas import ReservationInfo, ResourceInfo
 from reserver_core.timeparse import format_duration, format_window, parse_duration, parse_when
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
-from reserver_tui.screens.book import BookModal, policy_of, short_message
+from reserver_tui.screens.book import BookModal, add_length, policy_of, short_message
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.time_input import TimeInput
 
@@ -72,20 +72,20 @@ class FindSlotScreen(ReserverScreen):
             start = parse_when(
                 self.query_one("#when", Input).value, self.reserver.now(), self.reserver.tz
             )
-            length = parse_duration(self.query_one("#length", Input).value, field="length")
-            check_window(
-                start, start + length, self.reserver.now(), policy_of(self.reserver.settings)
-            )
+            raw_length = self.query_one("#length", Input).value
+            length = parse_duration(raw_length, field="length")
+            end = add_length(start, length, self.reserver.tz, raw_length, "length")
+            check_window(start, end, self.reserver.now(), policy_of(self.reserver.settings))
             tags = split_tags(self.query_one("#tags", Input).value)
         except ValidationError as exc:
             feedback.update(f"✗ {short_message(exc)}")
             feedback.set_class(True, "-invalid")
             return None
-        window = format_window(start, start + length, self.reserver.tz)
+        window = format_window(start, end, self.reserver.tz)
         feedback.update(f"✓ {window}  ({format_duration(length)})")
         feedback.set_class(False, "-invalid")
         text = self.query_one("#text", Input).value.strip() or None
-        return start, start + length, text, tags
+        return start, end, text, tags
 
     @on(Input.Changed)
     def _changed(self) -> None:

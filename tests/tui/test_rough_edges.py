@@ -373,3 +373,28 @@ async def test_the_palette_key_covers_the_footer_to_the_right_edge(
         palette = app.screen.query_one(Footer).query_one(".-command-palette")
         # Else the footer's cut-off keys show through the last column ("^p palettes").
         assert palette.region.right == 80, palette.region
+
+
+async def test_a_length_past_the_last_supported_date_is_an_error_not_a_crash(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        await type_into(pilot, "#day", "9999-12-31")
+        await type_into(pilot, "#start", "22:00")
+        await type_into(pilot, "#end", "2h")
+        await pilot.pause()
+        feedback = app.screen.query_one("#feedback", Static)
+        assert text_of(feedback) == "✗ '2h' ends after the last supported date"
+        await pilot.press("escape", "f2")
+        await settle(pilot)
+        await type_into(pilot, "#when", "9999-12-31 22:00")
+        await type_into(pilot, "#length", "1d")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.is_running
+        feedback = app.screen.query_one("#feedback", Static)
+        assert text_of(feedback) == "✗ '1d' ends after the last supported date"
