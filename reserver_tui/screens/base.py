@@ -7,6 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual import on
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -76,7 +77,8 @@ class ReserverScreen(_ReserverScreenParts, Screen[None]):
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            if self.check_action(binding.action, ()) is False:
+            _namespace, name, parameters = parse_action(binding.action)
+            if self.check_action(name, parameters) is False:
                 continue
             entries.append(
                 (

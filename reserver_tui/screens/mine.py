@@ -39,7 +39,11 @@ class MyReservationsScreen(ReserverScreen):
         Binding("1", "tab('upcoming')", "Upcoming", show=False),
         Binding("2", "tab('past')", "Past", show=False),
         Binding("3", "tab('cancelled')", "Cancelled", show=False),
-        Binding("a", "everyone", "Everyone's", tooltip="Admin: show every user's reservations"),
+        # One key, two labels: the footer offers the view that is not showing.
+        Binding(
+            "a", "everyone(True)", "Everyone's", tooltip="Admin: show every user's reservations"
+        ),
+        Binding("a", "everyone(False)", "Only mine", tooltip="Admin: show your reservations only"),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read your reservations again"),
     ]
 
@@ -72,13 +76,15 @@ class MyReservationsScreen(ReserverScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "everyone":
-            return self.reserver.is_admin
+            return self.reserver.is_admin and parameters != (self.everyone,)
         return True
 
-    def action_everyone(self) -> None:
-        """Admin: switch between your reservations and everybody's."""
-        self.everyone = not self.everyone
-        self.notify("Showing everyone's reservations" if self.everyone else "Showing yours")
+    def action_everyone(self, everyone: bool) -> None:
+        """Admin: show everybody's reservations, or only your own."""
+        self.everyone = everyone
+        self.title = "reserver · everyone's reservations" if everyone else None
+        self.notify("Showing everyone's reservations" if everyone else "Showing yours")
+        self.refresh_bindings()
         self.reload()
 
     def on_reservations_loaded(self, event: replies.ReservationsLoaded) -> None:

@@ -398,3 +398,29 @@ async def test_a_length_past_the_last_supported_date_is_an_error_not_a_crash(
         assert app.is_running
         feedback = app.screen.query_one("#feedback", Static)
         assert text_of(feedback) == "✗ '1d' ends after the last supported date"
+
+
+async def test_the_everyone_key_offers_the_view_that_is_not_showing(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+
+        def offered() -> tuple[str, list[str]]:
+            shown = app.screen.active_bindings["a"].binding.description
+            titles = [title for title, _help, _run in app.palette_actions(app.screen)]
+            return shown, [t for t in titles if t in {"Everyone's", "Only mine"}]
+
+        upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
+        assert offered() == ("Everyone's", ["Everyone's"]) and upcoming.row_count == 2
+        await pilot.press("a")
+        await settle(pilot)
+        assert offered() == ("Only mine", ["Only mine"]) and upcoming.row_count == 4
+        assert app.screen.title == "reserver · everyone's reservations"
+        await pilot.press("a")
+        await settle(pilot)
+        assert offered() == ("Everyone's", ["Everyone's"]) and upcoming.row_count == 2
+        assert app.screen.title is None
