@@ -103,7 +103,9 @@ class BookModal(ReserverModal):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel"),
         Binding("ctrl+s", "submit", "Book"),
-        Binding("n", "take_next", "Take next free", show=False),
+        # Only offered after a conflict; then the footer names it, as the button may be
+        # scrolled out of a small terminal's dialog.
+        Binding("n", "take_next", "Take next free"),
     ]
 
     def __init__(
@@ -235,6 +237,9 @@ class BookModal(ReserverModal):
         button.display = True
         button.disabled = False
         button.focus()
+        # After the layout that shows the panel and the button: only then is there a
+        # place to scroll to.
+        self.call_after_refresh(button.scroll_visible, animate=False)
         self.refresh_bindings()
 
     def _clear_conflict(self) -> None:

@@ -424,3 +424,24 @@ async def test_the_everyone_key_offers_the_view_that_is_not_showing(
         await settle(pilot)
         assert offered() == ("Everyone's", ["Everyone's"]) and upcoming.row_count == 2
         assert app.screen.title is None
+
+
+async def test_a_conflict_in_a_small_terminal_shows_how_to_take_the_next_slot(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        await type_into(pilot, "#day", "today")
+        await type_into(pilot, "#start", "11:30")
+        await type_into(pilot, "#end", "1h")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause()
+        dialog = app.screen.query_one("#dialog")
+        button = app.screen.query_one("#take-next")
+        assert dialog.content_region.contains_region(button.region), (button.region, dialog)
+        shown = app.screen.active_bindings["n"]
+        assert shown.binding.show and shown.binding.description == "Take next free"
