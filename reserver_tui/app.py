@@ -25,6 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
 from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -148,6 +149,22 @@ class ReserverApp(App[None]):
         self._timers_started = False
         self.tz = timeparse.resolve_zone(self.settings.tz)
         self.theme = "textual-dark"
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notification as plain text, whatever `markup` asks.
+
+        Notifications quote resource names, reasons and what people typed; read as
+        markup, a "[/b]" in one of them ended the app. None of ours uses markup.
+        """
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- small accessors the screens use ------------------------------------------
     @property

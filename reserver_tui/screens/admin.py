@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input
 
 from reserver_core.timeparse import format_time
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.admin_forms import (
     ExportModal,
@@ -82,7 +83,7 @@ class AdminScreen(ReserverScreen):
             return
         tz = self.reserver.tz
         parts = [
-            f"[b]{resource.name}[/b] (#{resource.id})",
+            f"[b]{literal(resource.name)}[/b] (#{resource.id})",
             "enabled" if resource.available else "[red]disabled[/red]",
         ]
         if resource.status != "disabled":
@@ -134,7 +135,7 @@ class AdminScreen(ReserverScreen):
         self.app.push_screen(
             ConfirmModal(
                 "Disable resource",
-                f"Disable [b]{resource.name}[/b]? Nobody can book it until it is enabled; "
+                f"Disable [b]{literal(resource.name)}[/b]? Nobody can book it until it is enabled; "
                 "existing bookings stay.",
                 yes="Disable",
             ),

@@ -20,6 +20,7 @@ from reserver_core.errors import (
 )
 from reserver_core.resources import check_auto_reset_hours, split_tags
 from reserver_core.schemas import ResourceInfo
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
 from reserver_tui.widgets.keyed_table import KeyedTable
@@ -44,7 +45,7 @@ class ResourceFormModal(ReserverModal):
 
     def compose_dialog(self) -> ComposeResult:
         resource = self.resource
-        title = "New resource" if resource is None else f"Edit [b]{resource.name}[/b]"
+        title = "New resource" if resource is None else f"Edit [b]{literal(resource.name)}[/b]"
         with Vertical(id="dialog", classes="dialog"):
             yield Label(title, classes="dialog-title")
             yield _field(
@@ -81,7 +82,7 @@ class ResourceFormModal(ReserverModal):
         try:
             tags = split_tags(self.query_one("#tags", Input).value)
         except ValidationError as exc:
-            feedback.update(f"✗ {exc.message}")
+            feedback.update(f"✗ {literal(exc.message)}")
             return
         name = self.query_one("#name", Input).value
         description = self.query_one("#desc", Input).value
@@ -112,7 +113,8 @@ class MaintenanceModal(ReserverModal):
 
     def compose_dialog(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -narrow"):
-            yield Label(f"Maintenance for [b]{self.resource.name}[/b]", classes="dialog-title")
+            name = literal(self.resource.name)
+            yield Label(f"Maintenance for [b]{name}[/b]", classes="dialog-title")
             yield Static("Bookings are refused until it is back; it returns by itself after:")
             yield _field(
                 "Hours",
@@ -204,7 +206,7 @@ class ImportModal(ReserverModal):
         """Say why the import failed, with every rejected line."""
         self.query_one("#import", Button).disabled = False
         self.query_one(ProgressBar).display = False
-        self.show_feedback(f"✗ {error.message}")
+        self.show_feedback(f"✗ {literal(error.message)}")
         if isinstance(error, ImportRejectedError):
             self._show_rejected(error.errors)
 
@@ -250,7 +252,7 @@ class ExportModal(ReserverModal):
 
     def on_export_finished(self, event: replies.ExportFinished) -> None:
         self.query_one(ProgressBar).display = False
-        self.show_feedback(f"✓ Wrote {event.count} resources to {event.path}")
+        self.show_feedback(f"✓ Wrote {event.count} resources to {literal(str(event.path))}")
 
     def show_failure(self, error: ReserverError) -> None:
         """Say why the export failed, without the bar of an earlier export."""

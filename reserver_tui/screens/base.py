@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Static
 
 from reserver_core.errors import ReserverError
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class ReserverModal(_ReserverScreenParts, ModalScreen[object]):
 
     def show_failure(self, error: ReserverError) -> None:
         """Say why a call of this dialog failed, beside its fields."""
-        self.show_feedback(f"✗ {error.message}")
+        self.show_feedback(f"✗ {literal(error.message)}")
 
     @on(Button.Pressed, "#cancel")
     def action_close(self) -> None:

@@ -25,6 +25,7 @@ from reserver_core.timeparse import (
     parse_duration,
     parse_when,
 )
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
 from reserver_tui.widgets.time_input import TimeInput
@@ -129,7 +130,7 @@ class BookModal(ReserverModal):
         end = self._end or start + timedelta(hours=1)
         local_start = start.astimezone(tz)
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(f"Book [b]{self.resource.name}[/b]", classes="dialog-title")
+            yield Label(f"Book [b]{literal(self.resource.name)}[/b]", classes="dialog-title")
             with Horizontal(classes="field"):
                 yield Label("Day", classes="field-label")
                 yield TimeInput(
@@ -179,7 +180,7 @@ class BookModal(ReserverModal):
             )
         except ValidationError as exc:
             self._window = None
-            feedback.update(f"✗ {short_message(exc)}")
+            feedback.update(f"✗ {literal(short_message(exc))}")
             feedback.set_class(True, "-invalid")
             self.query_one("#book", Button).disabled = True
             return None
@@ -220,7 +221,7 @@ class BookModal(ReserverModal):
             self._show_conflict(error)
             return
         feedback = self.query_one("#feedback", Static)
-        feedback.update(f"✗ {describe_error(error, self.reserver.tz)}")
+        feedback.update(f"✗ {literal(describe_error(error, self.reserver.tz))}")
         feedback.set_class(True, "-invalid")
 
     def _show_conflict(self, error: ConflictError) -> None:
@@ -228,8 +229,9 @@ class BookModal(ReserverModal):
         tz = self.reserver.tz
         windows = "\n".join(f"  • {format_window(w.start, w.end, tz)}" for w in error.windows)
         panel = self.query_one("#conflict", Static)
+        name = literal(self.resource.name)
         panel.update(
-            f"[b]{self.resource.name} is already booked[/b]\n{windows or '  • another booking'}\n"
+            f"[b]{name} is already booked[/b]\n{windows or '  • another booking'}\n"
             "Press [b]n[/b] to book the next free slot of the same length."
         )
         panel.display = True

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Label, Static
 
 from reserver_core.schemas import ReservationInfo, ResourceInfo, Slot
 from reserver_core.timeparse import format_time, format_window, next_whole
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.book import BookModal
@@ -82,11 +83,11 @@ class ResourceDetailScreen(ReserverScreen):
         tz = self.reserver.tz
         status = status_text(resource, tz, self.reserver.today())
         tags = ", ".join(resource.tags) or "no tags"
-        lines = [f"[b]{resource.name}[/b]  [dim]{tags}[/dim]  ·  [b]{status}[/b]"]
+        lines = [f"[b]{literal(resource.name)}[/b]  [dim]{literal(tags)}[/dim]  ·  [b]{status}[/b]"]
         if resource.status == "maintenance" and resource.maintenance_until is not None:
             lines[0] += f" until {format_time(resource.maintenance_until, tz)}"
         if resource.description:
-            lines.append(resource.description)
+            lines.append(literal(resource.description))
         self.query_one("#detail-title", Static).update("\n".join(lines))
 
     def on_schedule_loaded(self, event: replies.ScheduleLoaded) -> None:

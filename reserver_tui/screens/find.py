@@ -16,6 +16,7 @@ from reserver_core.errors import ValidationError
 from reserver_core.resources import split_tags
 from reserver_core.schemas import ReservationInfo, ResourceInfo
 from reserver_core.timeparse import format_duration, format_window, parse_duration, parse_when
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.book import BookModal, add_length, policy_of, short_message
@@ -78,7 +79,7 @@ class FindSlotScreen(ReserverScreen):
             check_window(start, end, self.reserver.now(), policy_of(self.reserver.settings))
             tags = split_tags(self.query_one("#tags", Input).value)
         except ValidationError as exc:
-            feedback.update(f"✗ {short_message(exc)}")
+            feedback.update(f"✗ {literal(short_message(exc))}")
             feedback.set_class(True, "-invalid")
             return None
         window = format_window(start, end, self.reserver.tz)

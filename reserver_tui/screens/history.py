@@ -11,6 +11,7 @@ from textual.widgets import Label, Static
 
 from reserver_core.schemas import ReservationInfo
 from reserver_core.timeparse import describe_event, format_time, format_window
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
 from reserver_tui.widgets.keyed_table import KeyedTable
@@ -31,8 +32,8 @@ class HistoryModal(ReserverModal):
         with Vertical(id="dialog", classes="dialog -wide"):
             yield Label(f"History of reservation #{reservation.id}", classes="dialog-title")
             yield Static(
-                f"[b]{reservation.resource.name}[/b]  {window}  ·  {reservation.status}"
-                f"  ·  held by {reservation.username}",
+                f"[b]{literal(reservation.resource.name)}[/b]  {window}  ·  {reservation.status}"
+                f"  ·  held by {literal(reservation.username)}",
                 id="history-summary",
             )
             yield KeyedTable(["When", "What", "Who", "Details"], id="events")

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Input, Select, Static
 
 from reserver_core.schemas import ReservationInfo, StatusFilter
 from reserver_core.timeparse import format_window
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.admin_forms import ImportModal, ResourceFormModal
 from reserver_tui.screens.base import ReserverScreen
@@ -122,7 +123,7 @@ class ResourcesScreen(ReserverScreen):
             text += f" · sorted by {SORT_LABELS[table.sort_key]}"
             current = table.current
             if current is not None and current.description:
-                text += f" · {current.name}: {current.description}"
+                text += f" · {literal(current.name)}: {literal(current.description)}"
         self.query_one("#table-info", InfoLine).text = text
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

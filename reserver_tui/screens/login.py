@@ -17,6 +17,7 @@ from reserver_core.errors import (
     ThrottledError,
     ValidationError,
 )
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 
@@ -38,7 +39,8 @@ class LoginScreen(ReserverScreen):
         yield Header()
         with Vertical(id="dialog", classes="dialog -narrow"):
             yield Label("Log in", classes="dialog-title")
-            yield Static(f"to [b]{self.reserver.store or 'the server'}[/b]", id="login-server")
+            store = literal(self.reserver.store or "the server")
+            yield Static(f"to [b]{store}[/b]", id="login-server")
             with Horizontal(classes="field"):
                 yield Label("Username", classes="field-label")
                 yield Input(self.username, id="username", placeholder="alice")
@@ -86,4 +88,4 @@ class LoginScreen(ReserverScreen):
         self.finish()
 
     def on_operation_failed(self, event: replies.OperationFailed) -> None:
-        self.query_one("#feedback", Static).update(f"✗ {event.error.message}")
+        self.query_one("#feedback", Static).update(f"✗ {literal(event.error.message)}")

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from reserver_core.schemas import ReservationInfo
 from reserver_core.timeparse import format_duration, format_time, format_window
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.confirm import Confirmed, ConfirmModal
@@ -159,7 +160,7 @@ class MyReservationsScreen(ReserverScreen):
         self.app.push_screen(
             ConfirmModal(
                 "Cancel reservation",
-                f"Cancel [b]{reservation.resource.name}[/b], {window}?",
+                f"Cancel [b]{literal(reservation.resource.name)}[/b], {window}?",
                 yes="Cancel booking",
                 ask_reason=True,
             ),

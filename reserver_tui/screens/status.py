@@ -11,6 +11,7 @@ from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 
 from reserver_core.timeparse import format_time
+from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 
@@ -67,7 +68,7 @@ class StatusScreen(ReserverScreen):
         user = app.user.username if app.user else "not logged in"
         role = f" ({app.user.role})" if app.user else ""
         self.query_one("#store-panel", Static).update(
-            f"[b]Store[/b]  {event.store}  ({kind})\n"
+            f"[b]Store[/b]  {literal(event.store)}  ({kind})\n"
             f"[b]Health[/b] {healthy}, database {health.database}\n"
             f"[b]User[/b]   {user}{role}   ·   [b]Time zone[/b] {app.tz.key}"
         )
@@ -81,7 +82,7 @@ class StatusScreen(ReserverScreen):
             lines[-1] += f"  ({expiry['last_expired_count']} expired)"
         lines.append(f"  Next run: {format_time(following, tz) if following else 'not scheduled'}")
         if expiry.get("last_error"):
-            lines.append(f"  [red]Last error: {expiry['last_error']}[/red]")
+            lines.append(f"  [red]Last error: {literal(str(expiry['last_error']))}[/red]")
         self.query_one("#expiry-panel", Static).update("\n".join(lines))
 
 

@@ -15,6 +15,10 @@ from textual.widgets.data_table import CellDoesNotExist, RowKey
 Cell = str | Text
 
 
+def _plain(cell: Cell) -> Text:
+    return Text(cell) if isinstance(cell, str) else cell
+
+
 class KeyedTable(DataTable[Cell]):
     """A DataTable whose rows are replaced by key: stale ones removed, changed cells updated."""
 
@@ -38,7 +42,12 @@ class KeyedTable(DataTable[Cell]):
         self._painted_widths: tuple[int, ...] = ()
 
     def set_rows(self, rows: Mapping[str, Sequence[Cell]]) -> None:
-        """Show exactly `rows` (key -> cells) in order; same keys: only changed cells update."""
+        """Show exactly `rows` (key -> cells) in order; same keys: only changed cells update.
+
+        A str cell is shown as it is, never read as markup: cells hold names, reasons
+        and messages people typed, and DataTable would parse "[/b]" in one and fail.
+        """
+        rows = {key: [_plain(cell) for cell in cells] for key, cells in rows.items()}
         with self.app.batch_update():
             keep = self.current_key
             if [key.value for key in self.rows] != list(rows):
