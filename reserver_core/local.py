@@ -482,6 +482,7 @@ class LocalBackend:
         zone = schedule.zone(tz)
         now = self.now()
         first = start_day or now.astimezone(zone).date()
+        schedule.check_days(first, days)
         span_start, _ = schedule.day_span(first, zone, time(0), time(0))
         _, span_end = schedule.day_span(first + timedelta(days=days - 1), zone, time(0), time(0))
         user_id = self.user.id if self.user else None

@@ -18,9 +18,12 @@ from reserver_core.schemas import (
     Slot,
     SlotState,
 )
+from reserver_core.timeparse import LAST_SUPPORTED, OUT_OF_RANGE
 
 MAX_DAYS = 62
 SLOT_SIZES = (5, 10, 15, 20, 30, 60, 120)
+_FIRST_DAY = date(1, 1, 2)
+"""The first day a grid may show: an earlier local midnight east of UTC is before year 1."""
 
 
 def zone(name: str) -> ZoneInfo:
@@ -40,6 +43,16 @@ def check_grid(days: int, slot_minutes: int, day_start: time, day_end: time) -> 
         raise ValidationError(f"slot_minutes must be one of {sizes}", "slot_minutes")
     if day_end != time(0) and day_end <= day_start:
         raise ValidationError("the day's end must be after its start", "day_end")
+
+
+def check_days(first: date, days: int) -> None:
+    """Refuse a grid whose days reach outside the supported range of dates."""
+    last = LAST_SUPPORTED.date() - timedelta(days=1)
+    if first < _FIRST_DAY or first > last - timedelta(days=days - 1):
+        noun = "day" if days == 1 else "days"
+        raise ValidationError(
+            f"the grid from {first} ({days} {noun}) is {OUT_OF_RANGE}", "start_day"
+        )
 
 
 def day_span(day: date, tz: ZoneInfo, day_start: time, day_end: time) -> tuple[datetime, datetime]:

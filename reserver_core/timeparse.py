@@ -49,6 +49,7 @@ from reserver_core.errors import ConflictError, ReserverError, UnavailableError,
 from reserver_core.schemas import EventInfo, ReservationInfo
 
 __all__ = [
+    "add_length",
     "format_duration",
     "format_time",
     "format_window",
@@ -59,6 +60,11 @@ __all__ = [
     "resolve_zone",
     "zone_name",
 ]
+
+LAST_SUPPORTED = datetime(9998, 1, 1, tzinfo=UTC)
+"""The first instant reserver refuses: far enough from datetime's end (9999-12-31)
+that a year's search ahead or a shift into any time zone still fits."""
+OUT_OF_RANGE = "out of the supported range of dates (the years 1 to 9997)"
 
 _ETC_TIMEZONE = Path("/etc/timezone")
 _ETC_LOCALTIME = Path("/etc/localtime")
@@ -197,6 +203,17 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, field: str = "start") -> 
     raise ValidationError(f"cannot read {raw!r} as a time; {_WHEN_FORMS}", field)
 
 
+def add_length(start: datetime, length: timedelta, raw: str, field: str) -> datetime:
+    """`start + length`, which the user typed as `raw`; ValidationError past the supported dates."""
+    try:
+        end = start + length
+    except OverflowError:
+        end = LAST_SUPPORTED
+    if end >= LAST_SUPPORTED:
+        raise ValidationError(f"{raw!r} ends {OUT_OF_RANGE}", field)
+    return end
+
+
 def parse_duration(text: str, field: str = "duration") -> timedelta:
     """Read a duration such as 90m, 1h30m, 1.5h, 1d or 1:30; it must be whole minutes and > 0."""
     raw = text.strip()
@@ -332,11 +349,8 @@ def _parse_relative(raw: str, body: str, now: datetime, field: str) -> datetime:
     if total <= 0:
         raise ValidationError(f"{raw!r} is zero; {_RELATIVE_FORMS}", field)
     delta = _positive_minutes(raw, total, field)
-    try:
-        # Times are shown to the minute; a hidden 15:42:37 would refuse "15:42" next.
-        return (now.astimezone(UTC) + delta).replace(second=0, microsecond=0)
-    except OverflowError:
-        raise ValidationError(f"{raw!r} is too far from now", field) from None
+    # Times are shown to the minute; a hidden 15:42:37 would refuse "15:42" next.
+    return add_length(now.astimezone(UTC), delta, raw, field).replace(second=0, microsecond=0)
 
 
 def _unit_minutes(value: str) -> Decimal | None:
@@ -421,9 +435,12 @@ def _day_for(raw: str, word: str | None, today: date, field: str) -> date:
 
 def _to_utc(raw: str, aware: datetime, field: str | None) -> datetime:
     try:
-        return aware.astimezone(UTC)
+        instant = aware.astimezone(UTC)
     except OverflowError:
-        raise ValidationError(f"{raw!r} is out of the supported range of dates", field) from None
+        instant = LAST_SUPPORTED
+    if instant >= LAST_SUPPORTED:
+        raise ValidationError(f"{raw!r} is {OUT_OF_RANGE}", field)
+    return instant
 
 
 def _require_aware(value: datetime, name: str) -> None:

@@ -157,6 +157,12 @@ class CliContext:
 
         return parse_duration(text, field=field)
 
+    def parse_end(self, start: datetime, length: str, field: str) -> datetime:
+        """`start` plus a duration typed by the user; refused past the supported dates."""
+        from reserver_core.timeparse import add_length
+
+        return add_length(start, self.parse_duration(length, field), length, field)
+
     def show_time(self, value: datetime | None) -> str:
         """An instant for people, in the local zone ("Tue 1 Dec 14:00 CET")."""
         if value is None:

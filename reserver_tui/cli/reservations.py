@@ -78,7 +78,7 @@ def book(
 
 def _end_time(cli: CliContext, begin: datetime, end: str | None, duration: str | None) -> datetime:
     if duration is not None:
-        return begin + cli.parse_duration(duration, "for")
+        return cli.parse_end(begin, duration, "for")
     text = str(end).strip()
     if _CLOCK_ONLY.fullmatch(text):
         day = begin.astimezone(cli.zone).date().isoformat()

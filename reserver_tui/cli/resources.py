@@ -128,7 +128,7 @@ def _free_window(
         raise ValidationError("with --free-from give either --free-until or --for", "free_until")
     start = cli.parse_when(free_from, "free_from")
     if free_for is not None:
-        return start, start + cli.parse_duration(free_for, "for")
+        return start, cli.parse_end(start, free_for, "for")
     return start, cli.parse_when(str(free_until), "free_until")
 
 

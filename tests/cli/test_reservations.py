@@ -134,6 +134,12 @@ def test_bad_times_are_clear_errors(reserver: Reserver, rooms: dict[str, int]) -
         (("book", "Room A", "tomorrow 10:00", "--for", "5m"), "at least 15 minutes"),
         (("book", "Room A", "tomorrow 10:00", "--end", "09:00"), "after the start"),
         (("--tz", "Mars/Olympus", "book", "Room A", "tomorrow 10:00", "--for", "1h"), "zone"),
+        (("book", "Room A", "9997-12-31 23:00", "--for", "99999d"), "supported range"),
+        (("book", "Room A", "+99999999d", "--for", "1h"), "supported range"),
+        (("next-free", "Room A", "--for", "1h", "--after", "9999-12-31 23:30"), "supported"),
+        (("resources", "search", "--free-from", "9997-12-31", "--for", "1h"), "time of day"),
+        (("resources", "search", "--free-from", "9997-12-31 23:00", "--for", "9e9d"), "duration"),
+        (("resources", "search", "--free-from", "9997-12-31 23:00", "--for", "99999d"), "range"),
     ):
         outcome = reserver(*args)
         assert outcome.exit_code == ExitCode.INVALID_INPUT, (args, outcome.stderr)

@@ -97,6 +97,9 @@ def test_the_grid_starts_today_in_the_zone_asked(local: LocalBackend, clock: Fix
         ({"slot_minutes": 7}, "slot_minutes"),
         ({"day_start": time(18), "day_end": time(8)}, "day_end"),
         ({"tz": "Mars/Olympus"}, "tz"),
+        ({"start_day": date(9999, 12, 31)}, "start_day"),
+        ({"start_day": date(9997, 12, 1), "days": 32}, "start_day"),
+        ({"start_day": date(1, 1, 1), "tz": "Asia/Tokyo"}, "start_day"),
     ],
 )
 def test_bad_grid_requests_name_their_field(
@@ -106,6 +109,14 @@ def test_bad_grid_requests_name_their_field(
     with pytest.raises(ValidationError) as refused:
         local.schedule(room, **options)  # type: ignore[arg-type]
     assert refused.value.field == field
+
+
+def test_a_grid_may_reach_the_last_supported_day(local: LocalBackend) -> None:
+    room = local.create_resource("Room").id
+    grid = local.schedule(room, start_day=date(9997, 12, 1), days=31, tz="Pacific/Kiritimati")
+    assert grid.days[-1].day == date(9997, 12, 31)
+    first = local.schedule(room, start_day=date(1, 1, 2), days=1, tz="Asia/Tokyo")
+    assert first.days[0].day == date(1, 1, 2)
 
 
 def test_the_next_free_slot_on_a_resource_skips_bookings_and_maintenance(

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from reserver_core import timeparse
 from reserver_core.errors import ValidationError
 from reserver_core.timeparse import (
+    add_length,
     format_duration,
     format_time,
     format_window,
@@ -425,7 +426,8 @@ class TestParseWhenBadInput:
             ("+1h30", "as a time from now"),
             ("+-5m", "as a time from now"),
             ("+0.01h", "not a whole number of minutes"),
-            ("+99999999d", "too far from now"),
+            ("+99999999d", "ends out of the supported range"),
+            ("+3000000d", "ends out of the supported range of dates (the years 1 to 9997)"),
             ("-45m", "accepted forms"),
             ("garbage", "accepted forms"),
             ("funday 10:00", "accepted forms"),
@@ -443,6 +445,8 @@ class TestParseWhenBadInput:
             ("2026-12-01T14:00+24:00", "offset +24:00 is out of range"),
             ("2026-12-01T14:00+01:60", "is out of range"),
             ("9999-12-31T23:00-05:00", "out of the supported range"),
+            ("9998-01-01 01:00", "out of the supported range"),  # 00:00 UTC: the first refused
+            ("9999-06-01 10:00", "out of the supported range"),
         ],
     )
     def test_rejected(self, text: str, fragment: str) -> None:
@@ -452,6 +456,25 @@ class TestParseWhenBadInput:
         assert fragment in caught.value.message
         if text.strip():
             assert repr(text.strip()) in caught.value.message
+
+    def test_the_last_supported_minute_still_reads(self) -> None:
+        assert parse_when("9998-01-01 00:59", NOW, BERLIN, field="start") == datetime(
+            9997, 12, 31, 23, 59, tzinfo=UTC
+        )
+        assert parse_instant("9997-12-31T23:59Z") == datetime(9997, 12, 31, 23, 59, tzinfo=UTC)
+        with pytest.raises(ValidationError, match="out of the supported range") as caught:
+            parse_instant("9998-01-01T00:00Z", field="end_time")
+        assert caught.value.field == "end_time"
+
+    def test_a_length_that_ends_past_the_supported_dates_is_refused(self) -> None:
+        late = datetime(9997, 12, 31, 23, 0, tzinfo=UTC)
+        assert add_length(late, timedelta(minutes=59), "59m", "end") == datetime(
+            9997, 12, 31, 23, 59, tzinfo=UTC
+        )
+        for length in (timedelta(hours=1), timedelta(days=999_999_999)):
+            with pytest.raises(ValidationError, match="ends out of the supported range") as caught:
+                add_length(late, length, "1h", "end")
+            assert caught.value.field == "end"
 
     def test_generic_error_lists_the_forms(self) -> None:
         with pytest.raises(ValidationError) as caught:

@@ -237,6 +237,11 @@ def test_resource_endpoints_and_admin_permissions(
         ).status_code
         == 422
     )
+    for edge in ({"start_day": "9999-12-31"}, {"start_day": "0001-01-01", "tz": "Asia/Tokyo"}):
+        beyond = httpx.get(f"{server.url}/resources/{rid}/availability", params=edge)
+        assert (beyond.status_code, beyond.json()["field"]) == (422, "start_day")
+    far = {"start_time": "9997-12-31T23:00:00Z", "end_time": "9998-01-01T00:00:00Z"}
+    assert member.post("/reservations", json={"resource_id": rid, **far}).status_code == 422
     assert (
         httpx.get(
             f"{server.url}/resources/{rid}/availability", params={"tz": "No/Where"}
