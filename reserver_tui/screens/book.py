@@ -18,6 +18,7 @@ from reserver_core.errors import ConflictError, ReserverError, UnavailableError,
 from reserver_core.schemas import ResourceInfo
 from reserver_core.settings import Settings
 from reserver_core.timeparse import (
+    add_length,
     describe_error,
     format_duration,
     format_window,
@@ -74,21 +75,11 @@ def read_window(
             )
     elif _DURATION.fullmatch(end_text):
         length = parse_duration(end_text.removeprefix("+"), field="end")
-        ends = add_length(begins, length, tz, end_text, "end")
+        ends = add_length(begins, length, end_text, "end")
     else:
         ends = parse_when(end_text, now, tz, field="end")
     check_window(begins, ends, now, policy)
     return begins, ends
-
-
-def add_length(start: datetime, length: timedelta, tz: ZoneInfo, raw: str, field: str) -> datetime:
-    """`start + length`; ValidationError when that cannot be shown in `tz` (after 9999)."""
-    try:
-        end = start + length
-        end.astimezone(tz)
-    except OverflowError:
-        raise ValidationError(f"{raw!r} ends after the last supported date", field) from None
-    return end
 
 
 def short_message(error: ValidationError) -> str:

@@ -15,11 +15,17 @@ from reserver_core.booking import check_window
 from reserver_core.errors import ValidationError
 from reserver_core.resources import split_tags
 from reserver_core.schemas import ReservationInfo, ResourceInfo
-from reserver_core.timeparse import format_duration, format_window, parse_duration, parse_when
+from reserver_core.timeparse import (
+    add_length,
+    format_duration,
+    format_window,
+    parse_duration,
+    parse_when,
+)
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
-from reserver_tui.screens.book import BookModal, add_length, policy_of, short_message
+from reserver_tui.screens.book import BookModal, policy_of, short_message
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.time_input import TimeInput
 
@@ -75,7 +81,7 @@ class FindSlotScreen(ReserverScreen):
             )
             raw_length = self.query_one("#length", Input).value
             length = parse_duration(raw_length, field="length")
-            end = add_length(start, length, self.reserver.tz, raw_length, "length")
+            end = add_length(start, length, raw_length, "length")
             check_window(start, end, self.reserver.now(), policy_of(self.reserver.settings))
             tags = split_tags(self.query_one("#tags", Input).value)
         except ValidationError as exc:
