@@ -203,7 +203,9 @@ class WeekGrid(Widget, can_focus=True):
         style = self.get_component_rich_style
         cell = self._column_width() - 1
         text = Text(no_wrap=True, overflow="crop")
-        text.append(" " * _TIME_WIDTH)
+        # The month above the times: day labels name only the weekday and the day.
+        month = f"{self.schedule.days[0].day:%b}" if self.schedule.days else ""
+        text.append(set_cell_size(month, _TIME_WIDTH), style("week-grid--header"))
         for index, day in enumerate(self.schedule.days):
             label = f"{day.day:%a} {day.day.day}"
             name = "week-grid--today" if index == self.today_index else "week-grid--header"

@@ -499,3 +499,20 @@ async def test_brackets_in_names_descriptions_and_typed_text_show_as_typed(
         await pilot.press("escape", "f4", "e")
         await settle(pilot)
         assert app.is_running
+
+
+async def test_the_week_grid_names_its_month(seeded_url: str, make_app: AppFactory) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        grid = app.screen.query_one(WeekGrid)
+
+        def header() -> str:
+            return grid.render().plain.splitlines()[0]
+
+        assert header().startswith("Dec   Tue 1 "), header()
+        await pilot.press(*["right_square_bracket"] * 5)
+        await settle(pilot)
+        assert header().startswith("Jan   Tue 5 "), header()
