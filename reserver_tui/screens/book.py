@@ -61,8 +61,9 @@ def read_window(
     """
     start_text = start.strip()
     if _CLOCK.fullmatch(start_text):
-        start_text = f"{day.strip() or 'today'} {start_text}"
-    begins = parse_when(start_text, now, tz, field="start")
+        begins = _on_day(day.strip() or "today", start_text, now, tz)
+    else:
+        begins = parse_when(start_text, now, tz, field="start")
     end_text = end.strip()
     if not end_text:
         raise ValidationError("give an end time (16:00) or a duration (90m)", "end")
@@ -80,6 +81,24 @@ def read_window(
         ends = parse_when(end_text, now, tz, field="end")
     check_window(begins, ends, now, policy)
     return begins, ends
+
+
+def _on_day(day: str, clock: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """`clock` on `day`; a day the parser cannot read at all is blamed on the Day field."""
+    try:
+        return parse_when(f"{day} {clock}", now, tz, field="start")
+    except ValidationError:
+        try:
+            parse_when(f"{day} 12:00", now, tz, field="day")
+        except ValidationError as unreadable:
+            # Other errors (not a real date, out of range) already name the day.
+            if unreadable.message.startswith("cannot read"):
+                raise ValidationError(
+                    f"cannot read the day {day!r}; give today, tomorrow, a weekday (mon) "
+                    "or a date (2026-12-01)",
+                    "day",
+                ) from None
+        raise
 
 
 def short_message(error: ValidationError) -> str:

@@ -516,3 +516,20 @@ async def test_the_week_grid_names_its_month(seeded_url: str, make_app: AppFacto
         await pilot.press(*["right_square_bracket"] * 5)
         await settle(pilot)
         assert header().startswith("Jan   Tue 5 "), header()
+
+
+async def test_an_unreadable_day_is_blamed_on_the_day_field(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        await type_into(pilot, "#start", "10:00")
+        await type_into(pilot, "#day", "tomorow")
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback.startswith("✗ cannot read the day 'tomorow'; give today"), feedback
+        await type_into(pilot, "#day", "tomorrow")
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback.startswith("✓ Wed 2 Dec 10:00-"), feedback
