@@ -123,7 +123,9 @@ class ResourcesScreen(ReserverScreen):
             text += f" · sorted by {SORT_LABELS[table.sort_key]}"
             current = table.current
             if current is not None and current.description:
-                text += f" · {literal(current.name)}: {literal(current.description)}"
+                # One line: the rest of a description written over several lines was cut off.
+                description = " ".join(current.description.split())
+                text += f" · {literal(current.name)}: {literal(description)}"
         self.query_one("#table-info", InfoLine).text = text
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -533,3 +533,16 @@ async def test_an_unreadable_day_is_blamed_on_the_day_field(
         await type_into(pilot, "#day", "tomorrow")
         feedback = text_of(app.screen.query_one("#feedback", Static))
         assert feedback.startswith("✓ Wed 2 Dec 10:00-"), feedback
+
+
+async def test_a_description_over_several_lines_shows_whole_in_the_info_line(
+    store_url: str, make_app: AppFactory
+) -> None:
+    alice = LocalBackend.open(store_url, quick_settings(), FixedClock(NOW), "alice")
+    alice.create_resource("Kiln", ["lab"], "Fires to 1300 C.\nBook two slots\n\nfor glazing.")
+    alice.close()
+    app = make_app(store_url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        info = app.screen.query_one("#table-info", InfoLine).render().plain
+        assert info.endswith("Kiln: Fires to 1300 C. Book two slots for glazing."), info
