@@ -78,8 +78,12 @@ def parse_resources_csv(data: bytes) -> tuple[list[CsvResource], list[LineError]
         raise ImportRejectedError(
             [LineError(1, "the file is empty; expected the header name,tags[,available]")]
         )
+    if 1 in bad_utf8:
+        raise ImportRejectedError(
+            [LineError(1, "the file is not UTF-8 text; save it as a UTF-8 CSV file")]
+        )
     columns = [cell.strip().lower() for cell in header]
-    if 1 in bad_utf8 or columns not in (list(HEADER[:2]), list(HEADER)):
+    if columns not in (list(HEADER[:2]), list(HEADER)):
         found = ",".join(header)[:80]
         raise ImportRejectedError(
             [LineError(1, f"the header must be name,tags or name,tags,available, not {found!r}")]

@@ -140,9 +140,16 @@ def check_throttle(
     if count >= max_failures and oldest is not None:
         retry_after = max(1, int((oldest + window - now).total_seconds()) + 1)
         raise ThrottledError(
-            f"too many failed logins for {username!r}; try again in {retry_after} seconds",
+            f"too many failed logins for {username!r}; try again in {_wait(retry_after)}",
             retry_after,
         )
+
+
+def _wait(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)  # rounded up: trying at the minute said must work
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def record_failure(session: Session, username: str, now: datetime, window: timedelta) -> None:

@@ -89,7 +89,8 @@ def test_non_utf8_lines_are_named_by_number(local: LocalBackend) -> None:
         (b"", "the file is empty"),
         (b"title,labels\nRoom,\n", "the header must be name,tags"),
         (b"name\nRoom\n", "the header must be name,tags"),
-        (b"na\xffme,tags\nRoom,\n", "the header must be name,tags"),
+        (b"na\xffme,tags\nRoom,\n", "the file is not UTF-8 text"),
+        ("name,tags\nRaum,\n".encode("utf-16"), "the file is not UTF-8 text"),
     ],
 )
 @pytest.mark.parametrize("skip_invalid", [False, True])
