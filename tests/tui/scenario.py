@@ -16,6 +16,7 @@ from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
 from reserver_core.settings import Settings
 from reserver_tui.app import ReserverApp
+from reserver_tui.screens.book import BookModal
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 """The frozen "now": Tuesday 1 December 2026, 10:00 in Berlin."""
@@ -78,3 +79,13 @@ async def type_into(pilot: Pilot[object], selector: str, text: str) -> None:
     """Replace the text of an input by typing, as a person would."""
     await pilot.click(selector)
     await pilot.press("home", "ctrl+k", *list(text))
+
+
+async def fill_booking(pilot: Pilot[object], day: str, start: str, end: str) -> None:
+    """Open the booking form on the selected resource and type a window into it."""
+    await pilot.press("b")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, BookModal)
+    await type_into(pilot, "#day", day)
+    await type_into(pilot, "#start", start)
+    await type_into(pilot, "#end", end)

@@ -21,7 +21,7 @@ from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.resource_table import ResourceTable
 from reserver_tui.widgets.week_grid import WeekGrid
 
-from .scenario import NOW, TZ, AppFactory, at, quick_settings, settle, type_into
+from .scenario import NOW, TZ, AppFactory, at, fill_booking, quick_settings, settle, type_into
 
 SIZE = (120, 40)
 
@@ -77,12 +77,7 @@ async def test_conflict_names_the_clash_and_n_takes_the_next_free_slot(
     app = make_app(seeded_url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("b")
-        await pilot.pause()
-        assert isinstance(app.screen, BookModal)
-        await type_into(pilot, "#day", "today")
-        await type_into(pilot, "#start", "11:30")
-        await type_into(pilot, "#end", "1h")
+        await fill_booking(pilot, "today", "11:30", "1h")
         feedback = text_of(app.screen.query_one("#feedback", Static))
         assert "Tue 1 Dec 11:30-12:30 CET" in feedback
         await pilot.press("enter")
@@ -113,12 +108,7 @@ async def test_a_refusal_for_maintenance_names_its_end_in_local_time(
     app = make_app(seeded_url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("b")
-        await pilot.pause()
-        assert isinstance(app.screen, BookModal)
-        await type_into(pilot, "#day", "today")
-        await type_into(pilot, "#start", "12:00")
-        await type_into(pilot, "#end", "1h")
+        await fill_booking(pilot, "today", "12:00", "1h")
         await pilot.press("enter")
         await settle(pilot)
         feedback = text_of(app.screen.query_one("#feedback", Static))

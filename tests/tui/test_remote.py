@@ -11,13 +11,12 @@ from textual.widgets import Input, Static
 from textual.worker import WorkerFailed
 
 from reserver_tui.app import ReserverApp
-from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.home import ResourcesScreen
 from reserver_tui.screens.login import LoginScreen
 from reserver_tui.screens.mine import MyReservationsScreen
 from reserver_tui.widgets.resource_table import ResourceTable
 
-from .scenario import TZ, quick_settings, settle, type_into
+from .scenario import TZ, fill_booking, quick_settings, settle, type_into
 
 PASSWORD = "carol-password-1"
 
@@ -42,12 +41,7 @@ async def test_log_in_book_and_take_next_free_on_a_server(live_server: Any) -> N
         assert table.current is not None and table.current.name == "Server room"
 
         for _attempt in range(2):
-            await pilot.press("b")
-            await settle(pilot)
-            assert isinstance(app.screen, BookModal)
-            await type_into(pilot, "#day", "tomorrow")
-            await type_into(pilot, "#start", "10:00")
-            await type_into(pilot, "#end", "1h")
+            await fill_booking(pilot, "tomorrow", "10:00", "1h")
             await pilot.press("enter")
             await settle(pilot)
         conflict = app.screen.query_one("#conflict", Static)

@@ -22,7 +22,7 @@ from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.resource_table import ResourceTable
 from reserver_tui.widgets.week_grid import WeekGrid
 
-from .scenario import NOW, TZ, AppFactory, quick_settings, settle, type_into
+from .scenario import NOW, TZ, AppFactory, fill_booking, quick_settings, settle, type_into
 
 SIZE = (120, 36)
 
@@ -384,11 +384,7 @@ async def test_a_length_past_the_last_supported_date_is_an_error_not_a_crash(
     app = make_app(seeded_url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("b")
-        await pilot.pause()
-        await type_into(pilot, "#day", "9999-12-31")
-        await type_into(pilot, "#start", "22:00")
-        await type_into(pilot, "#end", "2h")
+        await fill_booking(pilot, "9999-12-31", "22:00", "2h")
         await pilot.pause()
         feedback = text_of(app.screen.query_one("#feedback", Static))
         assert feedback.startswith("✗ ") and "supported" in feedback, feedback
@@ -435,11 +431,7 @@ async def test_a_conflict_in_a_small_terminal_shows_how_to_take_the_next_slot(
     app = make_app(seeded_url)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("b")
-        await pilot.pause()
-        await type_into(pilot, "#day", "today")
-        await type_into(pilot, "#start", "11:30")
-        await type_into(pilot, "#end", "1h")
+        await fill_booking(pilot, "today", "11:30", "1h")
         await pilot.press("enter")
         await settle(pilot)
         await pilot.pause()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from .scenario import AppFactory, settle, type_into
+from .scenario import AppFactory, fill_booking, settle, type_into
 
 SIZE = (120, 36)
 Steps = Callable[[Pilot[object]], Awaitable[None]]
@@ -31,11 +31,7 @@ def keys(*pressed: str) -> Steps:
 
 async def conflict(pilot: Pilot[object]) -> None:
     await settle(pilot)
-    await pilot.press("b")
-    await settle(pilot)
-    await type_into(pilot, "#day", "today")
-    await type_into(pilot, "#start", "11:30")
-    await type_into(pilot, "#end", "1h")
+    await fill_booking(pilot, "today", "11:30", "1h")
     await pilot.press("enter")
     await settle(pilot)
 
