@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -102,18 +103,27 @@ def test_no_server_is_one_clear_error() -> None:
     assert RemoteBackend("  https://Example.org:8443/base/ ").url == "https://Example.org:8443/base"
 
 
+@contextlib.contextmanager
+def serving(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A plain HTTP server on a loopback port, in a thread; yields its URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.fixture
 def foreign_server(tmp_path: Path) -> Iterator[str]:
     """A plain static web server: something that is not reserver."""
     (tmp_path / "index.html").write_text("<html>hello</html>")
     (tmp_path / "me").write_text("<html>me</html>")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(handler) as url:
+        yield url
 
 
 def test_a_server_that_is_not_reserver(foreign_server: str) -> None:
@@ -158,18 +168,14 @@ def odd_server() -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OddHandler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(OddHandler) as url:
+        yield url
 
 
 def test_json_of_the_wrong_shape_is_a_foreign_server(odd_server: str) -> None:
     remote = RemoteBackend(odd_server, token="any")
     start = datetime(2026, 12, 1, 10, tzinfo=UTC)
-    calls = [
+    calls: list[Callable[[], object]] = [
         remote.list_resources,
         remote.my_reservations,
         lambda: remote.get_resource(1),
