@@ -50,10 +50,12 @@ from reserver_core.schemas import EventInfo, ReservationInfo
 
 __all__ = [
     "add_length",
+    "check_day",
     "format_duration",
     "format_time",
     "format_window",
     "localize",
+    "parse_day",
     "parse_duration",
     "parse_instant",
     "parse_when",
@@ -114,6 +116,7 @@ _ISO_RE = re.compile(
     re.ASCII,
 )
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}t?", re.ASCII)
+_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _CLOCK_RE = re.compile(r"(?:(?P<word>[a-z]+)\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})", re.ASCII)
 _NUMBER = r"\d+(?:\.\d+)?"
 _UNITS_RE = re.compile(
@@ -212,6 +215,25 @@ def add_length(start: datetime, length: timedelta, raw: str, field: str) -> date
     if end >= LAST_SUPPORTED:
         raise ValidationError(f"{raw!r} ends {OUT_OF_RANGE}", field)
     return end
+
+
+def check_day(text: str, field: str = "day") -> None:
+    """Refuse text that is no day at all: a day is a date (2026-12-07), today, tomorrow or
+    a weekday (mon); whether that date exists is for `parse_day` to say."""
+    value = text.strip().lower()
+    if value not in _DAY_WORDS and not _DAY_RE.fullmatch(value):
+        raise ValidationError(
+            f"cannot read the day {text.strip()!r}; give today, tomorrow, a weekday (mon) "
+            "or a date (2026-12-07)",
+            field,
+        )
+
+
+def parse_day(text: str, now: datetime, tz: ZoneInfo, field: str = "day") -> date:
+    """Read a local day in one of the forms `check_day` names."""
+    check_day(text, field)
+    # Noon is never in a daylight-saving gap, so the day's name alone decides.
+    return parse_when(f"{text.strip()} 12:00", now, tz, field=field).astimezone(tz).date()
 
 
 def parse_duration(text: str, field: str = "duration") -> timedelta:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -312,21 +311,10 @@ def status(ctx: typer.Context, resource: ResourceArg) -> None:
     cli.output.result(detail, human)
 
 
-_DAY_RE = re.compile(
-    r"\d{4}-\d{2}-\d{2}|today|tomorrow|(mon|tue|wed|thu|fri|sat|sun)[a-z]*",
-    re.ASCII | re.IGNORECASE,
-)
-
-
 def _parse_day(cli: CliContext, text: str) -> date:
-    if not _DAY_RE.fullmatch(text.strip()):
-        raise ValidationError(
-            f"cannot read {text!r} as a day; use a date such as 2026-12-07, today, tomorrow "
-            "or a weekday such as mon",
-            "from",
-        )
-    # Noon is never in a daylight-saving gap, so the day's name alone decides.
-    return cli.parse_when(f"{text.strip()} 12:00", "from").astimezone(cli.zone).date()
+    from reserver_core.timeparse import parse_day
+
+    return parse_day(text, cli.now(), cli.zone, "from")
 
 
 @app.command("availability")

@@ -19,6 +19,7 @@ from reserver_core.schemas import ResourceInfo
 from reserver_core.settings import Settings
 from reserver_core.timeparse import (
     add_length,
+    check_day,
     describe_error,
     format_duration,
     format_window,
@@ -88,16 +89,8 @@ def _on_day(day: str, clock: str, now: datetime, tz: ZoneInfo) -> datetime:
     try:
         return parse_when(f"{day} {clock}", now, tz, field="start")
     except ValidationError:
-        try:
-            parse_when(f"{day} 12:00", now, tz, field="day")
-        except ValidationError as unreadable:
-            # Other errors (not a real date, out of range) already name the day.
-            if unreadable.message.startswith("cannot read"):
-                raise ValidationError(
-                    f"cannot read the day {day!r}; give today, tomorrow, a weekday (mon) "
-                    "or a date (2026-12-01)",
-                    "day",
-                ) from None
+        # Other errors (not a real date, out of range) already name the day.
+        check_day(day, "day")
         raise
 
 

@@ -15,10 +15,12 @@ from reserver_core import timeparse
 from reserver_core.errors import ValidationError
 from reserver_core.timeparse import (
     add_length,
+    check_day,
     format_duration,
     format_time,
     format_window,
     localize,
+    parse_day,
     parse_duration,
     parse_instant,
     parse_when,
@@ -706,3 +708,29 @@ def test_duration_text_round_trip(days: int, hours: int, minutes: int) -> None:
 def test_relative_time_matches_the_duration(minutes: int) -> None:
     text = format_duration(timedelta(minutes=minutes))
     assert parse_when(f"+{text}", NOW, BERLIN) == NOW + parse_duration(text)
+
+
+class TestParseDay:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("today", date(2026, 12, 1)),
+            (" Tomorrow ", date(2026, 12, 2)),
+            ("wed", date(2026, 12, 2)),
+            ("monday", date(2026, 12, 7)),
+            ("2027-03-28", date(2027, 3, 28)),  # the clocks go forward that night
+        ],
+    )
+    def test_forms(self, text: str, expected: date) -> None:
+        assert parse_day(text, NOW, BERLIN) == expected
+
+    @pytest.mark.parametrize("text", ["tomorow", "monkey", "2026-12-1", "2026-12-01t", "10:00", ""])
+    def test_what_is_no_day_is_said_so(self, text: str) -> None:
+        with pytest.raises(ValidationError, match="cannot read the day") as caught:
+            parse_day(text, NOW, BERLIN, field="from")
+        assert caught.value.field == "from"
+
+    def test_a_day_that_does_not_exist_is_the_parser_s_to_name(self) -> None:
+        check_day("2026-02-30")
+        with pytest.raises(ValidationError, match="2026-02-30 is not a real date"):
+            parse_day("2026-02-30", NOW, BERLIN)
