@@ -89,3 +89,11 @@ async def fill_booking(pilot: Pilot[object], day: str, start: str, end: str) -> 
     await type_into(pilot, "#day", day)
     await type_into(pilot, "#start", start)
     await type_into(pilot, "#end", end)
+
+
+async def log_in(pilot: Pilot[object], username: str, password: str) -> None:
+    """Type a username and password into the login screen and send them."""
+    await type_into(pilot, "#username", username)
+    await type_into(pilot, "#password", password)
+    await pilot.press("enter")
+    await settle(pilot)

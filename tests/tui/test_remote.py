@@ -16,7 +16,7 @@ from reserver_tui.screens.login import LoginScreen
 from reserver_tui.screens.mine import MyReservationsScreen
 from reserver_tui.widgets.resource_table import ResourceTable
 
-from .scenario import TZ, fill_booking, quick_settings, settle, type_into
+from .scenario import TZ, fill_booking, log_in, quick_settings, settle, type_into
 
 PASSWORD = "carol-password-1"
 
@@ -31,10 +31,7 @@ async def test_log_in_book_and_take_next_free_on_a_server(live_server: Any) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
-        await type_into(pilot, "#username", "carol")
-        await type_into(pilot, "#password", PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
+        await log_in(pilot, "carol", PASSWORD)
         assert isinstance(app.screen, ResourcesScreen)
         assert "carol (admin) @ http://127.0.0.1" in app.sub_title
         table = app.screen.query_one(ResourceTable)
@@ -88,10 +85,7 @@ async def test_a_login_answered_after_switching_screens_does_not_end_the_app(
     app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await type_into(pilot, "#username", "carol")
-        await type_into(pilot, "#password", PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
+        await log_in(pilot, "carol", PASSWORD)
         assert app.backend is not None
         app.backend.token = None  # the server no longer knows the session
         await pilot.press("f3")
@@ -115,10 +109,7 @@ async def test_an_ended_session_shows_one_login_and_forgets_the_user(live_server
     app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await type_into(pilot, "#username", "carol")
-        await type_into(pilot, "#password", PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
+        await log_in(pilot, "carol", PASSWORD)
         assert app.backend is not None
         app.backend.token = "not-a-token"  # as after the server's key changed
         await pilot.press("r")
@@ -154,10 +145,7 @@ async def test_a_member_logging_in_where_an_admin_session_ended_leaves_admin(
     app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await type_into(pilot, "#username", "carol")
-        await type_into(pilot, "#password", PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
+        await log_in(pilot, "carol", PASSWORD)
         await pilot.press("f4")
         await settle(pilot)
         assert app.backend is not None and app.current_mode == "admin"
@@ -168,9 +156,6 @@ async def test_a_member_logging_in_where_an_admin_session_ended_leaves_admin(
             if isinstance(app.screen, LoginScreen):
                 break
         assert isinstance(app.screen, LoginScreen)
-        await type_into(pilot, "#username", "dave")
-        await type_into(pilot, "#password", PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
+        await log_in(pilot, "dave", PASSWORD)
         assert app.current_mode == "resources" and isinstance(app.screen, ResourcesScreen)
         assert app.sub_title.startswith("dave @ ")
