@@ -12,6 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY reserver_core ./reserver_core
+COPY reserver_cli ./reserver_cli
 COPY reserver_tui ./reserver_tui
 COPY server ./server
 RUN pip install --no-cache-dir '.[postgres,mysql]' \

@@ -48,7 +48,8 @@ class ResourceDetailScreen(ReserverScreen):
         Binding("r", "reload", "Refresh", show=False, tooltip="Read the schedule again"),
     ]
     # Seven readable day columns beside the 44-column list need about 104 columns.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (104, "-wide")]
+    # Textual declares this as an instance attribute, so it cannot be a ClassVar here.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (104, "-wide")]  # noqa: RUF012
 
     def __init__(self, resource: ResourceInfo) -> None:
         super().__init__()

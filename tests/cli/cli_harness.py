@@ -11,7 +11,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from reserver_tui.cli.root import app
+from reserver_cli.root import app
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 """The CLI suites' frozen "now", for the CLI and the server alike: a Tuesday, 10:00 in Berlin."""

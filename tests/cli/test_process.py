@@ -18,12 +18,12 @@ import httpx
 from server_processes import LiveServer, free_port
 from typer.testing import CliRunner
 
-from reserver_tui.cli.exit_codes import ExitCode
-from reserver_tui.cli.root import COMMANDS, app, load_command
+from reserver_cli.exit_codes import ExitCode
+from reserver_cli.root import COMMANDS, app, load_command
 
 from .cli_harness import NOW
 
-RESERVER = [sys.executable, "-c", "from reserver_tui.cli import main; main()"]
+RESERVER = [sys.executable, "-c", "from reserver_cli import main; main()"]
 HEAVY_FOR_HELP = {"rich", "sqlalchemy", "textual", "fastapi", "uvicorn", "alembic", "httpx"}
 HEAVY_FOR_LOCAL_JSON = {"rich", "textual", "fastapi", "uvicorn", "alembic", "httpx", "jwt"}
 HEAVY_EVERYWHERE = {"pydantic", "cryptography"}
@@ -45,7 +45,7 @@ def modules_loaded(*args: str, env: dict[str, str]) -> set[str]:
     code = (
         "import atexit, sys\n"
         "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sys.modules) + '\\n'))\n"
-        "from reserver_tui.cli import main\n"
+        "from reserver_cli import main\n"
         "main()\n"
     )
     result = subprocess.run(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from reserver_tui.cli.exit_codes import ExitCode
+from reserver_cli.exit_codes import ExitCode
 
 from .cli_harness import Reserver
 

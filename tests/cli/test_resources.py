@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reserver_tui.cli.exit_codes import ExitCode
+from reserver_cli.exit_codes import ExitCode
 
 from .cli_harness import Reserver
 

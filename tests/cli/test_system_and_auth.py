@@ -9,7 +9,7 @@ from pathlib import Path
 
 from server_processes import LiveServer
 
-from reserver_tui.cli.exit_codes import ExitCode
+from reserver_cli.exit_codes import ExitCode
 
 from .cli_harness import NOW, Reserver
 

@@ -11,6 +11,7 @@ FORBIDDEN_IN_CORE = (
     "fastapi",
     "starlette",
     "uvicorn",
+    "reserver_cli",
     "reserver_tui",
     "server",
 )
@@ -29,6 +30,13 @@ def test_core_imports_no_front_end() -> None:
         "import reserver_core.local, reserver_core.backend, reserver_core.schemas"
     )
     assert not modules & set(FORBIDDEN_IN_CORE)
+
+
+def test_the_app_and_the_server_do_not_import_each_other() -> None:
+    app_modules = loaded_modules("import reserver_tui.app")
+    server_modules = loaded_modules("import server.app")
+    assert not app_modules & {"server", "fastapi", "starlette", "uvicorn", "reserver_cli"}
+    assert not server_modules & {"reserver_tui", "textual", "reserver_cli"}
 
 
 def test_opening_an_up_to_date_store_does_not_import_alembic(tmp_path) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from reserver_cli.command_group import command_group
+from reserver_cli.context import CliContext
+from reserver_cli.system import hide_password
 from reserver_core.errors import ValidationError
-from reserver_tui.cli.command_group import command_group
-from reserver_tui.cli.context import CliContext
-from reserver_tui.cli.system import hide_password
 
 app = command_group("db", "Look after the database itself (local mode).")
 

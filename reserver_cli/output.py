@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from reserver_cli.exit_codes import ExitCode, exit_code_for
 from reserver_core.errors import (
     ImportRejectedError,
     ReserverError,
@@ -20,7 +21,6 @@ from reserver_core.errors import (
     UnavailableError,
     ValidationError,
 )
-from reserver_tui.cli.exit_codes import ExitCode, exit_code_for
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

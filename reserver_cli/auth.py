@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
+from reserver_cli.command_group import command_group
+from reserver_cli.context import CliContext
 from reserver_core.errors import AuthError, ValidationError
-from reserver_tui.cli.command_group import command_group
-from reserver_tui.cli.context import CliContext
 
 app = command_group("auth", "Accounts and sign-in on a reserver server.")
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from reserver_cli.command_group import command_group
+from reserver_cli.context import CliContext
 from reserver_core.errors import ReserverError, ValidationError
-from reserver_tui.cli.command_group import command_group
-from reserver_tui.cli.context import CliContext
 
 if TYPE_CHECKING:
     from reserver_core.schemas import ResourceInfo
@@ -59,7 +59,7 @@ def list_resources(ctx: typer.Context) -> None:
 
 
 def _table(found: list[ResourceInfo], cli: CliContext) -> Any:
-    from reserver_tui.cli.tables import resources_table
+    from reserver_cli.tables import resources_table
 
     return resources_table(found, cli)
 
@@ -144,7 +144,7 @@ def show(ctx: typer.Context, resource: ResourceArg) -> None:
     found = cli.backend.find_resource(resource)
 
     def human() -> Any:
-        from reserver_tui.cli.tables import resource_facts
+        from reserver_cli.tables import resource_facts
 
         return resource_facts(found, cli)
 
@@ -304,7 +304,7 @@ def status(ctx: typer.Context, resource: ResourceArg) -> None:
     detail = cli.backend.resource_status(target.id)
 
     def human() -> Any:
-        from reserver_tui.cli.tables import status_facts
+        from reserver_cli.tables import status_facts
 
         return status_facts(detail, cli)
 
@@ -352,7 +352,7 @@ def availability(
     )
 
     def human() -> Any:
-        from reserver_tui.cli.tables import schedule_grid
+        from reserver_cli.tables import schedule_grid
 
         return schedule_grid(grid, cli)
 

@@ -7,7 +7,7 @@ import gc
 
 def main() -> None:
     """Run the `reserver` command."""
-    from reserver_tui.cli.root import app
+    from reserver_cli.root import app
 
     try:
         app(prog_name="reserver")

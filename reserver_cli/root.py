@@ -18,11 +18,11 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
+from reserver_cli.command_group import HELP_OPTIONS, CommandGroup
+from reserver_cli.context import CliContext, GlobalOptions
+from reserver_cli.exit_codes import EXIT_CODES_HELP, ExitCode, ExplainedError
+from reserver_cli.output import Output
 from reserver_core.errors import ReserverError, ValidationError
-from reserver_tui.cli.command_group import HELP_OPTIONS, CommandGroup
-from reserver_tui.cli.context import CliContext, GlobalOptions
-from reserver_tui.cli.exit_codes import EXIT_CODES_HELP, ExitCode, ExplainedError
-from reserver_tui.cli.output import Output
 
 
 @dataclass(frozen=True)
@@ -37,44 +37,42 @@ class LazyCommand:
 
 COMMANDS = {
     "book": LazyCommand(
-        "reserver_tui.cli.reservations",
+        "reserver_cli.reservations",
         "book_app",
         "Book a resource from START until --end, or --for a duration.",
     ),
     "cancel": LazyCommand(
-        "reserver_tui.cli.reservations",
+        "reserver_cli.reservations",
         "cancel_app",
         "Cancel a reservation (yours, or anyone's as an admin).",
     ),
     "upcoming": LazyCommand(
-        "reserver_tui.cli.reservations",
+        "reserver_cli.reservations",
         "upcoming_app",
         "List your coming reservations, soonest first.",
     ),
     "next-free": LazyCommand(
-        "reserver_tui.cli.reservations",
+        "reserver_cli.reservations",
         "next_free_app",
         "Find the earliest free slot on a resource or a tag.",
     ),
     "resources": LazyCommand(
-        "reserver_tui.cli.resources",
+        "reserver_cli.resources",
         "app",
         "Browse, search and administer resources.",
     ),
     "reservations": LazyCommand(
-        "reserver_tui.cli.reservations",
+        "reserver_cli.reservations",
         "app",
         "List reservations and look at their history.",
     ),
     "system": LazyCommand(
-        "reserver_tui.cli.system", "app", "Health, counts, expiry and the settings in effect."
+        "reserver_cli.system", "app", "Health, counts, expiry and the settings in effect."
     ),
-    "db": LazyCommand("reserver_tui.cli.db", "app", "Look after the database itself (local mode)."),
-    "auth": LazyCommand(
-        "reserver_tui.cli.auth", "app", "Accounts and sign-in on a reserver server."
-    ),
+    "db": LazyCommand("reserver_cli.db", "app", "Look after the database itself (local mode)."),
+    "auth": LazyCommand("reserver_cli.auth", "app", "Accounts and sign-in on a reserver server."),
     "serve": LazyCommand(
-        "reserver_tui.cli.serve",
+        "reserver_cli.serve",
         "app",
         "Run the reserver HTTP server on the database, until Ctrl-C.",
     ),
@@ -190,7 +188,7 @@ def _for_people(ctx: Any, error: ReserverError) -> str | None:
 
 
 def _log_unexpected(exc: Exception) -> str:
-    from reserver_tui.cli.logs import log_file
+    from reserver_cli.logs import log_file
 
     summary = f"unexpected error ({type(exc).__name__}: {exc})"
     path = log_file()

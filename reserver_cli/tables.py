@@ -13,6 +13,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from reserver_cli.context import CliContext
 from reserver_core.schemas import (
     EventInfo,
     ReservationInfo,
@@ -21,7 +22,6 @@ from reserver_core.schemas import (
     Schedule,
 )
 from reserver_core.timeparse import describe_event
-from reserver_tui.cli.context import CliContext
 
 STATUS_STYLES = {
     "available": "green",

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
+from reserver_cli.command_group import command_group
+from reserver_cli.context import CliContext
 from reserver_core.errors import AuthError
-from reserver_tui.cli.command_group import command_group
-from reserver_tui.cli.context import CliContext
 
 app = command_group("system", "Health, counts, expiry and the settings in effect.")
 
@@ -49,7 +49,7 @@ def status(ctx: typer.Context) -> None:
     }
 
     def human() -> Any:
-        from reserver_tui.cli.tables import facts
+        from reserver_cli.tables import facts
 
         who = f"{user.username} ({user.role})" if user else "not logged in"
         rows = [
@@ -81,7 +81,7 @@ def summary(ctx: typer.Context) -> None:
     counts = cli.backend.summary()
 
     def human() -> Any:
-        from reserver_tui.cli.tables import facts
+        from reserver_cli.tables import facts
 
         return facts(
             [
@@ -163,7 +163,7 @@ def config(
     }
 
     def human() -> Any:
-        from reserver_tui.cli.tables import facts
+        from reserver_cli.tables import facts
 
         exists = "" if data["settings_file_exists"] else " (absent: defaults apply)"
         places = facts(

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from reserver_tui.cli.output import Output
+from reserver_cli.output import Output
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from reserver_cli.logs import LogFileHandler
     from reserver_core.backend import Backend
     from reserver_core.clock import Clock
     from reserver_core.settings import Settings
-    from reserver_tui.cli.logs import LogFileHandler
 
 FAKE_NOW_VARIABLE = "RESERVER_FAKE_NOW"
 """Testing aid: an ISO 8601 instant the CLI takes as "now" instead of the real clock."""
@@ -112,7 +112,7 @@ class CliContext:
     def log_to_file(self) -> None:
         """Send what reserver's libraries log to the CLI's log file, not to stderr."""
         if self._log_handler is None:
-            from reserver_tui.cli.logs import LogFileHandler
+            from reserver_cli.logs import LogFileHandler
 
             self._log_handler = LogFileHandler.install()
 

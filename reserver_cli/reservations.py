@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from reserver_cli.command_group import command_group, single_command
+from reserver_cli.context import CliContext
+from reserver_cli.exit_codes import ExplainedError
 from reserver_core.errors import ConflictError, ReserverError, ValidationError
-from reserver_tui.cli.command_group import command_group, single_command
-from reserver_tui.cli.context import CliContext
-from reserver_tui.cli.exit_codes import ExplainedError
 
 if TYPE_CHECKING:
     from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo
@@ -246,7 +246,7 @@ def _list(ctx: typer.Context, everyone: bool, include_cancelled: bool, only_upco
 
 
 def _table(found: list[ReservationInfo], cli: CliContext, show_user: bool) -> Any:
-    from reserver_tui.cli.tables import reservations_table
+    from reserver_cli.tables import reservations_table
 
     return reservations_table(found, cli, show_user)
 
@@ -263,7 +263,7 @@ def show(ctx: typer.Context, reservation: ReservationArg) -> None:
     found = cli.backend.get_reservation(reservation)
 
     def human() -> Any:
-        from reserver_tui.cli.tables import reservation_facts
+        from reserver_cli.tables import reservation_facts
 
         return reservation_facts(found, cli)
 
@@ -282,7 +282,7 @@ def history(ctx: typer.Context, reservation: ReservationArg) -> None:
     events = cli.backend.history(reservation)
 
     def human() -> Any:
-        from reserver_tui.cli.tables import events_table
+        from reserver_cli.tables import events_table
 
         return events_table(cli.backend.get_reservation(reservation), events, cli)
 

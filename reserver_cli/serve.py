@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
+from reserver_cli.command_group import single_command
+from reserver_cli.context import CliContext
 from reserver_core.errors import ValidationError
-from reserver_tui.cli.command_group import single_command
-from reserver_tui.cli.context import CliContext
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
