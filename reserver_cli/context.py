@@ -167,18 +167,18 @@ class CliContext:
         """An instant for people, in the local zone ("Tue 1 Dec 14:00 CET")."""
         if value is None:
             return "-"
-        from reserver_core.timeparse import format_time
+        from reserver_core.display import format_time
 
         return format_time(value, self.zone)
 
     def show_window(self, start: datetime, end: datetime) -> str:
         """A window for people, in the local zone ("Tue 1 Dec 14:00-15:30 CET")."""
-        from reserver_core.timeparse import format_window
+        from reserver_core.display import format_window
 
         return format_window(start, end, self.zone)
 
     def show_duration(self, delta: timedelta) -> str:
         """A duration for people ("1h30m")."""
-        from reserver_core.timeparse import format_duration
+        from reserver_core.display import format_duration
 
         return format_duration(delta)

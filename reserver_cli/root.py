@@ -182,7 +182,7 @@ def _for_people(ctx: Any, error: ReserverError) -> str | None:
         zone = found.zone
     except ReserverError:
         return None
-    from reserver_core.timeparse import describe_error
+    from reserver_core.display import describe_error
 
     return describe_error(error, zone)
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reserver_cli.context import CliContext
+from reserver_core.display import describe_event
 from reserver_core.schemas import (
     EventInfo,
     ReservationInfo,
@@ -21,7 +22,6 @@ from reserver_core.schemas import (
     ResourceStatusDetail,
     Schedule,
 )
-from reserver_core.timeparse import describe_event
 
 STATUS_STYLES = {
     "available": "green",

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from reserver_core.display import describe_window
 from reserver_core.errors import (
     ConflictError,
     ForbiddenError,
@@ -45,13 +46,15 @@ from reserver_core.models import (
 from reserver_core.resources import (
     RESOURCE_COLUMNS,
     active_overlap,
-    check_printable,
-    check_storable,
     info_from_row,
+    load_resource,
     resource_info,
     run_end,
+    tagged,
 )
-from reserver_core.schemas import ReservationInfo, ResourceInfo, UserInfo
+from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo, UserInfo
+from reserver_core.settings import Settings
+from reserver_core.text import clean_free_text
 
 MAX_REASON_LENGTH = 500
 SEARCH_HORIZON = timedelta(days=366)
@@ -65,6 +68,36 @@ class BookingPolicy:
     min_duration: timedelta = timedelta(minutes=15)
     max_duration: timedelta = timedelta(hours=24)
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BookingPolicy:
+        """The limits the settings give."""
+        return cls(
+            min_duration=timedelta(minutes=settings.min_booking_minutes),
+            max_duration=timedelta(hours=settings.max_booking_hours),
+        )
+
+    def allows(self, length: timedelta) -> bool:
+        """Whether a booking may last `length`."""
+        return self.min_duration <= length <= self.max_duration
+
+    def check_length(self, length: timedelta, field: str) -> None:
+        """Refuse a booking shorter or longer than the limits, naming the one it breaks."""
+        if length < self.min_duration:
+            raise ValidationError(
+                f"a booking lasts at least {_minutes(self.min_duration)} minutes", field
+            )
+        if length > self.max_duration:
+            raise ValidationError(
+                f"a booking lasts at most {_minutes(self.max_duration) // 60} hours", field
+            )
+
+    def check_search_length(self, length: timedelta, field: str) -> None:
+        """Refuse to look for a slot no booking may fill, naming both limits."""
+        if not self.allows(length):
+            shortest = _minutes(self.min_duration)
+            longest = _minutes(self.max_duration) // 60
+            raise ValidationError(f"a booking lasts {shortest} minutes to {longest} hours", field)
+
 
 def check_window(start: datetime, end: datetime, now: datetime, policy: BookingPolicy) -> None:
     """Enforce: aware times, start in the future, end after start, length within policy."""
@@ -74,26 +107,11 @@ def check_window(start: datetime, end: datetime, now: datetime, policy: BookingP
         raise ValidationError("the end must be after the start", "end_time")
     if start <= now:
         raise ValidationError("the start must be in the future", "start_time")
-    length = end - start
-    if length < policy.min_duration:
-        raise ValidationError(
-            f"a booking lasts at least {_minutes(policy.min_duration)} minutes", "end_time"
-        )
-    if length > policy.max_duration:
-        raise ValidationError(
-            f"a booking lasts at most {_minutes(policy.max_duration) // 60} hours", "end_time"
-        )
+    policy.check_length(end - start, "end_time")
 
 
 def _minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)
-
-
-def describe_window(start: datetime, end: datetime) -> str:
-    """A window in UTC for messages and history: `2026-12-01 14:00-15:00 UTC`."""
-    if start.date() == end.date():
-        return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC"
-    return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} UTC"
 
 
 _RESERVATIONS = cast(Table, Reservation.__table__)
@@ -187,6 +205,14 @@ def clashes(
     """Active reservations of the resource overlapping `[start, end)`, by start."""
     rows = connection.execute(_CLASHES, {"resource_id": resource_id, "start": start, "end": end})
     return [Window(row.start_time, row.end_time, row.id) for row in rows]
+
+
+def conflict_with(
+    session: Session, resource_id: int, start: datetime, end: datetime
+) -> ConflictError:
+    """The error for a booking that lost to others on the resource, naming what it clashes with."""
+    name = session.scalar(select(Resource.name).where(Resource.id == resource_id))
+    return conflict_error(name or "", clashes(session.connection(), resource_id, start, end))
 
 
 def conflict_error(name: str, windows: list[Window]) -> ConflictError:
@@ -322,10 +348,7 @@ def clean_reason(reason: str | None) -> str | None:
     """Trim a cancellation reason; empty means none; at most 500 characters."""
     if reason is None:
         return None
-    cleaned = check_printable(check_storable(reason, "reason"), "reason", "\n\t\r").strip()
-    if len(cleaned) > MAX_REASON_LENGTH:
-        raise ValidationError(f"a reason is at most {MAX_REASON_LENGTH} characters", "reason")
-    return cleaned or None
+    return clean_free_text(reason, "reason", MAX_REASON_LENGTH, "a reason") or None
 
 
 def cancel(
@@ -343,6 +366,30 @@ def cancel(
     reservation.cancelled_at = now
     reservation.cancellation_reason = cleaned
     record_event(session, reservation_id, "cancelled", user.id, now, cleaned or "")
+
+
+def free_slot(
+    session: Session,
+    now: datetime,
+    duration: timedelta,
+    after: datetime,
+    resource_id: int | None,
+    tag: str | None,
+) -> FreeSlot:
+    """The earliest window of `duration` at or after `after` on a resource, or any with `tag`."""
+    if resource_id is not None:
+        resource = load_resource(session, now, resource_id)
+        if not resource.available:
+            raise UnavailableError(f"{resource.name} is disabled: it has no free slot")
+        ids = [resource_id]
+    else:
+        ids = tagged(session, str(tag))
+    found = next_free(session, ids, duration, after)
+    if found is None:
+        raise NotFoundError("no free slot of that length within a year")
+    winner, start = found
+    info = load_resource(session, now, winner)
+    return FreeSlot(resource=info, start_time=start, end_time=start + duration)
 
 
 def next_free(

@@ -2,24 +2,35 @@
 
 A file is validated in full before anything is written. Every bad line is
 reported with its line number: a missing or over-long name, a duplicate name
-(within the file; the database check is the caller's), a bad tag, a bad
-`available` value, bytes that are not UTF-8, too many fields.
+(within the file or against the database), a bad tag, a bad `available`
+value, bytes that are not UTF-8, too many fields. The valid rows are then
+inserted in bulk, in the caller's transaction.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TextIO
 
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from reserver_core.backend import ProgressCallback
 from reserver_core.errors import ImportRejectedError, LineError, ValidationError
-from reserver_core.resources import clean_name, name_key, split_tags
+from reserver_core.models import Resource, ResourceTag
+from reserver_core.resources import DEFAULT_RESET_HOURS, clean_name, name_key, split_tags
+from reserver_core.schemas import ImportReport, ResourceInfo
 
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 HEADER = ("name", "tags", "available")
 _TRUE = {"true", "yes", "1", "y", "on"}
 _FALSE = {"false", "no", "0", "n", "off"}
+_BATCH = 1000
+"""Rows inserted (and reported as progress) at a time."""
+_LOOKUP_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -140,3 +151,85 @@ def write_resources_csv(out: TextIO, rows: Iterable[tuple[str, list[str], bool]]
         writer.writerow([name, ",".join(tags), "true" if available else "false"])
         count += 1
     return count
+
+
+def export_rows(
+    found: Sequence[ResourceInfo], progress: ProgressCallback | None = None
+) -> Iterator[tuple[str, list[str], bool]]:
+    """The `(name, tags, available)` rows of resources, reporting progress per batch."""
+    total = len(found)
+    for index, info in enumerate(found, start=1):
+        yield info.name, info.tags, info.available
+        if progress and (index % _BATCH == 0 or index == total):
+            progress(index, total)
+
+
+def import_resources(
+    session: Session,
+    rows: list[CsvResource],
+    errors: list[LineError],
+    skip_invalid: bool,
+    now: datetime,
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Refuse names the store has, then insert the valid rows (or none if any is bad)."""
+    taken = _existing_names(session, [name_key(row.name) for row in rows])
+    line_errors = list(errors)
+    valid = []
+    for row in rows:
+        if name_key(row.name) in taken:
+            line_errors.append(LineError(row.line, f"a resource named {row.name!r} already exists"))
+        else:
+            valid.append(row)
+    line_errors.sort(key=lambda e: e.line)
+    if line_errors and not skip_invalid:
+        raise ImportRejectedError(line_errors)
+    _insert_resources(session, valid, now, progress)
+    return ImportReport(created_count=len(valid), errors=line_errors)
+
+
+def _existing_names(session: Session, keys: list[str]) -> set[str]:
+    taken: set[str] = set()
+    for index in range(0, len(keys), _LOOKUP_CHUNK):
+        chunk = keys[index : index + _LOOKUP_CHUNK]
+        taken.update(session.scalars(select(Resource.name_key).where(Resource.name_key.in_(chunk))))
+    return taken
+
+
+def _insert_resources(
+    session: Session,
+    rows: list[CsvResource],
+    now: datetime,
+    progress: ProgressCallback | None,
+) -> None:
+    total = len(rows)
+    for index in range(0, total, _BATCH):
+        batch = rows[index : index + _BATCH]
+        session.execute(
+            insert(Resource),
+            [
+                {
+                    "name": row.name,
+                    "name_key": name_key(row.name),
+                    "description": "",
+                    "enabled": row.available,
+                    "auto_reset_hours": DEFAULT_RESET_HOURS,
+                    "created_at": now,
+                }
+                for row in batch
+            ],
+        )
+        keys = [name_key(row.name) for row in batch]
+        query = select(Resource.name_key, Resource.id).where(Resource.name_key.in_(keys))
+        ids = {key: resource_id for key, resource_id in session.execute(query)}
+        tag_rows = [
+            {"resource_id": ids[name_key(row.name)], "tag": tag, "position": position}
+            for row in batch
+            for position, tag in enumerate(row.tags)
+        ]
+        if tag_rows:
+            session.execute(insert(ResourceTag), tag_rows)
+        if progress:
+            progress(min(index + _BATCH, total), total)
+    if progress and total == 0:
+        progress(0, 0)

@@ -9,7 +9,8 @@ transaction holds the database's write lock throughout.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, null, select, update
@@ -17,8 +18,44 @@ from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
 from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource
+from reserver_core.schemas import ExpiryReport
 
 _EVENT_COLUMNS = ["reservation_id", "action", "actor_id", "at", "details"]
+
+
+@dataclass
+class UpkeepState:
+    """What the background expiry did last; shared by every backend on one store."""
+
+    interval_seconds: int
+    running: bool = False
+    last_run: datetime | None = None
+    next_run: datetime | None = None
+    last_report: ExpiryReport | None = None
+    last_error: str | None = None
+    runs: int = 0
+
+    def record(self, report: ExpiryReport) -> None:
+        """Note a run that worked, and when the next one is due."""
+        self.last_run = report.timestamp
+        self.last_report = report
+        self.last_error = None
+        self.runs += 1
+        self.next_run = report.timestamp + timedelta(seconds=self.interval_seconds)
+
+    def as_dict(self) -> dict[str, object]:
+        """The state as JSON-ready data for /health."""
+        return {
+            "expiry": {
+                "running": self.running,
+                "interval_seconds": self.interval_seconds,
+                "last_run": self.last_run.isoformat() if self.last_run else None,
+                "next_run": self.next_run.isoformat() if self.next_run else None,
+                "runs": self.runs,
+                "last_expired_count": self.last_report.expired_count if self.last_report else None,
+                "last_error": self.last_error,
+            }
+        }
 
 
 def expire(session: Session, now: datetime) -> tuple[int, int]:

@@ -22,6 +22,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from reserver_core.errors import NotFoundError
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -85,6 +87,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 MAX_ID = 2**31 - 1
 """The largest id every store can hold (a 32-bit integer column on PostgreSQL)."""
+
+
+def check_id(value: int, what: str) -> int:
+    """`value`, when a store can hold it as an id; else NotFoundError, as no row has it."""
+    if not 1 <= value <= MAX_ID:
+        raise NotFoundError(f"no {what} with id {value}")
+    return value
 
 
 class Base(DeclarativeBase):

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import gc
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from reserver_core.errors import NotFoundError, ValidationError
+from reserver_core.clock import as_utc
+from reserver_core.errors import AlreadyExistsError, NotFoundError, ValidationError
 from reserver_core.models import IS_ACTIVE, Reservation, Resource, ResourceTag, UTCDateTime
-from reserver_core.schemas import ResourceInfo, ResourceStatus, StatusFilter
+from reserver_core.schemas import ResourceInfo, ResourceStatus, StatusFilter, Summary
+from reserver_core.text import check_printable, check_storable, clean_free_text
 
 MAX_NAME_LENGTH = 200
 MAX_TAG_LENGTH = 50
@@ -38,6 +39,7 @@ STATUS_FILTERS: tuple[str, ...] = (
 
 
 MIN_RESET_HOURS = 1
+DEFAULT_RESET_HOURS = 8
 MAX_RESET_HOURS = 168
 
 
@@ -49,28 +51,6 @@ def check_auto_reset_hours(hours: int) -> int:
             "auto_reset_hours",
         )
     return hours
-
-
-def check_storable(value: str, field: str) -> str:
-    """Refuse text no database can keep: NUL characters and unpaired surrogates."""
-    if "\x00" in value:
-        raise ValidationError(f"{field} must not contain NUL characters", field)
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValidationError(f"{field} must be valid Unicode text", field) from exc
-    return value
-
-
-def check_printable(value: str, field: str, allowed: str = "") -> str:
-    """Refuse control characters (but those in `allowed`): stored, they would reach
-    every terminal that shows the text, where ESC starts an escape sequence."""
-    for character in value:
-        if character not in allowed and unicodedata.category(character) == "Cc":
-            raise ValidationError(
-                f"{field} must not contain control characters such as {character!r}", field
-            )
-    return value
 
 
 def clean_name(name: str) -> str:
@@ -121,13 +101,7 @@ def split_tags(text: str) -> list[str]:
 
 def clean_description(description: str) -> str:
     """Trim a description and check its length."""
-    cleaned = check_printable(check_storable(description, "description"), "description", "\n\t\r")
-    cleaned = cleaned.strip()
-    if len(cleaned) > MAX_DESCRIPTION_LENGTH:
-        raise ValidationError(
-            f"a description is at most {MAX_DESCRIPTION_LENGTH} characters", "description"
-        )
-    return cleaned
+    return clean_free_text(description, "description", MAX_DESCRIPTION_LENGTH, "a description")
 
 
 def check_status_filter(status: str) -> StatusFilter:
@@ -425,3 +399,139 @@ def resource_row(session: Session, resource_id: int, lock: bool = False) -> Reso
 def set_tags(resource: Resource, tags: list[str]) -> None:
     """Replace a resource's tags, keeping their order."""
     resource.tags = [ResourceTag(tag=tag, position=index) for index, tag in enumerate(tags)]
+
+
+def name_taken(name: str) -> AlreadyExistsError:
+    """The refusal of a name that another resource has (in any case)."""
+    return AlreadyExistsError(f"a resource named {name!r} already exists", "name")
+
+
+def check_name_free(session: Session, name: str, except_id: int | None = None) -> None:
+    """Refuse `name` when a resource other than `except_id` has it (in any case)."""
+    existing = session.scalar(select(Resource.id).where(Resource.name_key == name_key(name)))
+    if existing is not None and existing != except_id:
+        raise name_taken(name)
+
+
+def create_resource(
+    session: Session, name: str, tags: list[str], description: str, enabled: bool, now: datetime
+) -> int:
+    """Add a resource of checked fields under a free name; its id."""
+    check_name_free(session, name)
+    resource = Resource(
+        name=name,
+        name_key=name_key(name),
+        description=description,
+        enabled=enabled,
+        auto_reset_hours=DEFAULT_RESET_HOURS,
+        created_at=now,
+    )
+    set_tags(resource, tags)
+    session.add(resource)
+    session.flush()
+    return resource.id
+
+
+def update_resource(
+    session: Session,
+    resource_id: int,
+    name: str | None,
+    tags: list[str] | None,
+    description: str | None,
+) -> None:
+    """Rename, retag or redescribe a resource with checked fields; None keeps a field."""
+    resource = resource_row(session, resource_id, lock=True)
+    if name is not None:
+        check_name_free(session, name, except_id=resource_id)
+        resource.name = name
+        resource.name_key = name_key(name)
+    if tags is not None:
+        set_tags(resource, tags)
+        session.flush()
+    if description is not None:
+        resource.description = description
+
+
+def set_enabled(session: Session, resource_id: int, enabled: bool) -> None:
+    """Enable or disable a resource; its bookings stay."""
+    resource_row(session, resource_id, lock=True).enabled = enabled
+
+
+def start_maintenance(session: Session, resource_id: int, now: datetime, hours: int) -> None:
+    """Maintenance from `now` for `hours`, after which the resource is back by itself."""
+    resource = resource_row(session, resource_id, lock=True)
+    resource.unavailable_since = now
+    resource.auto_reset_hours = hours
+    resource.maintenance_until = now + timedelta(hours=hours)
+
+
+def end_maintenance(session: Session, resource_id: int) -> None:
+    """Back in service now."""
+    resource = resource_row(session, resource_id, lock=True)
+    resource.unavailable_since = None
+    resource.maintenance_until = None
+
+
+def named(name: str) -> ColumnElement[bool]:
+    """The resource of exactly `name` (any case, white space folded)."""
+    return Resource.name_key == name_key(" ".join(name.split()))
+
+
+def search_conditions(
+    text: str | None,
+    tags: list[str],
+    window: tuple[datetime, datetime] | None,
+) -> list[ColumnElement[bool]]:
+    """The conditions of a search: text anywhere, every tag, bookable for a checked window."""
+    conditions: list[ColumnElement[bool]] = []
+    if text and text.strip():
+        conditions.append(text_match(text))
+    conditions.extend(has_tag(tag) for tag in clean_tags(tags))
+    if window is not None:
+        conditions.append(bookable_during(*window))
+    return conditions
+
+
+def check_search_window(
+    available_from: datetime | None, available_until: datetime | None, now: datetime
+) -> tuple[datetime, datetime] | None:
+    """A search's free window in UTC, both ends or neither, ending in the future."""
+    if (available_from is None) != (available_until is None):
+        raise ValidationError(
+            "give both available_from and available_until, or neither", "available_until"
+        )
+    if available_from is None or available_until is None:
+        return None
+    start, end = as_utc(available_from), as_utc(available_until)
+    if end <= start:
+        raise ValidationError("the window's end must be after its start", "available_until")
+    # Past reservations have expired, so a window that is over looks free everywhere.
+    if end <= now:
+        raise ValidationError(
+            "that window is over: search one that ends in the future", "available_until"
+        )
+    return start, end
+
+
+def tagged(session: Session, tag: str) -> list[int]:
+    """The ids of the resources carrying `tag`; NotFoundError when none does."""
+    ids = list(
+        session.scalars(select(ResourceTag.resource_id).where(ResourceTag.tag == tag.lower()))
+    )
+    if not ids:
+        raise NotFoundError(f"no resource carries the tag {tag!r}")
+    return ids
+
+
+def summarize(found: Sequence[ResourceInfo], now: datetime) -> Summary:
+    """Counts of resources by derived status."""
+    counts = dict.fromkeys(("available", "in_use", "maintenance", "disabled"), 0)
+    for info in found:
+        counts[info.status] += 1
+    return Summary(
+        total_resources=len(found),
+        available_now=counts["available"],
+        unavailable_now=counts["maintenance"] + counts["disabled"],
+        currently_in_use=counts["in_use"],
+        timestamp=now,
+    )

@@ -63,6 +63,13 @@ def day_span(day: date, tz: ZoneInfo, day_start: time, day_end: time) -> tuple[d
     return start, end
 
 
+def days_span(first: date, days: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants where `days` whole local days from `first` start and end."""
+    start, _ = day_span(first, tz, time(0), time(0))
+    _, end = day_span(first + timedelta(days=days - 1), tz, time(0), time(0))
+    return start, end
+
+
 def build_schedule(
     resource: ResourceInfo,
     reservations: list[ReservationInfo],

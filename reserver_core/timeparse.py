@@ -1,6 +1,6 @@
-"""Reading and showing times and durations in the user's time zone.
+"""Reading times and durations typed in the user's time zone (`display` shows them).
 
-Storage and the wire are UTC; people type and read local wall times. A point
+Storage and the wire are UTC; people type local wall times. A point
 in time (such as a start) can be given as:
 
   2026-12-01 14:00          ISO 8601 date and time in your time zone; a T may
@@ -45,15 +45,11 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reserver_core.errors import ConflictError, ReserverError, UnavailableError, ValidationError
-from reserver_core.schemas import EventInfo, ReservationInfo
+from reserver_core.errors import ValidationError
 
 __all__ = [
     "add_length",
     "check_day",
-    "format_duration",
-    "format_time",
-    "format_window",
     "localize",
     "parse_day",
     "parse_duration",
@@ -105,8 +101,6 @@ _WEEKDAYS = {
 }
 _DAY_WORDS = {"today", "tomorrow", *_WEEKDAYS}
 # Fixed English names: strftime's %a and %b follow the process locale.
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # re.ASCII everywhere: \d would otherwise accept digits of every script.
 _ISO_RE = re.compile(
@@ -270,63 +264,10 @@ def parse_instant(text: str, field: str = "time") -> datetime:
     return _to_utc(raw, naive.replace(tzinfo=offset or UTC), field)
 
 
-def format_time(value: datetime, tz: ZoneInfo) -> str:
-    """Show the instant `value` as local time in `tz`, e.g. "Tue 1 Dec 14:00 CET"."""
-    local = _local(value, tz)
-    return f"{_day_label(local)} {local:%H:%M} {_abbreviation(local)}"
-
-
-def format_window(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """Show `[start, end)` in `tz`, e.g. "Tue 1 Dec 14:00-15:30 CET"; the date once if shared."""
-    first = _local(start, tz)
-    last = _local(end, tz)
-    if first.date() != last.date():
-        return f"{format_time(start, tz)} - {format_time(end, tz)}"
-    first_zone = _abbreviation(first)
-    last_zone = _abbreviation(last)
-    if first_zone == last_zone:
-        return f"{_day_label(first)} {first:%H:%M}-{last:%H:%M} {last_zone}"
-    return f"{_day_label(first)} {first:%H:%M} {first_zone}-{last:%H:%M} {last_zone}"
-
-
-def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
-    """A domain error as a sentence for people: the times it names shown in `tz`, not UTC."""
-    if isinstance(error, ConflictError) and error.windows and error.resource:
-        clashes = ", ".join(format_window(w.start, w.end, tz) for w in error.windows)
-        return f"{error.resource} is already booked {clashes}"
-    if isinstance(error, UnavailableError) and error.until is not None and error.resource:
-        return f"{error.resource} is under maintenance until {format_time(error.until, tz)}"
-    return error.message
-
-
-def describe_event(event: EventInfo, reservation: ReservationInfo, tz: ZoneInfo) -> str:
-    """An event's details for people; a "created" event names the booked window in `tz`.
-
-    The stored details of a booking spell its window in UTC; a reservation's window
-    never changes, so it is shown from the reservation instead.
-    """
-    if event.action == "created":
-        return format_window(reservation.start_time, reservation.end_time, tz)
-    return event.details
-
-
 def next_whole(now: datetime, minutes: int) -> datetime:
     """The first whole `minutes` boundary strictly after `now` (a start worth offering)."""
     base = now.replace(second=0, microsecond=0)
     return base + timedelta(minutes=minutes - base.minute % minutes)
-
-
-def format_duration(delta: timedelta) -> str:
-    """Show `delta` in days, hours and minutes, e.g. "1d2h" or "1h30m", rounded to the minute."""
-    microseconds = delta // timedelta(microseconds=1)
-    sign = "-" if microseconds < 0 else ""
-    minutes = (abs(microseconds) + 30_000_000) // 60_000_000
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [
-        f"{count}{unit}" for count, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if count
-    ]
-    return sign + ("".join(parts) or "0m")
 
 
 def _system_zone() -> ZoneInfo:
@@ -470,11 +411,6 @@ def _require_aware(value: datetime, name: str) -> None:
         raise ValueError(f"{name} must be an aware datetime")
 
 
-def _local(value: datetime, tz: ZoneInfo) -> datetime:
-    _require_aware(value, "the time to show")
-    return value.astimezone(tz)
-
-
 def _wall_text(naive: datetime) -> str:
     has_seconds = naive.second or naive.microsecond
     return naive.isoformat(sep=" ", timespec="seconds" if has_seconds else "minutes")
@@ -485,11 +421,3 @@ def _offset_text(local: datetime) -> str:
     sign = "-" if offset < timedelta(0) else "+"
     hours, rest = divmod(abs(offset), timedelta(hours=1))
     return f"{sign}{hours:02d}:{rest // timedelta(minutes=1):02d}"
-
-
-def _day_label(local: datetime) -> str:
-    return f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}"
-
-
-def _abbreviation(local: datetime) -> str:
-    return local.tzname() or ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import re
 from datetime import datetime, timedelta
 
@@ -17,6 +18,16 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_BYTES = 72
 """bcrypt reads only the first 72 bytes; longer passwords are refused, never truncated."""
 _USERNAME = re.compile(r"^[a-z0-9_-]{3,50}$")
+
+
+def local_username() -> str:
+    """The operating-system account name, made into a valid reserver username."""
+    try:
+        raw = getpass.getuser()
+    except (KeyError, OSError):
+        raw = "local-user"
+    name = re.sub(r"[^a-z0-9_-]", "-", raw.lower())[:50]
+    return name if len(name) >= 3 else f"{name}-user"[:50]
 
 
 def clean_username(username: str) -> str:
@@ -143,6 +154,14 @@ def check_throttle(
             f"too many failed logins for {username!r}; try again in {_wait(retry_after)}",
             retry_after,
         )
+
+
+def login_candidate(
+    session: Session, username: str, now: datetime, max_failures: int, window: timedelta
+) -> User | None:
+    """The account a login names, once the throttle lets the attempt through."""
+    check_throttle(session, username, now, max_failures, window)
+    return find_user(session, username)
 
 
 def _wait(seconds: int) -> str:

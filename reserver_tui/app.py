@@ -30,7 +30,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from reserver_core import timeparse
+from reserver_core import display, timeparse
 from reserver_core.backend import Backend
 from reserver_core.clock import Clock, SystemClock, as_utc
 from reserver_core.errors import (
@@ -78,7 +78,7 @@ class ServerBack(Message):
 
 def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
     """A domain error as a sentence for people, its times in their own time zone."""
-    message = timeparse.describe_error(error, tz)
+    message = display.describe_error(error, tz)
     return message[:1].upper() + message[1:]
 
 

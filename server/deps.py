@@ -15,8 +15,8 @@ from pydantic import AfterValidator, Field
 
 from reserver_core.errors import AuthError, ForbiddenError, ValidationError
 from reserver_core.local import LocalBackend
-from reserver_core.resources import check_storable
 from reserver_core.schemas import UserInfo
+from reserver_core.text import check_storable
 
 _bearer = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
 

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input
 
-from reserver_core.timeparse import format_time
+from reserver_core.display import format_time
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.admin_forms import (

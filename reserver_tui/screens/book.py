@@ -14,19 +14,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from reserver_core.booking import BookingPolicy, check_window
+from reserver_core.display import describe_error, format_duration, format_window
 from reserver_core.errors import ConflictError, ReserverError, UnavailableError, ValidationError
 from reserver_core.schemas import ResourceInfo
 from reserver_core.settings import Settings
-from reserver_core.timeparse import (
-    add_length,
-    check_day,
-    describe_error,
-    format_duration,
-    format_window,
-    next_whole,
-    parse_duration,
-    parse_when,
-)
+from reserver_core.timeparse import add_length, check_day, next_whole, parse_duration, parse_when
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal

@@ -11,8 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, Static
 
+from reserver_core.display import format_time, format_window
 from reserver_core.schemas import ReservationInfo, ResourceInfo, Slot
-from reserver_core.timeparse import format_time, format_window, next_whole
+from reserver_core.timeparse import next_whole
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen

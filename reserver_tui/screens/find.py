@@ -12,16 +12,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from reserver_core.booking import check_window
+from reserver_core.display import format_duration, format_window
 from reserver_core.errors import ValidationError
 from reserver_core.resources import split_tags
 from reserver_core.schemas import ReservationInfo, ResourceInfo
-from reserver_core.timeparse import (
-    add_length,
-    format_duration,
-    format_window,
-    parse_duration,
-    parse_when,
-)
+from reserver_core.timeparse import add_length, parse_duration, parse_when
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen

@@ -9,8 +9,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Label, Static
 
+from reserver_core.display import describe_event, format_time, format_window
 from reserver_core.schemas import ReservationInfo
-from reserver_core.timeparse import describe_event, format_time, format_window
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal

@@ -10,8 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Select, Static
 
+from reserver_core.display import format_window
 from reserver_core.schemas import ReservationInfo, StatusFilter
-from reserver_core.timeparse import format_window
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.admin_forms import ImportModal, ResourceFormModal

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
+from reserver_core.display import format_duration, format_time, format_window
 from reserver_core.schemas import ReservationInfo
-from reserver_core.timeparse import format_duration, format_time, format_window
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen

@@ -21,6 +21,7 @@ from server_processes import TEST_PASSWORD, LiveServer, start_live_server
 
 from reserver_core.backend import Backend
 from reserver_core.clock import FixedClock
+from reserver_core.display import describe_error
 from reserver_core.errors import (
     AlreadyExistsError,
     AuthError,
@@ -36,7 +37,6 @@ from reserver_core.errors import (
 )
 from reserver_core.local import LocalBackend
 from reserver_core.remote import RemoteBackend
-from reserver_core.timeparse import describe_error
 
 HOUR = timedelta(hours=1)
 TOMORROW_10 = NOW.replace(hour=10) + timedelta(days=1)

@@ -12,13 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reserver_core import timeparse
+from reserver_core.display import format_duration, format_time, format_window
 from reserver_core.errors import ValidationError
 from reserver_core.timeparse import (
     add_length,
     check_day,
-    format_duration,
-    format_time,
-    format_window,
     localize,
     parse_day,
     parse_duration,

@@ -18,7 +18,8 @@ from reserver_core.errors import (
     ThrottledError,
     ValidationError,
 )
-from reserver_core.local import LocalBackend, local_username
+from reserver_core.local import LocalBackend
+from reserver_core.users import local_username
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 PASSWORD = "correct-horse"
