@@ -410,11 +410,9 @@ class LocalBackend:
         user = self._require_user()
         now = self.now()
 
-        def read(session: Session) -> ReservationInfo:
-            booking.check_owner(booking.reservation_row(session, reservation_id), user)
-            return reservations.load_reservation(session, now, reservation_id)
-
-        return self.database.read(read)
+        return self.database.read(
+            lambda s: reservations.load_reservation(s, now, reservation_id, seen_by=user)
+        )
 
     def my_reservations(self, include_cancelled: bool = False) -> list[ReservationInfo]:
         """The acting user's reservations, newest first."""
@@ -439,27 +437,16 @@ class LocalBackend:
         start, end = as_utc(start), as_utc(end)
         now = self.now()
 
-        def read(session: Session) -> list[ReservationInfo]:
-            resources.load_resource(session, now, resource_id)
-            return reservations.load_reservations(
-                session,
-                now,
-                reservations.overlapping(resource_id, start, end),
-                newest_first=False,
-            )
-
-        return self.database.read(read)
+        return self.database.read(
+            lambda s: reservations.load_resource_reservations(s, now, resource_id, start, end)
+        )
 
     def history(self, reservation_id: int) -> list[EventInfo]:
         """The reservation's events, newest first; owner or admin only."""
         reservation_id = check_id(reservation_id, "reservation")
         user = self._require_user()
 
-        def read(session: Session) -> list[EventInfo]:
-            booking.check_owner(booking.reservation_row(session, reservation_id), user)
-            return reservations.load_history(session, reservation_id)
-
-        return self.database.read(read)
+        return self.database.read(lambda s: reservations.load_history(s, reservation_id, user))
 
     def next_free_slot(
         self,

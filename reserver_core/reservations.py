@@ -12,10 +12,17 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from reserver_core.booking import check_owner, reservation_row
 from reserver_core.errors import NotFoundError
 from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource, User
 from reserver_core.resources import active_overlap, load_resource, load_resources
-from reserver_core.schemas import EventInfo, ReservationInfo, ResourceInfo, ResourceStatusDetail
+from reserver_core.schemas import (
+    EventInfo,
+    ReservationInfo,
+    ResourceInfo,
+    ResourceStatusDetail,
+    UserInfo,
+)
 
 
 def load_reservations(
@@ -44,8 +51,12 @@ def load_reservations(
     return [_reservation_info(row.Reservation, row.username, nested) for row in rows]
 
 
-def load_reservation(session: Session, now: datetime, reservation_id: int) -> ReservationInfo:
-    """One reservation; NotFoundError when absent."""
+def load_reservation(
+    session: Session, now: datetime, reservation_id: int, seen_by: UserInfo | None = None
+) -> ReservationInfo:
+    """One reservation; NotFoundError when absent, ForbiddenError when not `seen_by`'s."""
+    if seen_by is not None:
+        check_owner(reservation_row(session, reservation_id), seen_by)
     found = load_reservations(session, now, [Reservation.id == reservation_id])
     if not found:
         raise NotFoundError(f"no reservation with id {reservation_id}")
@@ -87,8 +98,18 @@ def status_detail(session: Session, now: datetime, resource_id: int) -> Resource
     )
 
 
-def load_history(session: Session, reservation_id: int) -> list[EventInfo]:
-    """A reservation's events, newest first; events of the system name `system` as actor."""
+def load_resource_reservations(
+    session: Session, now: datetime, resource_id: int, start: datetime, end: datetime
+) -> list[ReservationInfo]:
+    """A resource's active reservations overlapping `[start, end)`, by start."""
+    load_resource(session, now, resource_id)
+    return load_reservations(session, now, overlapping(resource_id, start, end), newest_first=False)
+
+
+def load_history(session: Session, reservation_id: int, seen_by: UserInfo) -> list[EventInfo]:
+    """A reservation's events, newest first, for its owner or an admin; the system's
+    own events name `system` as actor."""
+    check_owner(reservation_row(session, reservation_id), seen_by)
     query = (
         select(ReservationEvent, User.username)
         .outerjoin(User, User.id == ReservationEvent.actor_id)
