@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.clock import NOW
 
 from reserver_core import timeparse
 from reserver_core.errors import ValidationError
@@ -30,8 +31,6 @@ from reserver_core.timeparse import (
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
-# Tuesday 1 December 2026, 10:00 in Berlin (CET, UTC+1).
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def utc(
