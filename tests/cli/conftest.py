@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from server_processes import TEST_PASSWORD, LiveServer, start_live_server
-
-from .cli_harness import NOW, Reserver
+from support.cli import Reserver
+from support.clock import NOW
+from support.servers import TEST_PASSWORD, LiveServer, start_live_server
 
 
 @pytest.fixture(scope="session")

@@ -15,13 +15,12 @@ import time
 from pathlib import Path
 
 import httpx
-from server_processes import LiveServer, free_port
+from support.clock import NOW
+from support.servers import LiveServer, free_port
 from typer.testing import CliRunner
 
 from reserver_cli.exit_codes import ExitCode
 from reserver_cli.root import COMMANDS, app, load_command
-
-from .cli_harness import NOW
 
 RESERVER = [sys.executable, "-c", "from reserver_cli import main; main()"]
 HEAVY_FOR_HELP = {"rich", "sqlalchemy", "textual", "fastapi", "uvicorn", "alembic", "httpx"}

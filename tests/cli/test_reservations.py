@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shlex
 
-from reserver_cli.exit_codes import ExitCode
+from support.cli import Reserver
 
-from .cli_harness import Reserver
+from reserver_cli.exit_codes import ExitCode
 
 
 def test_book_list_show_cancel_and_history(reserver: Reserver, rooms: dict[str, int]) -> None:

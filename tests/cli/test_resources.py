@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.cli import Reserver
 
 from reserver_cli.exit_codes import ExitCode
-
-from .cli_harness import Reserver
 
 
 def test_create_list_show_and_edit(reserver: Reserver, rooms: dict[str, int]) -> None:

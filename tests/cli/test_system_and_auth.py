@@ -7,11 +7,11 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
-from server_processes import LiveServer
+from support.cli import Reserver
+from support.clock import NOW
+from support.servers import LiveServer
 
 from reserver_cli.exit_codes import ExitCode
-
-from .cli_harness import NOW, Reserver
 
 PASSWORD = "correct-horse-battery"
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import NOW, fast_settings
-from server_processes import TEST_PASSWORD, LiveServer, start_live_server
+from support.clock import NOW
+from support.servers import TEST_PASSWORD, LiveServer, start_live_server
+from support.settings import fast_settings
 
 from reserver_core.backend import Backend
 from reserver_core.clock import FixedClock

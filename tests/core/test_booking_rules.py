@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, fast_settings
 from sqlalchemy import event
+from support.clock import NOW
+from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
 from reserver_core.errors import (

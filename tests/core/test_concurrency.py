@@ -12,10 +12,11 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, fast_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
-from store_processes import ROUNDS, WORKERS, contend
+from support.clock import NOW
+from support.settings import fast_settings
+from support.stores import ROUNDS, WORKERS, contend
 
 from reserver_core.clock import FixedClock
 from reserver_core.errors import ConflictError

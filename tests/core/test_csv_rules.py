@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import fast_settings
+from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
 from reserver_core.csv_io import MAX_IMPORT_BYTES

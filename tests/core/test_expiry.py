@@ -7,9 +7,10 @@ import multiprocessing
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, fast_settings
 from sqlalchemy import event, text
-from store_processes import run_expiry
+from support.clock import NOW
+from support.settings import fast_settings
+from support.stores import run_expiry
 
 from reserver_core.clock import FixedClock
 from reserver_core.db import Database

@@ -12,9 +12,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import NOW, fast_settings
 from sqlalchemy import create_engine, event, inspect, text
-from store_processes import open_store
+from support.clock import NOW
+from support.settings import fast_settings
+from support.stores import open_store
 
 from reserver_core import users
 from reserver_core.clock import FixedClock

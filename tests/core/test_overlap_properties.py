@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from conftest import NOW, fast_settings
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support.clock import NOW
+from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
 from reserver_core.errors import ConflictError, StateError, ValidationError

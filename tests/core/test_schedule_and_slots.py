@@ -7,7 +7,8 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from conftest import NOW, fast_settings
+from support.clock import NOW
+from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
 from reserver_core.errors import NotFoundError, UnavailableError, ValidationError

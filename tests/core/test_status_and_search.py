@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, fast_settings
 from sqlalchemy import create_engine, text
+from support.clock import NOW
+from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
 from reserver_core.errors import ConflictError, ValidationError

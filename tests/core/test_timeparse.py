@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.clock import NOW
 
 from reserver_core import timeparse
 from reserver_core.display import format_duration, format_time, format_window
@@ -28,8 +29,7 @@ from reserver_core.timeparse import (
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
-# Tuesday 1 December 2026, 10:00 in Berlin (CET, UTC+1).
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def utc(
@@ -354,7 +354,7 @@ class TestParseWhenWeekdays:
     def test_next_weekday_after_today(self, text: str, expected_day: int) -> None:
         result = parse_when(text, NOW, BERLIN).astimezone(BERLIN)
         assert (result.year, result.month, result.day) == (2026, 12, expected_day)
-        assert result.weekday() == timeparse._WEEKDAYS[text.split()[0].lower()]
+        assert WEEKDAYS[result.weekday()].startswith(text.split()[0].lower())
 
     def test_today_is_never_meant_even_later_today(self) -> None:
         # It is 10:00 on Tuesday; "tue 23:00" is next Tuesday, "today 23:00" is today.

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from conftest import fast_settings
+from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
 from reserver_core.db import Database

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from server_processes import LiveServer
+from support.servers import LiveServer
 
 CLIENTS = 32
 ROUNDS = 10

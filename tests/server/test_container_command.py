@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from server_processes import free_port
+from support.servers import free_port
 
 ROOT = Path(__file__).parents[2]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from server_processes import LiveServer
+from support.servers import LiveServer
 
 EXAMPLES_PER_OPERATION = 30
 

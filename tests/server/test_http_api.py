@@ -8,8 +8,8 @@ from datetime import timedelta
 import httpx
 import jwt
 import pytest
-from conftest import NOW
-from server_processes import TEST_SECRET_KEY, LiveServer, start_live_server
+from support.clock import NOW
+from support.servers import TEST_SECRET_KEY, LiveServer, start_live_server
 
 HOUR = timedelta(hours=1)
 START = (NOW + timedelta(days=1)).replace(hour=10)

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from server_processes import TEST_SECRET_KEY, LiveServer, free_port
+from support.servers import TEST_SECRET_KEY, LiveServer, free_port
 
 from reserver_core import credentials
 from reserver_core.connect import open_backend

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from server_processes import LiveServer
 from sqlalchemy import create_engine, text
+from support.servers import LiveServer
 
 from reserver_core.settings import data_dir
 

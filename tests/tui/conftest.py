@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.clock import NOW
 from textual.widgets import Input
 
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
 from reserver_tui.app import ReserverApp
 
-from .scenario import NOW, TZ, AppFactory, quick_settings, seed
+from .scenario import TZ, AppFactory, quick_settings, seed
 
 
 @pytest.fixture(autouse=True)

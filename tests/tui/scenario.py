@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from support.clock import NOW
 from textual.pilot import Pilot
 
 from reserver_core.clock import FixedClock
@@ -18,8 +19,6 @@ from reserver_core.settings import Settings
 from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-"""The frozen "now": Tuesday 1 December 2026, 10:00 in Berlin."""
 TZ = "Europe/Berlin"
 
 AppFactory = Callable[..., ReserverApp]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from support.clock import NOW
 from textual.widgets import Static
 
 from reserver_core.clock import FixedClock
@@ -21,7 +22,7 @@ from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.resource_table import ResourceTable
 from reserver_tui.widgets.week_grid import WeekGrid
 
-from .scenario import NOW, TZ, AppFactory, at, fill_booking, quick_settings, settle, type_into
+from .scenario import TZ, AppFactory, at, fill_booking, quick_settings, settle, type_into
 
 SIZE = (120, 40)
 

@@ -1,13 +1,9 @@
 """Real reserver server processes for tests, on loopback ports.
 
-Import from here (`from server_processes import LiveServer, free_port, ...`):
-every conftest.py outside a package is imported as the module `conftest`, so
-`from conftest import ...` finds whichever was loaded last. The fixtures
-`live_server` and `live_server_factory` in tests/conftest.py are built on this.
-
-`start_live_server(url, folder)` runs `python -m server`; with `now=` it runs
-`tests/server/clocked_server.py` instead: the same app on a FixedClock that
-`server.set_now(...)` moves and `server.reset()` empties.
+The fixtures `live_server` and `live_server_factory` in tests/conftest.py are
+built on this. `start_live_server(url, folder)` runs `python -m server`; with
+`now=` it runs `support/clocked_server.py` instead: the same app on a
+FixedClock that `server.set_now(...)` moves and `server.reset()` empties.
 """
 
 from __future__ import annotations
@@ -26,7 +22,7 @@ import httpx
 TEST_SECRET_KEY = "test-secret-key-for-reserver-tests-only-0123456789"
 """The signing key of live test servers, so tests can forge expired or foreign tokens."""
 TEST_PASSWORD = "correct-horse-battery"
-CLOCKED_SERVER = Path(__file__).parent / "server" / "clocked_server.py"
+CLOCKED_SERVER = Path(__file__).with_name("clocked_server.py")
 
 
 @dataclass

@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner
 
 from reserver_cli.root import app
-
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-"""The CLI suites' frozen "now", for the CLI and the server alike: a Tuesday, 10:00 in Berlin."""
 
 
 @dataclass(frozen=True)

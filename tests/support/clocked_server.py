@@ -1,6 +1,6 @@
 """A real reserver server process whose clock and data the tests control.
 
-Run as `python tests/server/clocked_server.py --port P --database-url URL --now ISO`.
+Run as `python tests/support/clocked_server.py --port P --database-url URL --now ISO`.
 It is the application of `server.app.create_app` on a `FixedClock`, plus two
 test-only routes: `PUT /_test/clock?now=ISO` moves the clock and
 `POST /_test/reset` empties every table, so one process serves many tests.

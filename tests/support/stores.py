@@ -1,31 +1,24 @@
-"""What the spawned processes of the core tests run.
+"""What the spawned store processes of the core tests run.
 
 Kept apart from the test modules: a spawned process imports the module of the
-function it runs, and the test modules import `conftest`, which in a child
-started from the whole suite may resolve to another folder's conftest.
+function it runs, and this one imports only the core and `support`.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from reserver_core.clock import FixedClock
 from reserver_core.db import Database
 from reserver_core.errors import ConflictError
 from reserver_core.local import LocalBackend
-from reserver_core.settings import Settings
+from support.clock import NOW
+from support.settings import fast_settings
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-"""The suite's frozen now (as in conftest)."""
 WORKERS = 8
 ROUNDS = 12
-
-
-def fast_settings() -> Settings:
-    """Settings with bcrypt at its lowest cost (as in conftest)."""
-    return Settings(bcrypt_rounds=4)
 
 
 def contested_window(round_number: int, worker: int) -> tuple[datetime, datetime]:
