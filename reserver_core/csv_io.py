@@ -9,11 +9,12 @@ reported with its line number: a missing or over-long name, a duplicate name
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
-from reserver_core.errors import ImportRejectedError, LineError, ValidationError
+from reserver_core.errors import ImportRejectedError, LineError, ReserverError, ValidationError
 from reserver_core.resources import clean_name, name_key, split_tags
 
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
@@ -139,4 +140,29 @@ def write_resources_csv(out: TextIO, rows: Iterable[tuple[str, list[str], bool]]
     for name, tags, available in rows:
         writer.writerow([name, ",".join(tags), "true" if available else "false"])
         count += 1
+    return count
+
+
+def export_to_path(
+    export: Callable[[TextIO, Callable[[int, int], None] | None], int],
+    path: Path,
+    progress: Callable[[int, int], None] | None = None,
+    field: str = "path",
+) -> int:
+    """Write an export (a backend's `export_csv`) to `path`; returns the row count.
+
+    The CSV is written beside the target and renamed over it, so a failed export
+    never leaves half a file where a good one was.
+    """
+    draft = path.with_name(f".{path.name}.partial")
+    try:
+        with draft.open("w", encoding="utf-8", newline="") as handle:
+            count = export(handle, progress)
+        draft.replace(path)
+    except OSError as exc:
+        draft.unlink(missing_ok=True)
+        raise ValidationError(f"cannot write {path}: {exc.strerror}", field) from exc
+    except (ReserverError, KeyboardInterrupt):
+        draft.unlink(missing_ok=True)
+        raise
     return count

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from reserver_core.errors import ValidationError
+from reserver_core.resources import split_tags
 from reserver_core.schemas import (
     FreeSlot,
     ImportReport,
@@ -55,7 +56,7 @@ class Availability(BaseModel):
 
 
 def _tag_list(tags: list[str] | str) -> list[str]:
-    return tags.split(",") if isinstance(tags, str) else tags
+    return split_tags(tags) if isinstance(tags, str) else tags
 
 
 def _local_time(value: time | None, name: str, default: time) -> time:
