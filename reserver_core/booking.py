@@ -43,6 +43,7 @@ from reserver_core.resources import (
     run_end,
 )
 from reserver_core.schemas import ReservationInfo, ResourceInfo, UserInfo
+from reserver_core.settings import Settings
 
 MAX_REASON_LENGTH = 500
 SEARCH_HORIZON = timedelta(days=366)
@@ -56,6 +57,34 @@ class BookingPolicy:
     min_duration: timedelta = timedelta(minutes=15)
     max_duration: timedelta = timedelta(hours=24)
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BookingPolicy:
+        """The limits the settings give (`min_booking_minutes`, `max_booking_hours`)."""
+        return cls(
+            min_duration=timedelta(minutes=settings.min_booking_minutes),
+            max_duration=timedelta(hours=settings.max_booking_hours),
+        )
+
+    def check_length(self, length: timedelta, field: str) -> None:
+        """Enforce the limits on a window: at least the shortest, at most the longest."""
+        if length < self.min_duration:
+            raise ValidationError(f"a booking lasts at least {self._shortest}", field)
+        if length > self.max_duration:
+            raise ValidationError(f"a booking lasts at most {self._longest}", field)
+
+    def check_duration(self, duration: timedelta, field: str) -> None:
+        """Enforce the limits on a length asked for alone, naming the whole range."""
+        if not self.min_duration <= duration <= self.max_duration:
+            raise ValidationError(f"a booking lasts {self._shortest} to {self._longest}", field)
+
+    @property
+    def _shortest(self) -> str:
+        return f"{_minutes(self.min_duration)} minutes"
+
+    @property
+    def _longest(self) -> str:
+        return f"{_minutes(self.max_duration) // 60} hours"
+
 
 def check_window(start: datetime, end: datetime, now: datetime, policy: BookingPolicy) -> None:
     """Enforce: aware times, start in the future, end after start, length within policy."""
@@ -65,15 +94,7 @@ def check_window(start: datetime, end: datetime, now: datetime, policy: BookingP
         raise ValidationError("the end must be after the start", "end_time")
     if start <= now:
         raise ValidationError("the start must be in the future", "start_time")
-    length = end - start
-    if length < policy.min_duration:
-        raise ValidationError(
-            f"a booking lasts at least {_minutes(policy.min_duration)} minutes", "end_time"
-        )
-    if length > policy.max_duration:
-        raise ValidationError(
-            f"a booking lasts at most {_minutes(policy.max_duration) // 60} hours", "end_time"
-        )
+    policy.check_length(end - start, "end_time")
 
 
 def _minutes(delta: timedelta) -> int:

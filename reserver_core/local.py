@@ -117,10 +117,7 @@ class LocalBackend:
         self.user = user
         self.token_secret = token_secret
         self.upkeep = upkeep or UpkeepState(settings.expiry_interval)
-        self.policy = booking.BookingPolicy(
-            min_duration=timedelta(minutes=settings.min_booking_minutes),
-            max_duration=timedelta(hours=settings.max_booking_hours),
-        )
+        self.policy = booking.BookingPolicy.from_settings(settings)
 
     @classmethod
     def open(
@@ -668,12 +665,7 @@ class LocalBackend:
             resource_id = _known_id(resource_id, "resource")
         if (resource_id is None) == (tag is None):
             raise ValidationError("name either a resource or a tag", "resource")
-        if not self.policy.min_duration <= duration <= self.policy.max_duration:
-            shortest = int(self.policy.min_duration.total_seconds() // 60)
-            longest = int(self.policy.max_duration.total_seconds() // 3600)
-            raise ValidationError(
-                f"a booking lasts {shortest} minutes to {longest} hours", "duration"
-            )
+        self.policy.check_duration(duration, "duration")
         now = self.now()
         # Bookings start in the future: the next whole minute at the earliest.
         earliest = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
