@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,7 +22,6 @@ ReservationArg = Annotated[int, typer.Argument(metavar="ID", help="The reservati
 ResourceArg = Annotated[
     str, typer.Argument(metavar="RESOURCE", help="Resource id or exact name (any case).")
 ]
-_CLOCK_ONLY = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
 
 
 def book(
@@ -79,11 +77,9 @@ def book(
 def _end_time(cli: CliContext, begin: datetime, end: str | None, duration: str | None) -> datetime:
     if duration is not None:
         return cli.parse_end(begin, duration, "for")
-    text = str(end).strip()
-    if _CLOCK_ONLY.fullmatch(text):
-        day = begin.astimezone(cli.zone).date().isoformat()
-        return cli.parse_when(f"{day} {text}", "end")
-    return cli.parse_when(text, "end")
+    from reserver_core.timeparse import parse_end
+
+    return parse_end(str(end), begin, cli.now(), cli.zone, field="end")
 
 
 def _explain_conflict(

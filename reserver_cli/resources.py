@@ -14,7 +14,7 @@ import typer
 
 from reserver_cli.command_group import command_group
 from reserver_cli.context import CliContext
-from reserver_core.errors import ReserverError, ValidationError
+from reserver_core.errors import ValidationError
 
 if TYPE_CHECKING:
     from reserver_core.schemas import ResourceInfo
@@ -41,7 +41,10 @@ class StatusChoice(StrEnum):
 
 
 def _split_tags(values: list[str] | None) -> list[str]:
-    return [tag.strip() for value in values or [] for tag in value.split(",") if tag.strip()]
+    """Repeated --tag options, each of which may list several."""
+    from reserver_core.resources import split_tags
+
+    return split_tags(",".join(values or []))
 
 
 @app.command("list")
@@ -464,20 +467,7 @@ def export_csv(
 
 
 def _export_to_file(cli: CliContext, output: Path) -> int:
-    # Written beside the target and renamed, so a failed export never leaves
-    # half a file where a good one was.
-    draft = output.with_name(f".{output.name}.partial")
-    try:
-        with (
-            draft.open("w", encoding="utf-8", newline="") as handle,
-            _progress(cli, "Exporting") as progress,
-        ):
-            count = cli.backend.export_csv(handle, progress=progress)
-        draft.replace(output)
-    except OSError as exc:
-        draft.unlink(missing_ok=True)
-        raise ValidationError(f"cannot write {output}: {exc.strerror}", "output") from exc
-    except (ReserverError, KeyboardInterrupt):
-        draft.unlink(missing_ok=True)
-        raise
-    return count
+    from reserver_core.csv_io import export_to_path
+
+    with _progress(cli, "Exporting") as progress:
+        return export_to_path(cli.backend.export_csv, output, progress, field="output")

@@ -12,19 +12,17 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
-    ScalarSelect,
-    Table,
-    bindparam,
-    case,
-    func,
-    insert,
-    literal_column,
     select,
 )
 from sqlalchemy.orm import Session
 
+from reserver_core.booking_statements import (
+    CLASHES,
+    INSERT_EVENT,
+    INSERT_RESERVATION,
+    RESOURCE_TO_BOOK,
+)
 from reserver_core.display import describe_window
 from reserver_core.errors import (
     ConflictError,
@@ -35,20 +33,13 @@ from reserver_core.errors import (
     ValidationError,
     Window,
 )
-from reserver_core.models import (
-    IS_ACTIVE,
-    Reservation,
-    ReservationEvent,
-    Resource,
-    ResourceTag,
-    UTCDateTime,
-)
+from reserver_core.models import Reservation, Resource
 from reserver_core.resources import (
     RESOURCE_COLUMNS,
     active_overlap,
     info_from_row,
     load_resource,
-    resource_info,
+    resource_tags,
     run_end,
     tagged,
 )
@@ -70,33 +61,31 @@ class BookingPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BookingPolicy:
-        """The limits the settings give."""
+        """The limits the settings give (`min_booking_minutes`, `max_booking_hours`)."""
         return cls(
             min_duration=timedelta(minutes=settings.min_booking_minutes),
             max_duration=timedelta(hours=settings.max_booking_hours),
         )
 
-    def allows(self, length: timedelta) -> bool:
-        """Whether a booking may last `length`."""
-        return self.min_duration <= length <= self.max_duration
-
     def check_length(self, length: timedelta, field: str) -> None:
-        """Refuse a booking shorter or longer than the limits, naming the one it breaks."""
+        """Enforce the limits on a window: at least the shortest, at most the longest."""
         if length < self.min_duration:
-            raise ValidationError(
-                f"a booking lasts at least {_minutes(self.min_duration)} minutes", field
-            )
+            raise ValidationError(f"a booking lasts at least {self._shortest}", field)
         if length > self.max_duration:
-            raise ValidationError(
-                f"a booking lasts at most {_minutes(self.max_duration) // 60} hours", field
-            )
+            raise ValidationError(f"a booking lasts at most {self._longest}", field)
 
-    def check_search_length(self, length: timedelta, field: str) -> None:
-        """Refuse to look for a slot no booking may fill, naming both limits."""
-        if not self.allows(length):
-            shortest = _minutes(self.min_duration)
-            longest = _minutes(self.max_duration) // 60
-            raise ValidationError(f"a booking lasts {shortest} minutes to {longest} hours", field)
+    def check_duration(self, duration: timedelta, field: str) -> None:
+        """Enforce the limits on a length asked for alone, naming the whole range."""
+        if not self.min_duration <= duration <= self.max_duration:
+            raise ValidationError(f"a booking lasts {self._shortest} to {self._longest}", field)
+
+    @property
+    def _shortest(self) -> str:
+        return f"{_minutes(self.min_duration)} minutes"
+
+    @property
+    def _longest(self) -> str:
+        return f"{_minutes(self.max_duration) // 60} hours"
 
 
 def check_window(start: datetime, end: datetime, now: datetime, policy: BookingPolicy) -> None:
@@ -114,96 +103,11 @@ def _minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
-_RESERVATIONS = cast(Table, Reservation.__table__)
-_EVENTS = cast(Table, ReservationEvent.__table__)
-
-# Built once: booking is the hot path, and a reused statement skips SQLAlchemy's
-# construction and cache-key work on every call.
-_RESOURCE_TO_BOOK = (
-    select(*RESOURCE_COLUMNS).where(Resource.id == bindparam("resource_id")).with_for_update()
-)
-# Active reservations of a resource never overlap, so ordered by end they are
-# ordered by start too. Every clash but the last ends within the window, and the
-# last is the first one ending at or after the window's end: bounding the end
-# there keeps each lookup to a short index range, however many bookings lie ahead.
-_FIRST_END_FROM_WINDOW_END = (
-    select(func.min(Reservation.end_time))
-    .where(
-        Reservation.resource_id == bindparam("resource_id"),
-        IS_ACTIVE,
-        Reservation.end_time >= bindparam("end", type_=UTCDateTime()),
-    )
-    .scalar_subquery()
-)
-_CLASHES = (
-    select(Reservation.id, Reservation.start_time, Reservation.end_time)
-    .where(
-        Reservation.resource_id == bindparam("resource_id"),
-        IS_ACTIVE,
-        Reservation.start_time < bindparam("end", type_=UTCDateTime()),
-        Reservation.end_time > bindparam("start", type_=UTCDateTime()),
-        Reservation.end_time
-        <= func.coalesce(_FIRST_END_FROM_WINDOW_END, bindparam("end", type_=UTCDateTime())),
-    )
-    .order_by(Reservation.start_time)
-)
-# On SQLite, where the write lock is already held, the same read also brings the
-# tags (in order; tags hold no commas) and the end of a reservation covering now:
-# two statements fewer per booking for the nested resource of the result.
-_TAG_LIST = (
-    select(func.group_concat(literal_column("tag"), ","))
-    .select_from(
-        select(ResourceTag.tag)
-        .where(ResourceTag.resource_id == Resource.id)
-        .order_by(ResourceTag.position)
-        .correlate(Resource)
-        .subquery()
-    )
-    .scalar_subquery()
-)
-
-
-def _of_first_ending_after(value: ColumnElement[Any], instant: str) -> ScalarSelect[Any]:
-    """`value` of the resource's first active reservation ending after `:instant`."""
-    return (
-        select(value)
-        .where(
-            Reservation.resource_id == Resource.id,
-            IS_ACTIVE,
-            Reservation.end_time > bindparam(instant, type_=UTCDateTime()),
-        )
-        .order_by(Reservation.end_time)
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-# By the same order, the first reservation ending after an instant is the only
-# one that can cover it, and the first ending after a window's start is the first
-# that can clash with the window: one index step each.
-_COVERING_END = _of_first_ending_after(
-    case((Reservation.start_time <= bindparam("now", type_=UTCDateTime()), Reservation.end_time)),
-    "now",
-)
-# ... and whether anything clashes: the windows are read only when something does.
-_ANY_CLASH = _of_first_ending_after(
-    Reservation.start_time < bindparam("end", type_=UTCDateTime()), "start"
-)
-_RESOURCE_TO_BOOK_SQLITE = select(
-    *RESOURCE_COLUMNS,
-    _TAG_LIST.label("tag_list"),
-    _COVERING_END.label("covering_end"),
-    _ANY_CLASH.label("any_clash"),
-).where(Resource.id == bindparam("resource_id"))
-_INSERT_RESERVATION = insert(_RESERVATIONS)
-_INSERT_EVENT = insert(_EVENTS)
-
-
 def clashes(
     connection: Connection, resource_id: int, start: datetime, end: datetime
 ) -> list[Window]:
     """Active reservations of the resource overlapping `[start, end)`, by start."""
-    rows = connection.execute(_CLASHES, {"resource_id": resource_id, "start": start, "end": end})
+    rows = connection.execute(CLASHES, {"resource_id": resource_id, "start": start, "end": end})
     return [Window(row.start_time, row.end_time, row.id) for row in rows]
 
 
@@ -235,15 +139,15 @@ def book(
 ) -> ReservationInfo:
     """Check every rule, insert an active reservation with its `created` event, return it.
 
-    The resource row is locked first (PostgreSQL, MySQL); on SQLite the write
-    transaction already holds the database's write lock. The result is built
-    from what the transaction knows, without reading the reservation back.
+    The resource row is locked first (PostgreSQL, MariaDB; on SQLite the write
+    transaction already holds the database's write lock), and the clashes are
+    read after the lock, so they see every booking committed before it. The
+    result is built from what the transaction knows, without reading the
+    reservation back.
     """
     check_window(start, end, now, policy)
-    sqlite = connection.dialect.name == "sqlite"
     resource = connection.execute(
-        _RESOURCE_TO_BOOK_SQLITE if sqlite else _RESOURCE_TO_BOOK,
-        {"resource_id": resource_id, "now": now, "start": start, "end": end},
+        RESOURCE_TO_BOOK, {"resource_id": resource_id, "now": now}
     ).one_or_none()
     if resource is None:
         raise NotFoundError(f"no resource with id {resource_id}")
@@ -256,12 +160,11 @@ def book(
             resource.name,
             until,
         )
-    if not sqlite or resource.any_clash:
-        found = clashes(connection, resource_id, start, end)
-        if found:
-            raise conflict_error(resource.name, found)
+    found = clashes(connection, resource_id, start, end)
+    if found:
+        raise conflict_error(resource.name, found)
     result = connection.execute(
-        _INSERT_RESERVATION,
+        INSERT_RESERVATION,
         {
             "resource_id": resource_id,
             "user_id": user.id,
@@ -273,7 +176,7 @@ def book(
     )
     reservation_id = int(cast(tuple[int], result.inserted_primary_key)[0])
     connection.execute(
-        _INSERT_EVENT,
+        INSERT_EVENT,
         {
             "reservation_id": reservation_id,
             "action": "created",
@@ -291,19 +194,18 @@ def book(
         end_time=end,
         status="active",
         created_at=now,
-        resource=_nested_resource(connection, now, resource, sqlite),
+        resource=_nested_resource(connection, now, resource),
     )
 
 
-def _nested_resource(connection: Connection, now: datetime, row: Any, sqlite: bool) -> ResourceInfo:
-    if not sqlite:
-        return resource_info(connection, now, row)
-    tags = row.tag_list.split(",") if row.tag_list else []
+def _nested_resource(connection: Connection, now: datetime, row: Any) -> ResourceInfo:
     # The new booking starts in the future, so it cannot change what covers now;
     # only a run that reaches it can grow, which `run_end` follows.
     covering = row.covering_end
     busy_until = None if covering is None else run_end(connection, row.id, now, covering)
-    return info_from_row(row[: len(RESOURCE_COLUMNS)], tags, busy_until, now)
+    return info_from_row(
+        row[: len(RESOURCE_COLUMNS)], resource_tags(connection, row.id), busy_until, now
+    )
 
 
 def record_event(
@@ -316,7 +218,7 @@ def record_event(
 ) -> None:
     """Append one entry to a reservation's history, in the caller's transaction."""
     session.connection().execute(
-        _INSERT_EVENT,
+        INSERT_EVENT,
         {
             "reservation_id": reservation_id,
             "action": action,

@@ -10,16 +10,17 @@ inserted in bulk, in the caller's transaction.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from reserver_core.backend import ProgressCallback
-from reserver_core.errors import ImportRejectedError, LineError, ValidationError
+from reserver_core.errors import ImportRejectedError, LineError, ReserverError, ValidationError
 from reserver_core.models import Resource, ResourceTag
 from reserver_core.resources import DEFAULT_RESET_HOURS, clean_name, name_key, split_tags
 from reserver_core.schemas import ImportReport, ResourceInfo
@@ -233,3 +234,28 @@ def _insert_resources(
             progress(min(index + _BATCH, total), total)
     if progress and total == 0:
         progress(0, 0)
+
+
+def export_to_path(
+    export: Callable[[TextIO, ProgressCallback | None], int],
+    path: Path,
+    progress: ProgressCallback | None = None,
+    field: str = "path",
+) -> int:
+    """Write an export (a backend's `export_csv`) to `path`; returns the row count.
+
+    The CSV is written beside the target and renamed over it, so a failed export
+    never leaves half a file where a good one was.
+    """
+    draft = path.with_name(f".{path.name}.partial")
+    try:
+        with draft.open("w", encoding="utf-8", newline="") as handle:
+            count = export(handle, progress)
+        draft.replace(path)
+    except OSError as exc:
+        draft.unlink(missing_ok=True)
+        raise ValidationError(f"cannot write {path}: {exc.strerror}", field) from exc
+    except (ReserverError, KeyboardInterrupt):
+        draft.unlink(missing_ok=True)
+        raise
+    return count

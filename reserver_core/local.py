@@ -460,7 +460,7 @@ class LocalBackend:
             resource_id = check_id(resource_id, "resource")
         if (resource_id is None) == (tag is None):
             raise ValidationError("name either a resource or a tag", "resource")
-        self.policy.check_search_length(duration, "duration")
+        self.policy.check_duration(duration, "duration")
         now = self.now()
         # Bookings start in the future: the next whole minute at the earliest.
         earliest = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)

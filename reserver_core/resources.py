@@ -6,10 +6,8 @@ reservations at the moment of reading; it is never stored.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -239,35 +237,15 @@ def load_resources(
     """Resources matching every condition, ordered by name, with tags and derived status."""
     connection = session.connection()
     query = select(*RESOURCE_COLUMNS).where(*conditions).order_by(Resource.name_key)
-    with collector_paused():
-        rows = connection.execute(query).all()
-        if not rows:
-            return []
-        # Reading everything and picking costs less than a long IN list (and than
-        # evaluating the conditions again in a subquery).
-        subset = [row[0] for row in rows] if conditions and len(rows) <= _FEW_RESOURCES else None
-        tags = _tags_by_resource(connection, subset)
-        busy = _busy_until(connection, now, subset)
-        return [_info(row, tags.get(row[0], []), busy.get(row[0]), now) for row in rows]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while many long-lived objects are built.
-
-    Every object built here is kept, so a collection finds nothing; but each
-    full one walks the whole heap, and listing 10,000 resources set off several
-    (half of its time). Reference counting still frees memory meanwhile.
-    """
-    if not gc.isenabled():
-        # Another thread has paused it and will resume it.
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    rows = connection.execute(query).all()
+    if not rows:
+        return []
+    # Reading everything and picking costs less than a long IN list (and than
+    # evaluating the conditions again in a subquery).
+    subset = [row[0] for row in rows] if conditions and len(rows) <= _FEW_RESOURCES else None
+    tags = _tags_by_resource(connection, subset)
+    busy = _busy_until(connection, now, subset)
+    return [_info(row, tags.get(row[0], []), busy.get(row[0]), now) for row in rows]
 
 
 def load_resource(session: Session, now: datetime, resource_id: int) -> ResourceInfo:
@@ -281,8 +259,12 @@ def load_resource(session: Session, now: datetime, resource_id: int) -> Resource
 
 def resource_info(connection: Connection, now: datetime, row: Any) -> ResourceInfo:
     """The info of one resource row (the `RESOURCE_COLUMNS`), reading its tags and use."""
-    tags = list(connection.scalars(_ONE_RESOURCE_TAGS, {"resource_id": row[0]}))
-    return _info(row, tags, run_end(connection, row[0], now, now), now)
+    return _info(row, resource_tags(connection, row[0]), run_end(connection, row[0], now, now), now)
+
+
+def resource_tags(connection: Connection, resource_id: int) -> list[str]:
+    """The resource's tags, in order."""
+    return list(connection.scalars(_ONE_RESOURCE_TAGS, {"resource_id": resource_id}))
 
 
 def run_end(

@@ -119,6 +119,7 @@ _UNITS_RE = re.compile(
     rf"(?:(?P<minutes>{_NUMBER})\s*(?:m|mins?|minutes?))?",
     re.ASCII,
 )
+_BARE_CLOCK_RE = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
 _DURATION_CLOCK_RE = re.compile(r"(?P<hours>\d+):(?P<minutes>\d{2})", re.ASCII)
 _ZONEINFO_PATH_RE = re.compile(r"zoneinfo[^/]*/(?P<key>.+)$")
 
@@ -198,6 +199,18 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, field: str = "start") -> 
     if value in _DAY_WORDS:
         raise ValidationError(f"{raw!r} has no time of day; add one, e.g. '{value} 14:00'", field)
     raise ValidationError(f"cannot read {raw!r} as a time; {_WHEN_FORMS}", field)
+
+
+def parse_end(
+    text: str, start: datetime, now: datetime, tz: ZoneInfo, field: str = "end"
+) -> datetime:
+    """Read the end of a window starting at `start`: a bare `HH:MM` is on the start's
+    local day; any other form of `parse_when` stands alone."""
+    raw = text.strip()
+    if _BARE_CLOCK_RE.fullmatch(raw):
+        day = start.astimezone(tz).date().isoformat()
+        return parse_when(f"{day} {raw}", now, tz, field=field)
+    return parse_when(raw, now, tz, field=field)
 
 
 def add_length(start: datetime, length: timedelta, raw: str, field: str) -> datetime:

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 
-import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
@@ -20,7 +19,7 @@ from reserver_core.clock import Clock, SystemClock
 from reserver_core.db import Database
 from reserver_core.local import LocalBackend
 from reserver_core.settings import Settings, data_dir
-from server.deps import CallerCache
+from server.deps import CallerCache, in_thread
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.responses import json_response
 from server.routes import admin, auth, health, reservations, resources
@@ -33,7 +32,7 @@ BODY_LIMIT_BYTES = 1024 * 1024
 """The largest request body outside CSV uploads."""
 
 WORKER_THREADS = 40
-"""Threads for `in_thread`: as many as anyio's pool that runs the sync routes."""
+"""Threads for `in_thread`, which every route and the expiry timer run on."""
 
 
 def server_database_url(settings: Settings, database_url: str | None = None) -> str:
@@ -59,7 +58,7 @@ async def run_expiry_timer(backend: LocalBackend, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
             try:
-                await anyio.to_thread.run_sync(backend.background_upkeep)
+                await in_thread(backend.background_upkeep)
             except Exception as exc:
                 log.exception("background expiry failed")
                 backend.upkeep.last_error = str(exc)
@@ -143,7 +142,7 @@ def create_app(
         app.state.backend = backend
         app.state.callers = CallerCache()
         workers = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="reserver-worker")
-        app.state.workers = workers
+        asyncio.get_running_loop().set_default_executor(workers)
         backend.background_upkeep()
         timer = asyncio.create_task(run_expiry_timer(backend, settings.expiry_interval))
         log.info("serving %s", backend.describe_store())

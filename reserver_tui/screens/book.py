@@ -17,8 +17,14 @@ from reserver_core.booking import BookingPolicy, check_window
 from reserver_core.display import describe_error, format_duration, format_window
 from reserver_core.errors import ConflictError, ReserverError, UnavailableError, ValidationError
 from reserver_core.schemas import ResourceInfo
-from reserver_core.settings import Settings
-from reserver_core.timeparse import add_length, check_day, next_whole, parse_duration, parse_when
+from reserver_core.timeparse import (
+    add_length,
+    check_day,
+    next_whole,
+    parse_duration,
+    parse_end,
+    parse_when,
+)
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
@@ -28,14 +34,6 @@ _CLOCK = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
 _UNIT = r"(?:d|days?|h|hrs?|hours?|m|mins?|minutes?)"
 # One or more number-unit parts, so 1h30m and 1d2h read as lengths like 90m does.
 _DURATION = re.compile(rf"\+?(?:[\d.\s]+{_UNIT})+\b.*", re.I)
-
-
-def policy_of(settings: Settings) -> BookingPolicy:
-    """The booking length limits the settings give."""
-    return BookingPolicy(
-        min_duration=timedelta(minutes=settings.min_booking_minutes),
-        max_duration=timedelta(hours=settings.max_booking_hours),
-    )
 
 
 def read_window(
@@ -60,18 +58,15 @@ def read_window(
     end_text = end.strip()
     if not end_text:
         raise ValidationError("give an end time (16:00) or a duration (90m)", "end")
-    if _CLOCK.fullmatch(end_text):
-        local_day = begins.astimezone(tz).date().isoformat()
-        ends = parse_when(f"{local_day} {end_text}", now, tz, field="end")
-        if ends <= begins:
-            raise ValidationError(
-                f"{end_text} is not after the start; for a length write it as 1h30m or 90m", "end"
-            )
-    elif _DURATION.fullmatch(end_text):
+    if _DURATION.fullmatch(end_text):
         length = parse_duration(end_text.removeprefix("+"), field="end")
         ends = add_length(begins, length, end_text, "end")
     else:
-        ends = parse_when(end_text, now, tz, field="end")
+        ends = parse_end(end_text, begins, now, tz, field="end")
+        if ends <= begins and _CLOCK.fullmatch(end_text):
+            raise ValidationError(
+                f"{end_text} is not after the start; for a length write it as 1h30m or 90m", "end"
+            )
     check_window(begins, ends, now, policy)
     return begins, ends
 
@@ -171,7 +166,7 @@ class BookModal(ReserverModal):
                 self.query_one("#end", Input).value,
                 self.reserver.now(),
                 self.reserver.tz,
-                policy_of(self.reserver.settings),
+                BookingPolicy.from_settings(self.reserver.settings),
             )
         except ValidationError as exc:
             self._window = None

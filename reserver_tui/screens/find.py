@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from reserver_core.booking import check_window
+from reserver_core.booking import BookingPolicy, check_window
 from reserver_core.display import format_duration, format_window
 from reserver_core.errors import ValidationError
 from reserver_core.resources import split_tags
@@ -20,7 +20,7 @@ from reserver_core.timeparse import add_length, parse_duration, parse_when
 from reserver_tui.markup import literal
 from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
-from reserver_tui.screens.book import BookModal, policy_of, short_message
+from reserver_tui.screens.book import BookModal, short_message
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.time_input import TimeInput
 
@@ -77,7 +77,9 @@ class FindSlotScreen(ReserverScreen):
             raw_length = self.query_one("#length", Input).value
             length = parse_duration(raw_length, field="length")
             end = add_length(start, length, raw_length, "length")
-            check_window(start, end, self.reserver.now(), policy_of(self.reserver.settings))
+            check_window(
+                start, end, self.reserver.now(), BookingPolicy.from_settings(self.reserver.settings)
+            )
             tags = split_tags(self.query_one("#tags", Input).value)
         except ValidationError as exc:
             feedback.update(f"✗ {literal(short_message(exc))}")

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from reserver_core.schemas import Token, UserInfo
-from server.deps import AnonymousBackend, MemberBackend, Text
+from server.deps import AnonymousBackend, MemberBackend, Text, on_workers
 from server.responses import json_response
 
 router = APIRouter(tags=["auth"])
@@ -23,12 +23,14 @@ class Registration(BaseModel):
 
 
 @router.post("/register", response_model=UserInfo, status_code=201)
+@on_workers
 def register(body: Registration, backend: AnonymousBackend) -> Response:
     """Create an account; the first one on an empty server is an admin."""
     return json_response(backend.register(body.username, body.password), 201)
 
 
 @router.post("/token", response_model=Token)
+@on_workers
 def token(
     username: Annotated[Text, Form()],
     password: Annotated[Text, Form()],
@@ -39,6 +41,7 @@ def token(
 
 
 @router.get("/me", response_model=UserInfo)
-async def me(backend: MemberBackend) -> Response:
+@on_workers
+def me(backend: MemberBackend) -> Response:
     """The account the bearer token belongs to."""
     return json_response(backend.whoami())

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from reserver_core.schemas import Health
-from server.deps import BackendDep
+from server.deps import BackendDep, on_workers
 from server.responses import json_response
 
 router = APIRouter(tags=["health"])
@@ -17,6 +17,7 @@ router = APIRouter(tags=["health"])
     response_model=Health,
     responses={503: {"model": Health, "description": "The database does not answer"}},
 )
+@on_workers
 def health(backend: BackendDep) -> Response:
     """Whether the database answers and when expiry last ran; 503 when the database is down."""
     report = backend.health()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body
 from pydantic import BaseModel
 from starlette.responses import Response
 
 from reserver_core.schemas import EventInfo, ReservationInfo
 from reserver_core.timeparse import parse_instant
-from server.deps import AdminBackend, Id, Instant, MemberBackend, Text, in_thread
+from server.deps import AdminBackend, Id, Instant, MemberBackend, Text, on_workers
 from server.errors import ErrorBody
 from server.responses import json_response
 
@@ -40,33 +40,37 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("", response_model=ReservationInfo, status_code=201, responses=_CONFLICT)
-async def book(request: Request, body: NewReservation, backend: MemberBackend) -> Response:
+@on_workers
+def book(body: NewReservation, backend: MemberBackend) -> Response:
     """Book `[start_time, end_time)` on a resource; 409 names the clashing windows."""
     start = parse_instant(body.start_time, "start_time")
     end = parse_instant(body.end_time, "end_time")
-    booked = await in_thread(request, backend.book, body.resource_id, start, end)
-    return json_response(booked, 201)
+    return json_response(backend.book(body.resource_id, start, end), 201)
 
 
 @router.get("", response_model=list[ReservationInfo])
+@on_workers
 def all_reservations(backend: AdminBackend, include_cancelled: bool = False) -> Response:
     """Admin: every reservation, newest first."""
     return json_response(backend.all_reservations(include_cancelled))
 
 
 @router.get("/my", response_model=list[ReservationInfo])
+@on_workers
 def my_reservations(backend: MemberBackend, include_cancelled: bool = False) -> Response:
     """The caller's reservations, newest first."""
     return json_response(backend.my_reservations(include_cancelled))
 
 
 @router.get("/{reservation_id}", response_model=ReservationInfo)
+@on_workers
 def get_reservation(reservation_id: Id, backend: MemberBackend) -> Response:
     """One reservation; its owner or an admin only."""
     return json_response(backend.get_reservation(reservation_id))
 
 
 @router.post("/{reservation_id}/cancel", response_model=ReservationInfo)
+@on_workers
 def cancel(
     reservation_id: Id,
     backend: MemberBackend,
@@ -78,6 +82,7 @@ def cancel(
 
 
 @router.get("/{reservation_id}/history", response_model=list[EventInfo])
+@on_workers
 def history(reservation_id: Id, backend: MemberBackend) -> Response:
     """The reservation's events, newest first; its owner or an admin only."""
     return json_response(backend.history(reservation_id))

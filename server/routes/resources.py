@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from reserver_core.errors import ValidationError
+from reserver_core.resources import split_tags
 from reserver_core.schemas import (
     FreeSlot,
     ImportReport,
@@ -21,7 +22,7 @@ from reserver_core.schemas import (
     Summary,
 )
 from reserver_core.timeparse import parse_instant
-from server.deps import AdminBackend, BackendDep, Id, Instant, Text
+from server.deps import AdminBackend, BackendDep, Id, Instant, Text, on_workers
 from server.errors import ErrorBody
 from server.responses import json_response
 
@@ -55,7 +56,7 @@ class Availability(BaseModel):
 
 
 def _tag_list(tags: list[str] | str) -> list[str]:
-    return tags.split(",") if isinstance(tags, str) else tags
+    return split_tags(tags) if isinstance(tags, str) else tags
 
 
 def _local_time(value: time | None, name: str, default: time) -> time:
@@ -67,12 +68,14 @@ def _local_time(value: time | None, name: str, default: time) -> time:
 
 
 @router.get("", response_model=list[ResourceInfo])
+@on_workers
 def list_resources(backend: BackendDep) -> Response:
     """Every resource with its derived status, by name."""
     return json_response(backend.list_resources())
 
 
 @router.post("", response_model=ResourceInfo, status_code=201)
+@on_workers
 def create_resource(body: NewResource, backend: AdminBackend) -> Response:
     """Admin: add a resource; 400 when the name is taken (any case)."""
     created = backend.create_resource(
@@ -82,6 +85,7 @@ def create_resource(body: NewResource, backend: AdminBackend) -> Response:
 
 
 @router.get("/search", response_model=list[ResourceInfo])
+@on_workers
 def search_resources(
     backend: BackendDep,
     q: Annotated[Text | None, Query(description="Text in the name, description or a tag")] = None,
@@ -104,12 +108,14 @@ def search_resources(
 
 
 @router.get("/lookup", response_model=ResourceInfo)
+@on_workers
 def find_resource(backend: BackendDep, reference: Annotated[Text, Query()]) -> Response:
     """A resource by id (digits) or exact name, any case."""
     return json_response(backend.find_resource(reference))
 
 
 @router.get("/next-free-slot", response_model=FreeSlot)
+@on_workers
 def next_free_slot(
     backend: BackendDep,
     duration_seconds: Annotated[int, Query(ge=1, le=366 * 24 * 3600)],
@@ -128,6 +134,7 @@ def next_free_slot(
 
 
 @router.get("/export", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+@on_workers
 def export_csv(backend: BackendDep) -> Response:
     """Every resource as CSV in the import format."""
     out = io.StringIO()
@@ -145,6 +152,7 @@ def export_csv(backend: BackendDep) -> Response:
         }
     },
 )
+@on_workers
 def upload_csv(
     file: UploadFile,
     backend: AdminBackend,
@@ -155,18 +163,21 @@ def upload_csv(
 
 
 @router.get("/availability/summary", response_model=Summary)
+@on_workers
 def summary(backend: BackendDep) -> Response:
     """Counts of resources by derived status now."""
     return json_response(backend.summary())
 
 
 @router.get("/{resource_id}", response_model=ResourceInfo)
+@on_workers
 def get_resource(resource_id: Id, backend: BackendDep) -> Response:
     """One resource."""
     return json_response(backend.get_resource(resource_id))
 
 
 @router.patch("/{resource_id}", response_model=ResourceInfo)
+@on_workers
 def update_resource(resource_id: Id, body: ResourceChanges, backend: AdminBackend) -> Response:
     """Admin: rename, retag or redescribe a resource."""
     return json_response(
@@ -175,6 +186,7 @@ def update_resource(resource_id: Id, body: ResourceChanges, backend: AdminBacken
 
 
 @router.get("/{resource_id}/availability", response_model=Schedule)
+@on_workers
 def availability(
     resource_id: Id,
     backend: BackendDep,
@@ -199,6 +211,7 @@ def availability(
 
 
 @router.put("/{resource_id}/availability", response_model=ResourceInfo)
+@on_workers
 def set_availability(
     resource_id: Id,
     body: Annotated[Availability, Body()],
@@ -209,12 +222,14 @@ def set_availability(
 
 
 @router.get("/{resource_id}/status", response_model=ResourceStatusDetail)
+@on_workers
 def resource_status(resource_id: Id, backend: BackendDep) -> Response:
     """Detailed status: current and next reservation, maintenance timing."""
     return json_response(backend.resource_status(resource_id))
 
 
 @router.put("/{resource_id}/status/unavailable", response_model=ResourceInfo)
+@on_workers
 def start_maintenance(
     resource_id: Id,
     backend: AdminBackend,
@@ -225,12 +240,14 @@ def start_maintenance(
 
 
 @router.put("/{resource_id}/status/available", response_model=ResourceInfo)
+@on_workers
 def end_maintenance(resource_id: Id, backend: AdminBackend) -> Response:
     """Admin: return a resource from maintenance."""
     return json_response(backend.end_maintenance(resource_id))
 
 
 @router.get("/{resource_id}/reservations", response_model=list[ReservationInfo])
+@on_workers
 def resource_reservations(
     resource_id: Id,
     backend: BackendDep,
