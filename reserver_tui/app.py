@@ -1,28 +1,25 @@
 """The reserver full-screen app: its modes, the store, the upkeep timer, the server link.
 
 The app owns only what is app-wide: opening the backend, the main screens
-(modes), expiry on a timer, noticing a lost server and a login that ended, the
-subtitle and the command palette. Each screen or dialog calls the `Backend`
-itself, in thread workers of its own (`ReserverScreen.call_backend`), and gets
-the reply as a message (`reserver_tui.messages`); every worker's failure comes
-to the one handler here, `worker_state_changed`, which turns it into a
-notification (or an inline error the dialog shows beside its fields).
+(modes), expiry on a timer, noticing a lost server and an ended session, the
+subtitle and the command palette (its entries: `reserver_tui.palette`). Its own
+workers open the store, run upkeep and ping a lost server. Each screen or
+dialog calls the `Backend` itself, in thread workers of its own
+(`call_backend` in `reserver_tui.screens.base`), and gets the reply as a
+message (`reserver_tui.messages`); every worker's failure comes to the one
+handler here, `worker_state_changed`, which turns it into a notification (or
+an inline error that the dialog shows beside its fields).
 """
 
 from __future__ import annotations
 
-import logging
-import traceback
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -38,14 +35,16 @@ from reserver_core.errors import (
     ServerUnreachableError,
 )
 from reserver_core.schemas import ExpiryReport, UserInfo
-from reserver_core.settings import Settings, log_dir
+from reserver_core.settings import Settings
 from reserver_tui import messages
+from reserver_tui.failures import describe_error, log_unexpected
+from reserver_tui.palette import ReserverCommands
 from reserver_tui.screens.admin import AdminScreen
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.find import FindSlotScreen
 from reserver_tui.screens.help import HelpScreen
 from reserver_tui.screens.home import ResourcesScreen
-from reserver_tui.screens.login import LoginScreen
+from reserver_tui.screens.login import ask_for_login
 from reserver_tui.screens.mine import MyReservationsScreen
 from reserver_tui.screens.status import StatusScreen
 
@@ -53,35 +52,6 @@ REMOTE_REFRESH_SECONDS = 15.0
 """How often screens re-read a server, so other people's changes appear."""
 RECONNECT_SECONDS = 5.0
 """How often a lost server is tried again."""
-
-log = logging.getLogger("reserver_tui")
-
-
-def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
-    """A domain error as a sentence for people, its times in their own time zone."""
-    message = timeparse.describe_error(error, tz)
-    return message[:1].upper() + message[1:]
-
-
-class ReserverCommands(Provider):
-    """Every action of the app, for the command palette."""
-
-    async def search(self, query: str) -> Hits:
-        """Actions whose title matches what was typed."""
-        matcher = self.matcher(query)
-        app = self.app
-        assert isinstance(app, ReserverApp)
-        for title, help_text, callback in app.palette_actions(self.screen):
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
-
-    async def discover(self) -> Hits:
-        """Every action, before anything is typed."""
-        app = self.app
-        assert isinstance(app, ReserverApp)
-        for title, help_text, callback in app.palette_actions(self.screen):
-            yield DiscoveryHit(title, callback, help=help_text)
 
 
 class ReserverApp(App[None]):
@@ -146,7 +116,6 @@ class ReserverApp(App[None]):
         """
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
-    # -- small accessors the screens use ------------------------------------------
     @property
     def remote(self) -> bool:
         """Whether a server keeps the store (it then runs expiry itself)."""
@@ -165,7 +134,6 @@ class ReserverApp(App[None]):
         """Today's date in the user's time zone."""
         return self.now().astimezone(self.tz).date()
 
-    # -- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
         self._update_subtitle()
         self.open_store()
@@ -200,22 +168,9 @@ class ReserverApp(App[None]):
             else:
                 self.set_interval(self.settings.expiry_interval, self.upkeep)
         if self.user is None:
-            self._ask_for_login()
+            ask_for_login(self)
         self.refresh_bindings()
         self.data_changed()
-
-    def _ask_for_login(self, reason: str = "", username: str = "") -> None:
-        """Show the login screen, once, with the F-keys of the main screens off under it."""
-        if any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
-            return
-        if reason:
-            self.notify(reason, severity="warning")
-        self.push_screen(LoginScreen(username), self._logged_in_again)
-
-    def _logged_in_again(self, _result: object) -> None:
-        # Someone who is not an admin may log in where an admin's session ended.
-        if self.current_mode == "admin" and not self.is_admin:
-            self.switch_mode("resources")
 
     def _session_ended(self, error: AuthError) -> None:
         """The server refused the token: forget the user until someone logs in again."""
@@ -224,7 +179,7 @@ class ReserverApp(App[None]):
         self._update_subtitle()
         self.refresh_bindings()
         username = previous.username if previous is not None else ""
-        self._ask_for_login(describe_error(error, self.tz), username)
+        ask_for_login(self, describe_error(error, self.tz), username)
 
     def _update_subtitle(self) -> None:
         if self.backend is None:
@@ -237,7 +192,6 @@ class ReserverApp(App[None]):
         state = " · OFFLINE" if self.offline else ""
         self.sub_title = f"{who} @ {self.store}{state}"
 
-    # -- refreshing open screens ------------------------------------------------------
     def data_changed(self) -> None:
         """Tell open screens the data changed: the visible one reloads now, others on resume."""
         self.data_version += 1
@@ -261,7 +215,6 @@ class ReserverApp(App[None]):
             self.last_expiry = event.report
         self.data_changed()
 
-    # -- the one place worker failures land -------------------------------------------
     @on(Worker.StateChanged)
     def worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Report a failed worker, the app's or a screen's, to the user."""
@@ -286,7 +239,7 @@ class ReserverApp(App[None]):
             title = "Import rejected" if isinstance(error, ImportRejectedError) else ""
             self.notify(describe_error(error, self.tz), title=title, severity="error", timeout=8)
             return
-        path = self._log_unexpected(worker, error)
+        path = log_unexpected(worker.group, error)
         if requester is not self:
             requester.post_message(messages.OperationFailed(group, ReserverError("unexpected")))
         self.notify(
@@ -295,18 +248,6 @@ class ReserverApp(App[None]):
             severity="error",
             timeout=12,
         )
-
-    def _log_unexpected(self, worker: Worker[object], error: BaseException | None) -> Path:
-        path = log_dir() / "reserver-tui.log"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lines = traceback.format_exception(error) if error else ["(no exception)\n"]
-            with path.open("a", encoding="utf-8") as out:
-                out.write(f"--- {datetime.now().isoformat()} worker {worker.group}\n")
-                out.writelines(lines)
-        except OSError:
-            log.exception("cannot write the error log")
-        return path
 
     def _went_offline(self, error: ReserverError) -> None:
         if not self.offline:
@@ -353,7 +294,6 @@ class ReserverApp(App[None]):
             raise ReserverError("the store is still opening; try again in a moment")
         return self.backend
 
-    # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go" and self.backend is not None and self.user is None:
             return False
@@ -377,33 +317,6 @@ class ReserverApp(App[None]):
             return
         if self.current_mode != mode:
             self.switch_mode(mode)
-
-    def palette_actions(self, screen: Screen[Any]) -> list[tuple[str, str, Callable[[], object]]]:
-        """The command palette's entries: every screen, and every action of `screen`.
-
-        `screen` is the one the palette was opened over: while it searches, the
-        palette itself is the app's current screen.
-        """
-        entries: list[tuple[str, str, Callable[[], object]]] = [
-            ("Help", "Keys and time forms", self.action_help),
-            ("Toggle dark / light theme", "Switch the colours", self.action_toggle_dark),
-        ]
-        if self.check_action("go", ("resources",)):
-            # Not while a server waits for a login: the screens would only fail.
-            entries[:0] = [
-                ("Resources", "All resources, filter and book", self._go("resources")),
-                ("Find a free slot", "Resources free for a window", self._go("find")),
-                ("My reservations", "Upcoming, past and cancelled", self._go("mine")),
-                ("Status", "Counts, store and expiry", self._go("status")),
-            ]
-        if self.check_action("go", ("admin",)):
-            entries.insert(3, ("Admin", "Manage resources", self._go("admin")))
-        if isinstance(screen, ReserverScreen):
-            entries.extend(screen.palette_actions())
-        return entries
-
-    def _go(self, mode: str) -> Callable[[], None]:
-        return lambda: self.action_go(mode)
 
 
 def run_app(settings: Settings) -> int:

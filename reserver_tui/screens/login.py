@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,6 +21,24 @@ from reserver_core.errors import (
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverScreen
+
+if TYPE_CHECKING:
+    from reserver_tui.app import ReserverApp
+
+
+def ask_for_login(app: ReserverApp, reason: str = "", username: str = "") -> None:
+    """Show the login screen, once, with the F-keys of the main screens off under it."""
+    if any(isinstance(screen, LoginScreen) for screen in app.screen_stack):
+        return
+    if reason:
+        app.notify(reason, severity="warning")
+
+    def logged_in_again(_result: object) -> None:
+        # Someone who is not an admin may log in where an admin's session ended.
+        if app.current_mode == "admin" and not app.is_admin:
+            app.switch_mode("resources")
+
+    app.push_screen(LoginScreen(username), logged_in_again)
 
 
 class LoginScreen(ReserverScreen):
