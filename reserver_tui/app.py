@@ -1,36 +1,31 @@
-"""The reserver full-screen app: find a free resource, book it, see and cancel bookings.
+"""The reserver full-screen app: its modes, the store, the upkeep timer, the server link.
 
-The app only calls the `Backend` interface. Every call that touches the store
-runs in a thread worker defined here; results travel back to the screen that
-asked as messages (`reserver_tui.screens.replies`), and every failure lands in
-the one `Worker.StateChanged` handler, which turns it into a notification.
+The app owns only what is app-wide: opening the backend, the main screens
+(modes), expiry on a timer, noticing a lost server and an ended session, the
+subtitle and the command palette (its entries: `reserver_tui.palette`). Its own
+workers open the store, run upkeep and ping a lost server. Each screen or
+dialog calls the `Backend` itself, in thread workers of its own
+(`call_backend` in `reserver_tui.screens.base`), and gets the reply as a
+message (`reserver_tui.messages`); every worker's failure comes to the one
+handler here, `worker_state_changed`, which turns it into a notification (or
+an inline error that the dialog shows beside its fields).
 """
 
 from __future__ import annotations
 
-import io
-import logging
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from importlib import resources as package_files
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.message import Message
-from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
-from reserver_core import display, timeparse
+from reserver_core import timeparse
 from reserver_core.backend import Backend
 from reserver_core.clock import Clock, SystemClock, as_utc
 from reserver_core.errors import (
@@ -38,17 +33,18 @@ from reserver_core.errors import (
     ImportRejectedError,
     ReserverError,
     ServerUnreachableError,
-    ValidationError,
 )
 from reserver_core.schemas import ExpiryReport, UserInfo
-from reserver_core.settings import Settings, log_dir
-from reserver_tui.screens import replies
+from reserver_core.settings import Settings
+from reserver_tui import messages
+from reserver_tui.failures import describe_error, log_unexpected
+from reserver_tui.palette import ReserverCommands
 from reserver_tui.screens.admin import AdminScreen
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.find import FindSlotScreen
 from reserver_tui.screens.help import HelpScreen
 from reserver_tui.screens.home import ResourcesScreen
-from reserver_tui.screens.login import LoginScreen
+from reserver_tui.screens.login import ask_for_login
 from reserver_tui.screens.mine import MyReservationsScreen
 from reserver_tui.screens.status import StatusScreen
 
@@ -56,51 +52,6 @@ REMOTE_REFRESH_SECONDS = 15.0
 """How often screens re-read a server, so other people's changes appear."""
 RECONNECT_SECONDS = 5.0
 """How often a lost server is tried again."""
-UPCOMING_DAYS = 14
-"""How far ahead a resource's upcoming reservations are listed."""
-SAMPLE_CSV = "sample_resources.csv"
-
-log = logging.getLogger("reserver_tui")
-
-
-@dataclass
-class StoreOpened(Message):
-    """The backend is open; `user` is None when a server wants a login first."""
-
-    backend: Backend
-    user: UserInfo | None
-
-
-@dataclass
-class ServerBack(Message):
-    """A lost server answers again."""
-
-
-def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
-    """A domain error as a sentence for people, its times in their own time zone."""
-    message = display.describe_error(error, tz)
-    return message[:1].upper() + message[1:]
-
-
-class ReserverCommands(Provider):
-    """Every action of the app, for the command palette."""
-
-    async def search(self, query: str) -> Hits:
-        """Actions whose title matches what was typed."""
-        matcher = self.matcher(query)
-        app = self.app
-        assert isinstance(app, ReserverApp)
-        for title, help_text, callback in app.palette_actions(self.screen):
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
-
-    async def discover(self) -> Hits:
-        """Every action, before anything is typed."""
-        app = self.app
-        assert isinstance(app, ReserverApp)
-        for title, help_text, callback in app.palette_actions(self.screen):
-            yield DiscoveryHit(title, callback, help=help_text)
 
 
 class ReserverApp(App[None]):
@@ -144,7 +95,6 @@ class ReserverApp(App[None]):
         self.offline = False
         self.data_version = 0
         self.last_expiry: ExpiryReport | None = None
-        self._requesters: dict[Worker[object], MessagePump] = {}
         self._reconnect_timer: Timer | None = None
         self._timers_started = False
         self.tz = timeparse.resolve_zone(self.settings.tz)
@@ -166,7 +116,6 @@ class ReserverApp(App[None]):
         """
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
-    # -- small accessors the screens use ------------------------------------------
     @property
     def remote(self) -> bool:
         """Whether a server keeps the store (it then runs expiry itself)."""
@@ -185,7 +134,6 @@ class ReserverApp(App[None]):
         """Today's date in the user's time zone."""
         return self.now().astimezone(self.tz).date()
 
-    # -- start-up ----------------------------------------------------------------------
     def on_mount(self) -> None:
         self._update_subtitle()
         self.open_store()
@@ -193,7 +141,6 @@ class ReserverApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
     def open_store(self) -> None:
         """Open the backend off the event loop and find out who is acting."""
-        self._requesters[get_current_worker()] = self
         if self._backend_factory is not None:
             backend = self._backend_factory()
         else:
@@ -204,10 +151,10 @@ class ReserverApp(App[None]):
             user: UserInfo | None = backend.whoami()
         except AuthError:
             user = None
-        self.post_message(StoreOpened(backend, user))
+        self.post_message(messages.StoreOpened(backend, user))
 
-    @on(StoreOpened)
-    def _store_opened(self, event: StoreOpened) -> None:
+    @on(messages.StoreOpened)
+    def _store_opened(self, event: messages.StoreOpened) -> None:
         self.backend = event.backend
         self.user = event.user
         self.store = event.backend.describe_store()
@@ -221,22 +168,9 @@ class ReserverApp(App[None]):
             else:
                 self.set_interval(self.settings.expiry_interval, self.upkeep)
         if self.user is None:
-            self._ask_for_login()
+            ask_for_login(self)
         self.refresh_bindings()
         self.data_changed()
-
-    def _ask_for_login(self, reason: str = "", username: str = "") -> None:
-        """Show the login screen, once, with the F-keys of the main screens off under it."""
-        if any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
-            return
-        if reason:
-            self.notify(reason, severity="warning")
-        self.push_screen(LoginScreen(username), self._logged_in_again)
-
-    def _logged_in_again(self, _result: object) -> None:
-        # Someone who is not an admin may log in where an admin's session ended.
-        if self.current_mode == "admin" and not self.is_admin:
-            self.switch_mode("resources")
 
     def _session_ended(self, error: AuthError) -> None:
         """The server refused the token: forget the user until someone logs in again."""
@@ -245,7 +179,7 @@ class ReserverApp(App[None]):
         self._update_subtitle()
         self.refresh_bindings()
         username = previous.username if previous is not None else ""
-        self._ask_for_login(describe_error(error, self.tz), username)
+        ask_for_login(self, describe_error(error, self.tz), username)
 
     def _update_subtitle(self) -> None:
         if self.backend is None:
@@ -258,7 +192,6 @@ class ReserverApp(App[None]):
         state = " · OFFLINE" if self.offline else ""
         self.sub_title = f"{who} @ {self.store}{state}"
 
-    # -- refreshing open screens ------------------------------------------------------
     def data_changed(self) -> None:
         """Tell open screens the data changed: the visible one reloads now, others on resume."""
         self.data_version += 1
@@ -273,31 +206,28 @@ class ReserverApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="upkeep")
     def upkeep(self) -> None:
         """Expiry on the timer (local store); screens refresh after it."""
-        backend = self._serve(self)
-        self.post_message(replies.ExpiryDone(backend.background_upkeep()))
+        backend = self.serving_backend()
+        self.post_message(messages.ExpiryDone(backend.background_upkeep()))
 
-    @on(replies.ExpiryDone)
-    def _expiry_done(self, event: replies.ExpiryDone) -> None:
+    @on(messages.ExpiryDone)
+    def _expiry_done(self, event: messages.ExpiryDone) -> None:
         if event.report is not None:
             self.last_expiry = event.report
         self.data_changed()
 
-    # -- the one place worker failures land -------------------------------------------
     @on(Worker.StateChanged)
-    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
+    def worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Report a failed worker, the app's or a screen's, to the user."""
         if event.state == WorkerState.ERROR:
-            self._report_failure(worker)
-        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            self._requesters.pop(worker, None)
+            self._report_failure(event.worker)
 
     def _report_failure(self, worker: Worker[object]) -> None:
         error = worker.error
-        requester = self._requesters.get(worker)
+        requester = worker.node
         group = worker.group
         if isinstance(error, ReserverError):
-            if requester is not None and requester is not self:
-                requester.post_message(replies.OperationFailed(group, error))
+            if requester is not self:
+                requester.post_message(messages.OperationFailed(group, error))
                 if isinstance(error, getattr(requester, "INLINE_ERRORS", ())):
                     return
             if isinstance(error, ServerUnreachableError):
@@ -309,27 +239,15 @@ class ReserverApp(App[None]):
             title = "Import rejected" if isinstance(error, ImportRejectedError) else ""
             self.notify(describe_error(error, self.tz), title=title, severity="error", timeout=8)
             return
-        path = self._log_unexpected(worker, error)
-        if requester is not None and requester is not self:
-            requester.post_message(replies.OperationFailed(group, ReserverError("unexpected")))
+        path = log_unexpected(worker.group, error)
+        if requester is not self:
+            requester.post_message(messages.OperationFailed(group, ReserverError("unexpected")))
         self.notify(
             f"Something went wrong ({type(error).__name__}). Details are in {path}",
             title="Unexpected error",
             severity="error",
             timeout=12,
         )
-
-    def _log_unexpected(self, worker: Worker[object], error: BaseException | None) -> Path:
-        path = log_dir() / "reserver-tui.log"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lines = traceback.format_exception(error) if error else ["(no exception)\n"]
-            with path.open("a", encoding="utf-8") as out:
-                out.write(f"--- {datetime.now().isoformat()} worker {worker.group}\n")
-                out.writelines(lines)
-        except OSError:
-            log.exception("cannot write the error log")
-        return path
 
     def _went_offline(self, error: ReserverError) -> None:
         if not self.offline:
@@ -354,12 +272,12 @@ class ReserverApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="ping")
     def ping(self) -> None:
         """Ask a lost server whether it is back."""
-        backend = self._serve(self)
+        backend = self.serving_backend()
         health = backend.health()
         if health.status == "ok":
-            self.post_message(ServerBack())
+            self.post_message(messages.ServerBack())
 
-    @on(ServerBack)
+    @on(messages.ServerBack)
     def _server_back(self) -> None:
         if self._reconnect_timer is not None:
             self._reconnect_timer.stop()
@@ -370,211 +288,12 @@ class ReserverApp(App[None]):
             self.notify("The server answers again.", title="Back online")
             self.data_changed()
 
-    # -- worker plumbing ------------------------------------------------------------------
-    def _serve(self, requester: MessagePump) -> Backend:
-        self._requesters[get_current_worker()] = requester
+    def serving_backend(self) -> Backend:
+        """The open backend, for a worker; a clear error while the store still opens."""
         if self.backend is None:
             raise ReserverError("the store is still opening; try again in a moment")
         return self.backend
 
-    @staticmethod
-    def _answer(requester: MessagePump, message: Message) -> None:
-        """Post a read's result unless a newer read of the same kind replaced it."""
-        if not get_current_worker().is_cancelled:
-            requester.post_message(message)
-        elif isinstance(requester, ReserverScreen):
-            # Another screen's read took this one's place: read again when shown.
-            requester.loaded_version = -1
-
-    # -- reads --------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="resources")
-    def load_resources(self, requester: MessagePump) -> None:
-        """Every resource with its status."""
-        backend = self._serve(requester)
-        self._answer(requester, replies.ResourcesLoaded(backend.list_resources()))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="schedule")
-    def load_schedule(self, requester: MessagePump, resource_id: int, start_day: date) -> None:
-        """A resource's week grid from `start_day` and its upcoming reservations."""
-        backend = self._serve(requester)
-        settings = self.settings
-        grid = backend.schedule(
-            resource_id,
-            start_day=start_day,
-            days=7,
-            tz=timeparse.zone_name(self.tz),
-            slot_minutes=settings.slot_minutes,
-            day_start=settings.day_start,
-            day_end=settings.day_end,
-        )
-        now = self.now()
-        upcoming = backend.resource_reservations(
-            resource_id, now, now + timedelta(days=UPCOMING_DAYS)
-        )
-        self._answer(requester, replies.ScheduleLoaded(grid, upcoming))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="find")
-    def find_free(
-        self,
-        requester: MessagePump,
-        start: datetime,
-        end: datetime,
-        text: str | None,
-        tags: list[str],
-    ) -> None:
-        """Resources free for the whole of `[start, end)`, matching text and tags."""
-        backend = self._serve(requester)
-        found = backend.search_resources(
-            text=text, tags=tags, available_from=start, available_until=end
-        )
-        self._answer(requester, replies.FreeResourcesFound(found))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="reservations")
-    def load_reservations(self, requester: MessagePump, everyone: bool = False) -> None:
-        """The user's reservations, or everybody's for an admin who asks."""
-        backend = self._serve(requester)
-        if everyone:
-            found = backend.all_reservations(include_cancelled=True)
-        else:
-            found = backend.my_reservations(include_cancelled=True)
-        self._answer(requester, replies.ReservationsLoaded(found))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="history")
-    def load_history(self, requester: MessagePump, reservation_id: int) -> None:
-        """A reservation's events."""
-        backend = self._serve(requester)
-        self._answer(requester, replies.HistoryLoaded(backend.history(reservation_id)))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="status")
-    def load_status(self, requester: MessagePump) -> None:
-        """Summary counts, health and the store's description."""
-        backend = self._serve(requester)
-        summary = backend.summary()
-        health = backend.health()
-        self._answer(requester, replies.StatusLoaded(summary, health, backend.describe_store()))
-
-    # -- writes: their results always arrive, so each has its own group -------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="book")
-    def book(
-        self, requester: MessagePump, resource_id: int, start: datetime, end: datetime
-    ) -> None:
-        """Book `[start, end)` on a resource."""
-        backend = self._serve(requester)
-        requester.post_message(replies.Booked(backend.book(resource_id, start, end)))
-        self.call_from_thread(self.data_changed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="book")
-    def book_next_free(
-        self, requester: MessagePump, resource_id: int, duration: timedelta, after: datetime
-    ) -> None:
-        """Book the resource's next free window of `duration` at or after `after`."""
-        backend = self._serve(requester)
-        slot = backend.next_free_slot(duration, after=after, resource_id=resource_id)
-        reservation = backend.book(resource_id, slot.start_time, slot.end_time)
-        requester.post_message(replies.Booked(reservation))
-        self.call_from_thread(self.data_changed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="cancel")
-    def cancel(self, requester: MessagePump, reservation_id: int, reason: str | None) -> None:
-        """Cancel a reservation, keeping the reason."""
-        backend = self._serve(requester)
-        requester.post_message(replies.Cancelled(backend.cancel(reservation_id, reason)))
-        self.call_from_thread(self.data_changed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="admin")
-    def change_resource(
-        self,
-        requester: MessagePump,
-        action: str,
-        resource_id: int | None,
-        fields: replies.ResourceFields | None = None,
-        hours: int = 8,
-    ) -> None:
-        """Admin: create, edit, enable/disable, or start/end maintenance of a resource."""
-        backend = self._serve(requester)
-        if action in {"create", "edit"} and fields is None:
-            raise ReserverError("nothing to save")
-        if action == "create" and fields is not None:
-            resource = backend.create_resource(
-                fields.name, fields.tags, fields.description, fields.available
-            )
-        elif resource_id is None:
-            raise ReserverError("choose a resource first")
-        elif action == "edit" and fields is not None:
-            resource = backend.update_resource(
-                resource_id, fields.name, fields.tags, fields.description
-            )
-        elif action == "enable":
-            resource = backend.set_available(resource_id, True)
-        elif action == "disable":
-            resource = backend.set_available(resource_id, False)
-        elif action == "maintenance":
-            resource = backend.start_maintenance(resource_id, hours)
-        else:
-            resource = backend.end_maintenance(resource_id)
-        requester.post_message(replies.ResourceChanged(resource, action))
-        self.call_from_thread(self.data_changed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
-    def import_csv(self, requester: MessagePump, path: Path | None, skip_invalid: bool) -> None:
-        """Admin: import a CSV file (None: the bundled sample set), reporting progress."""
-        backend = self._serve(requester)
-
-        def progress(done: int, total: int) -> None:
-            requester.post_message(replies.ImportProgress(done, total))
-
-        if path is None:
-            data = package_files.files("reserver_tui").joinpath(SAMPLE_CSV).read_bytes()
-            source = "the sample set"
-        else:
-            try:
-                data = path.expanduser().read_bytes()
-            except OSError as exc:
-                raise ValidationError(f"cannot read {path}: {exc.strerror}", "path") from exc
-            source = str(path)
-        report = backend.import_csv(io.BytesIO(data), skip_invalid=skip_invalid, progress=progress)
-        requester.post_message(replies.ImportFinished(report, source))
-        self.call_from_thread(self.data_changed)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def export_csv(self, requester: MessagePump, path: Path) -> None:
-        """Write every resource to a CSV file in the import format."""
-        backend = self._serve(requester)
-        target = path.expanduser()
-
-        def progress(done: int, total: int) -> None:
-            requester.post_message(replies.ImportProgress(done, total))
-
-        try:
-            with target.open("w", encoding="utf-8", newline="") as out:
-                count = backend.export_csv(out, progress=progress)
-        except OSError as exc:
-            raise ValidationError(f"cannot write {target}: {exc.strerror}", "path") from exc
-        requester.post_message(replies.ExportFinished(count, target))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="expire")
-    def expire_now(self, requester: MessagePump) -> None:
-        """Admin: run expiry now."""
-        backend = self._serve(requester)
-        report = backend.expire()
-        requester.post_message(replies.ExpiryDone(report))
-        self.post_message(replies.ExpiryDone(report))
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="login")
-    def log_in(self, requester: MessagePump, username: str, password: str, register: bool) -> None:
-        """Log in to the server (registering the account first when asked)."""
-        backend = self._serve(requester)
-        if register:
-            backend.register(username, password)
-        token = backend.login(username, password)
-        from reserver_core import credentials
-
-        credentials.set_token(backend.describe_store(), token.access_token)
-        user = backend.whoami()
-        self.post_message(StoreOpened(backend, user))
-        requester.post_message(replies.LoggedIn(user.username))
-
-    # -- actions --------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go" and self.backend is not None and self.user is None:
             return False
@@ -598,33 +317,6 @@ class ReserverApp(App[None]):
             return
         if self.current_mode != mode:
             self.switch_mode(mode)
-
-    def palette_actions(self, screen: Screen[Any]) -> list[tuple[str, str, Callable[[], object]]]:
-        """The command palette's entries: every screen, and every action of `screen`.
-
-        `screen` is the one the palette was opened over: while it searches, the
-        palette itself is the app's current screen.
-        """
-        entries: list[tuple[str, str, Callable[[], object]]] = [
-            ("Help", "Keys and time forms", self.action_help),
-            ("Toggle dark / light theme", "Switch the colours", self.action_toggle_dark),
-        ]
-        if self.check_action("go", ("resources",)):
-            # Not while a server waits for a login: the screens would only fail.
-            entries[:0] = [
-                ("Resources", "All resources, filter and book", self._go("resources")),
-                ("Find a free slot", "Resources free for a window", self._go("find")),
-                ("My reservations", "Upcoming, past and cancelled", self._go("mine")),
-                ("Status", "Counts, store and expiry", self._go("status")),
-            ]
-        if self.check_action("go", ("admin",)):
-            entries.insert(3, ("Admin", "Manage resources", self._go("admin")))
-        if isinstance(screen, ReserverScreen):
-            entries.extend(screen.palette_actions())
-        return entries
-
-    def _go(self, mode: str) -> Callable[[], None]:
-        return lambda: self.action_go(mode)
 
 
 def run_app(settings: Settings) -> int:

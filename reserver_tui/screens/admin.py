@@ -10,14 +10,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input
 
+from reserver_core.backend import Backend
 from reserver_core.display import format_time
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
+from reserver_tui.messages import ResourceAction
 from reserver_tui.screens.admin_forms import (
     ExportModal,
     ImportModal,
     MaintenanceModal,
     ResourceFormModal,
+    change_resource,
 )
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.confirm import Confirmed, ConfirmModal
@@ -64,9 +67,11 @@ class AdminScreen(ReserverScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.reserver.load_resources(self)
+        self.call_backend(
+            "resources", lambda backend: messages.ResourcesLoaded(backend.list_resources())
+        )
 
-    def on_resources_loaded(self, event: replies.ResourcesLoaded) -> None:
+    def on_resources_loaded(self, event: messages.ResourcesLoaded) -> None:
         self.table.set_resources(event.resources)
         self.table.loading = False
         if self._first_load or self.focused is None:
@@ -125,12 +130,20 @@ class AdminScreen(ReserverScreen):
         if resource is None:
             return
         if not resource.available:
-            self.reserver.change_resource(self, "enable", resource.id)
+            change_resource(
+                self,
+                ResourceAction.ENABLE,
+                lambda backend: backend.set_available(resource.id, True),
+            )
             return
 
         def answered(answer: object) -> None:
             if isinstance(answer, Confirmed):
-                self.reserver.change_resource(self, "disable", resource.id)
+                change_resource(
+                    self,
+                    ResourceAction.DISABLE,
+                    lambda backend: backend.set_available(resource.id, False),
+                )
 
         self.app.push_screen(
             ConfirmModal(
@@ -148,16 +161,20 @@ class AdminScreen(ReserverScreen):
         if resource is None:
             return
         if resource.status == "maintenance":
-            self.reserver.change_resource(self, "end_maintenance", resource.id)
+            change_resource(
+                self,
+                ResourceAction.END_MAINTENANCE,
+                lambda backend: backend.end_maintenance(resource.id),
+            )
         else:
             self.app.push_screen(MaintenanceModal(resource))
 
-    def on_resource_changed(self, event: replies.ResourceChanged) -> None:
+    def on_resource_changed(self, event: messages.ResourceChanged) -> None:
         self.table.update_resource(event.resource)
         verbs = {
-            "enable": "Enabled",
-            "disable": "Disabled",
-            "end_maintenance": "Back in service:",
+            ResourceAction.ENABLE: "Enabled",
+            ResourceAction.DISABLE: "Disabled",
+            ResourceAction.END_MAINTENANCE: "Back in service:",
         }
         verb = verbs.get(event.action)
         if verb:
@@ -173,9 +190,14 @@ class AdminScreen(ReserverScreen):
 
     def action_expire(self) -> None:
         """Run expiry now."""
-        self.reserver.expire_now(self)
+        self.call_backend("expire", self._expire)
 
-    def on_expiry_done(self, event: replies.ExpiryDone) -> None:
+    def _expire(self, backend: Backend) -> messages.ExpiryDone:
+        report = backend.expire()
+        self.reserver.post_message(messages.ExpiryDone(report))
+        return messages.ExpiryDone(report)
+
+    def on_expiry_done(self, event: messages.ExpiryDone) -> None:
         report = event.report
         if report is not None:
             self.notify(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
+from importlib import resources as package_files
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,6 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
+from reserver_core.backend import Backend
+from reserver_core.csv_io import export_to_path
 from reserver_core.errors import (
     AlreadyExistsError,
     ImportRejectedError,
@@ -20,10 +25,64 @@ from reserver_core.errors import (
 )
 from reserver_core.resources import check_auto_reset_hours, split_tags
 from reserver_core.schemas import ResourceInfo
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
-from reserver_tui.screens.base import ReserverModal
+from reserver_tui.messages import ResourceAction
+from reserver_tui.screens.base import ReserverModal, ReserverScreen
 from reserver_tui.widgets.keyed_table import KeyedTable
+
+SAMPLE_CSV = "sample_resources.csv"
+
+
+def change_resource(
+    screen: ReserverScreen | ReserverModal,
+    action: ResourceAction,
+    change: Callable[[Backend], ResourceInfo],
+) -> None:
+    """Admin: make one change to a resource in a worker of `screen`; every screen reloads."""
+    screen.call_backend(
+        "admin",
+        lambda backend: messages.ResourceChanged(change(backend), action),
+        changes_data=True,
+    )
+
+
+def import_csv(
+    backend: Backend,
+    path: Path | None,
+    skip_invalid: bool,
+    requester: ReserverScreen | ReserverModal,
+) -> messages.ImportFinished:
+    """Import a CSV file (None: the bundled sample set), posting progress to `requester`."""
+    progress = _progress_to(requester)
+    if path is None:
+        data = package_files.files("reserver_tui").joinpath(SAMPLE_CSV).read_bytes()
+        source = "the sample set"
+    else:
+        try:
+            data = path.expanduser().read_bytes()
+        except OSError as exc:
+            raise ValidationError(f"cannot read {path}: {exc.strerror}", "path") from exc
+        source = str(path)
+    report = backend.import_csv(io.BytesIO(data), skip_invalid=skip_invalid, progress=progress)
+    return messages.ImportFinished(report, source)
+
+
+def export_csv(backend: Backend, path: Path, requester: ReserverModal) -> messages.ExportFinished:
+    """Write every resource to a CSV file in the import format (a draft renamed over
+    the target, so a failed export leaves no half file), posting progress."""
+    target = path.expanduser()
+    count = export_to_path(backend.export_csv, target, _progress_to(requester))
+    return messages.ExportFinished(count, target)
+
+
+def _progress_to(requester: ReserverScreen | ReserverModal) -> Callable[[int, int], None]:
+    """A CSV progress callback that tells `requester` how far it came."""
+
+    def progress(done: int, total: int) -> None:
+        requester.post_message(messages.ImportProgress(done, total))
+
+    return progress
 
 
 def _field(label: str, widget: Input | Checkbox) -> Horizontal:
@@ -88,15 +147,22 @@ class ResourceFormModal(ReserverModal):
         description = self.query_one("#desc", Input).value
         if self.resource is None:
             enabled = self.query_one("#enabled", Checkbox).value
-            fields = replies.ResourceFields(name, tags, description, enabled)
-            self.reserver.change_resource(self, "create", None, fields)
+            change_resource(
+                self,
+                ResourceAction.CREATE,
+                lambda backend: backend.create_resource(name, tags, description, enabled),
+            )
         else:
-            fields = replies.ResourceFields(name, tags, description)
-            self.reserver.change_resource(self, "edit", self.resource.id, fields)
+            resource_id = self.resource.id
+            change_resource(
+                self,
+                ResourceAction.EDIT,
+                lambda backend: backend.update_resource(resource_id, name, tags, description),
+            )
         feedback.update("Saving…")
 
-    def on_resource_changed(self, event: replies.ResourceChanged) -> None:
-        verb = "Created" if event.action == "create" else "Saved"
+    def on_resource_changed(self, event: messages.ResourceChanged) -> None:
+        verb = "Created" if event.action is ResourceAction.CREATE else "Saved"
         self.notify(f"{verb} {event.resource.name}")
         self.finish(event.resource)
 
@@ -139,9 +205,14 @@ class MaintenanceModal(ReserverModal):
         except ValidationError as exc:
             self.show_feedback(f"✗ {exc.message}")
             return
-        self.reserver.change_resource(self, "maintenance", self.resource.id, hours=hours)
+        resource_id = self.resource.id
+        change_resource(
+            self,
+            ResourceAction.START_MAINTENANCE,
+            lambda backend: backend.start_maintenance(resource_id, hours),
+        )
 
-    def on_resource_changed(self, event: replies.ResourceChanged) -> None:
+    def on_resource_changed(self, event: messages.ResourceChanged) -> None:
         self.finish(event.resource)
 
 
@@ -184,14 +255,17 @@ class ImportModal(ReserverModal):
         self.show_feedback("Importing…")
         self.query_one("#import", Button).disabled = True
         skip = self.query_one("#skip", Checkbox).value
-        self.reserver.import_csv(self, Path(text), skip)
+        path = Path(text)
+        self.call_backend(
+            "import", lambda backend: import_csv(backend, path, skip, self), changes_data=True
+        )
 
-    def on_import_progress(self, event: replies.ImportProgress) -> None:
+    def on_import_progress(self, event: messages.ImportProgress) -> None:
         bar = self.query_one(ProgressBar)
         bar.display = True
         bar.update(total=max(event.total, 1), progress=event.done)
 
-    def on_import_finished(self, event: replies.ImportFinished) -> None:
+    def on_import_finished(self, event: messages.ImportFinished) -> None:
         report = event.report
         self.query_one("#import", Button).disabled = False
         # The line below says how it ended; a file with nothing to add left the bar at 0%.
@@ -243,14 +317,15 @@ class ExportModal(ReserverModal):
         if not text:
             self.show_feedback("✗ give a file name")
             return
-        self.reserver.export_csv(self, Path(text))
+        path = Path(text)
+        self.call_backend("export", lambda backend: export_csv(backend, path, self))
 
-    def on_import_progress(self, event: replies.ImportProgress) -> None:
+    def on_import_progress(self, event: messages.ImportProgress) -> None:
         bar = self.query_one(ProgressBar)
         bar.display = True
         bar.update(total=max(event.total, 1), progress=event.done)
 
-    def on_export_finished(self, event: replies.ExportFinished) -> None:
+    def on_export_finished(self, event: messages.ExportFinished) -> None:
         self.query_one(ProgressBar).display = False
         self.show_feedback(f"✓ Wrote {event.count} resources to {literal(str(event.path))}")
 

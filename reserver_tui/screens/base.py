@@ -1,4 +1,4 @@
-"""What every main screen shares: the app's header and footer, reloading after changes."""
+"""What screens and dialogs share: backend calls in workers of their own, reloads after changes."""
 
 from __future__ import annotations
 
@@ -10,19 +10,22 @@ from textual import on
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Static
+from textual.worker import Worker, get_current_worker
 
+from reserver_core.backend import Backend
 from reserver_core.errors import ReserverError
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
 
 if TYPE_CHECKING:
     from reserver_tui.app import ReserverApp
 
 
 class _ReserverScreenParts:
-    """What main screens and dialogs share: the typed app, closing on a worker's reply."""
+    """What main screens and dialogs share: the typed app, backend workers, closing on a reply."""
 
     _finished = False
     _result: object = None
@@ -31,6 +34,35 @@ class _ReserverScreenParts:
     def reserver(self) -> ReserverApp:
         """The app, typed."""
         return cast("ReserverApp", cast(Screen[object], self).app)
+
+    def call_backend(
+        self,
+        group: str,
+        call: Callable[[Backend], Message | None],
+        *,
+        changes_data: bool = False,
+    ) -> None:
+        """Run `call` in a thread worker of this screen and post the message it returns here.
+
+        A newer call of the same `group` on this screen replaces an older one, whose
+        reply is dropped; a call that `changes_data` always answers, then has every
+        open screen reload. Failures go to the app's one failure handler.
+        """
+        screen = cast(Screen[object], self)
+        app = self.reserver
+
+        def work() -> None:
+            reply = call(app.serving_backend())
+            if reply is not None and (changes_data or not get_current_worker().is_cancelled):
+                screen.post_message(reply)
+            if changes_data:
+                app.call_from_thread(app.data_changed)
+
+        screen.run_worker(work, group=group, thread=True, exclusive=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Hand this screen's worker states to the app: they do not bubble, failures are its."""
+        self.reserver.worker_state_changed(event)
 
     def finish(self, result: object = None) -> None:
         """Close with `result` when a worker's reply says it is done: now, or once shown again.
@@ -69,7 +101,7 @@ class ReserverScreen(_ReserverScreenParts, Screen[None]):
         if app.backend is not None and self.loaded_version != app.data_version:
             self.reload()
 
-    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+    def on_operation_failed(self, event: messages.OperationFailed) -> None:
         """A call of this screen failed; the app already said so in a notification."""
 
     def palette_actions(self) -> list[tuple[str, str, Callable[[], object]]]:
@@ -110,7 +142,7 @@ class ReserverModal(_ReserverScreenParts, ModalScreen[object]):
         for feedback in self.query("#feedback").results(Static):
             feedback.update(text)
 
-    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+    def on_operation_failed(self, event: messages.OperationFailed) -> None:
         # Textual also runs the handlers of base classes, so dialogs that say more
         # override `show_failure` rather than this handler.
         self.show_failure(event.error)

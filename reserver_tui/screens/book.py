@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
+from reserver_core.backend import Backend
 from reserver_core.booking import BookingPolicy, check_window
 from reserver_core.display import describe_error, format_duration, format_window
 from reserver_core.errors import ConflictError, ReserverError, UnavailableError, ValidationError
@@ -25,8 +26,8 @@ from reserver_core.timeparse import (
     parse_end,
     parse_when,
 )
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
 from reserver_tui.widgets.time_input import TimeInput
 
@@ -191,7 +192,12 @@ class BookModal(ReserverModal):
         if window is None or self._busy:
             return
         self._set_busy(True)
-        self.reserver.book(self, self.resource.id, *window)
+        resource_id = self.resource.id
+        self.call_backend(
+            "book",
+            lambda backend: messages.Booked(backend.book(resource_id, *window)),
+            changes_data=True,
+        )
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -200,7 +206,7 @@ class BookModal(ReserverModal):
         if busy:
             self.query_one("#feedback", Static).update("Booking…")
 
-    def on_booked(self, event: replies.Booked) -> None:
+    def on_booked(self, event: messages.Booked) -> None:
         self.finish(event.reservation)
 
     def show_failure(self, error: ReserverError) -> None:
@@ -253,4 +259,10 @@ class BookModal(ReserverModal):
             return
         start, end = self._window
         self._set_busy(True)
-        self.reserver.book_next_free(self, self.resource.id, end - start, start)
+        resource_id = self.resource.id
+
+        def book_next_free(backend: Backend) -> messages.Booked:
+            slot = backend.next_free_slot(end - start, after=start, resource_id=resource_id)
+            return messages.Booked(backend.book(resource_id, slot.start_time, slot.end_time))
+
+        self.call_backend("book", book_next_free, changes_data=True)

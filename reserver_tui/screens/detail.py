@@ -11,16 +11,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, Static
 
+from reserver_core.backend import Backend
 from reserver_core.display import format_time, format_window
 from reserver_core.schemas import ReservationInfo, ResourceInfo, Slot
-from reserver_core.timeparse import next_whole
+from reserver_core.timeparse import next_whole, zone_name
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.book import BookModal
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.resource_table import status_text
 from reserver_tui.widgets.week_grid import WeekGrid
+
+UPCOMING_DAYS = 14
+"""How far ahead a resource's upcoming reservations are listed."""
 
 _SLOT_REFUSALS = {
     "past": "That slot is in the past.",
@@ -78,7 +82,27 @@ class ResourceDetailScreen(ReserverScreen):
     def reload(self) -> None:
         super().reload()
         assert self.start_day is not None
-        self.reserver.load_schedule(self, self.resource.id, self.start_day)
+        self.call_backend("schedule", self._read_week)
+
+    def _read_week(self, backend: Backend) -> messages.ScheduleLoaded:
+        """The week grid from `start_day` and the upcoming reservations (in the worker)."""
+        assert self.start_day is not None
+        app = self.reserver
+        settings = app.settings
+        grid = backend.schedule(
+            self.resource.id,
+            start_day=self.start_day,
+            days=7,
+            tz=zone_name(app.tz),
+            slot_minutes=settings.slot_minutes,
+            day_start=settings.day_start,
+            day_end=settings.day_end,
+        )
+        now = app.now()
+        upcoming = backend.resource_reservations(
+            self.resource.id, now, now + timedelta(days=UPCOMING_DAYS)
+        )
+        return messages.ScheduleLoaded(grid, upcoming)
 
     def _show_title(self) -> None:
         resource = self.resource
@@ -92,7 +116,7 @@ class ResourceDetailScreen(ReserverScreen):
             lines.append(literal(resource.description))
         self.query_one("#detail-title", Static).update("\n".join(lines))
 
-    def on_schedule_loaded(self, event: replies.ScheduleLoaded) -> None:
+    def on_schedule_loaded(self, event: messages.ScheduleLoaded) -> None:
         schedule = event.schedule
         self.resource = schedule.resource
         self._show_title()

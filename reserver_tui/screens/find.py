@@ -17,8 +17,8 @@ from reserver_core.errors import ValidationError
 from reserver_core.resources import split_tags
 from reserver_core.schemas import ReservationInfo, ResourceInfo
 from reserver_core.timeparse import add_length, parse_duration, parse_when
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.book import BookModal, short_message
 from reserver_tui.widgets.keyed_table import KeyedTable
@@ -104,9 +104,16 @@ class FindSlotScreen(ReserverScreen):
         start, end, text, tags = found
         self._window = (start, end)
         self.query_one("#results", KeyedTable).loading = True
-        self.reserver.find_free(self, start, end, text, tags)
+        self.call_backend(
+            "find",
+            lambda backend: messages.FreeResourcesFound(
+                backend.search_resources(
+                    text=text, tags=tags, available_from=start, available_until=end
+                )
+            ),
+        )
 
-    def on_free_resources_found(self, event: replies.FreeResourcesFound) -> None:
+    def on_free_resources_found(self, event: messages.FreeResourcesFound) -> None:
         table = self.query_one("#results", KeyedTable)
         table.loading = False
         self._found = {str(resource.id): resource for resource in event.resources}
@@ -125,7 +132,7 @@ class FindSlotScreen(ReserverScreen):
             table.focus()
         self.query_one("#results-title", Label).update(title)
 
-    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+    def on_operation_failed(self, event: messages.OperationFailed) -> None:
         self.query_one("#results", KeyedTable).loading = False
 
     @on(KeyedTable.RowSelected)

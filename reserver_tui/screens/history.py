@@ -11,8 +11,8 @@ from textual.widgets import Label, Static
 
 from reserver_core.display import describe_event, format_time, format_window
 from reserver_core.schemas import ReservationInfo
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverModal
 from reserver_tui.widgets.keyed_table import KeyedTable
 
@@ -43,9 +43,12 @@ class HistoryModal(ReserverModal):
         table = self.query_one(KeyedTable)
         table.loading = True
         table.focus()
-        self.reserver.load_history(self, self.reservation.id)
+        reservation_id = self.reservation.id
+        self.call_backend(
+            "history", lambda backend: messages.HistoryLoaded(backend.history(reservation_id))
+        )
 
-    def on_history_loaded(self, event: replies.HistoryLoaded) -> None:
+    def on_history_loaded(self, event: messages.HistoryLoaded) -> None:
         tz = self.reserver.tz
         table = self.query_one(KeyedTable)
         table.set_rows(

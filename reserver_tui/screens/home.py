@@ -12,9 +12,9 @@ from textual.widgets import Footer, Header, Input, Select, Static
 
 from reserver_core.display import format_window
 from reserver_core.schemas import ReservationInfo, StatusFilter
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
-from reserver_tui.screens.admin_forms import ImportModal, ResourceFormModal
+from reserver_tui.screens.admin_forms import ImportModal, ResourceFormModal, import_csv
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.detail import ResourceDetailScreen
@@ -93,9 +93,11 @@ class ResourcesScreen(ReserverScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.reserver.load_resources(self)
+        self.call_backend(
+            "resources", lambda backend: messages.ResourcesLoaded(backend.list_resources())
+        )
 
-    def on_resources_loaded(self, event: replies.ResourcesLoaded) -> None:
+    def on_resources_loaded(self, event: messages.ResourcesLoaded) -> None:
         table = self.table
         table.set_resources(event.resources)
         table.loading = False
@@ -220,7 +222,9 @@ class ResourcesScreen(ReserverScreen):
 
     def action_load_sample(self) -> None:
         """Load the bundled sample resources into the empty store."""
-        self.reserver.import_csv(self, None, False)
+        self.call_backend(
+            "import", lambda backend: import_csv(backend, None, False, self), changes_data=True
+        )
 
-    def on_import_finished(self, event: replies.ImportFinished) -> None:
+    def on_import_finished(self, event: messages.ImportFinished) -> None:
         self.notify(f"{event.report.created_count} resources from {event.source}", title="Imported")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, Input, Label, Static
 
+from reserver_core.backend import Backend
 from reserver_core.errors import (
     AlreadyExistsError,
     AuthError,
@@ -17,9 +18,27 @@ from reserver_core.errors import (
     ThrottledError,
     ValidationError,
 )
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
+
+if TYPE_CHECKING:
+    from reserver_tui.app import ReserverApp
+
+
+def ask_for_login(app: ReserverApp, reason: str = "", username: str = "") -> None:
+    """Show the login screen, once, with the F-keys of the main screens off under it."""
+    if any(isinstance(screen, LoginScreen) for screen in app.screen_stack):
+        return
+    if reason:
+        app.notify(reason, severity="warning")
+
+    def logged_in_again(_result: object) -> None:
+        # Someone who is not an admin may log in where an admin's session ended.
+        if app.current_mode == "admin" and not app.is_admin:
+            app.switch_mode("resources")
+
+    app.push_screen(LoginScreen(username), logged_in_again)
 
 
 class LoginScreen(ReserverScreen):
@@ -81,11 +100,24 @@ class LoginScreen(ReserverScreen):
             self.query_one("#feedback", Static).update("✗ give a username and a password")
             return
         self.query_one("#feedback", Static).update("Registering…" if register else "Logging in…")
-        self.reserver.log_in(self, username, password, register)
+        app = self.reserver
 
-    def on_logged_in(self, event: replies.LoggedIn) -> None:
+        def log_in(backend: Backend) -> messages.LoggedIn:
+            if register:
+                backend.register(username, password)
+            token = backend.login(username, password)
+            from reserver_core import credentials
+
+            credentials.set_token(backend.describe_store(), token.access_token)
+            user = backend.whoami()
+            app.post_message(messages.StoreOpened(backend, user))
+            return messages.LoggedIn(user.username)
+
+        self.call_backend("login", log_in)
+
+    def on_logged_in(self, event: messages.LoggedIn) -> None:
         self.notify(f"Logged in as {event.username}")
         self.finish()
 
-    def on_operation_failed(self, event: replies.OperationFailed) -> None:
+    def on_operation_failed(self, event: messages.OperationFailed) -> None:
         self.query_one("#feedback", Static).update(f"✗ {literal(event.error.message)}")

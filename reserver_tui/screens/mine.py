@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
+from reserver_core.backend import Backend
 from reserver_core.display import format_duration, format_time, format_window
 from reserver_core.schemas import ReservationInfo
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.confirm import Confirmed, ConfirmModal
 from reserver_tui.screens.history import HistoryModal
@@ -73,7 +74,14 @@ class MyReservationsScreen(ReserverScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.reserver.load_reservations(self, everyone=self.everyone and self.reserver.is_admin)
+        everyone = self.everyone and self.reserver.is_admin
+
+        def read(backend: Backend) -> messages.ReservationsLoaded:
+            if everyone:
+                return messages.ReservationsLoaded(backend.all_reservations(include_cancelled=True))
+            return messages.ReservationsLoaded(backend.my_reservations(include_cancelled=True))
+
+        self.call_backend("reservations", read)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "everyone":
@@ -88,7 +96,7 @@ class MyReservationsScreen(ReserverScreen):
         self.refresh_bindings()
         self.reload()
 
-    def on_reservations_loaded(self, event: replies.ReservationsLoaded) -> None:
+    def on_reservations_loaded(self, event: messages.ReservationsLoaded) -> None:
         tz = self.reserver.tz
         now = self.reserver.now()
         self._reservations = {str(r.id): r for r in event.reservations}
@@ -155,7 +163,12 @@ class MyReservationsScreen(ReserverScreen):
 
         def answered(answer: object) -> None:
             if isinstance(answer, Confirmed):
-                self.reserver.cancel(self, reservation.id, answer.reason)
+                reason = answer.reason
+                self.call_backend(
+                    "cancel",
+                    lambda backend: messages.Cancelled(backend.cancel(reservation.id, reason)),
+                    changes_data=True,
+                )
 
         self.app.push_screen(
             ConfirmModal(
@@ -167,7 +180,7 @@ class MyReservationsScreen(ReserverScreen):
             answered,
         )
 
-    def on_cancelled(self, event: replies.Cancelled) -> None:
+    def on_cancelled(self, event: messages.Cancelled) -> None:
         reservation = event.reservation
         window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
         self.notify(f"{reservation.resource.name}, {window}", title="Cancelled")

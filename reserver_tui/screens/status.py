@@ -10,10 +10,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 
+from reserver_core.backend import Backend
 from reserver_core.display import format_time
+from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens import replies
 from reserver_tui.screens.base import ReserverScreen
+
+
+def _read_status(backend: Backend) -> messages.StatusLoaded:
+    """Summary counts, health and the store's description."""
+    return messages.StatusLoaded(backend.summary(), backend.health(), backend.describe_store())
 
 
 class StatusScreen(ReserverScreen):
@@ -46,13 +52,13 @@ class StatusScreen(ReserverScreen):
 
     def reload(self) -> None:
         super().reload()
-        self.reserver.load_status(self)
+        self.call_backend("status", _read_status)
 
     def action_reload(self) -> None:
         """Read the status again."""
         self.reload()
 
-    def on_status_loaded(self, event: replies.StatusLoaded) -> None:
+    def on_status_loaded(self, event: messages.StatusLoaded) -> None:
         summary = event.summary
         for key, value in (
             ("total", summary.total_resources),

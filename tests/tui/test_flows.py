@@ -12,6 +12,7 @@ from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
 from reserver_core.settings import log_dir
 from reserver_tui.app import ReserverApp
+from reserver_tui.palette import palette_actions
 from reserver_tui.screens.admin import AdminScreen
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.detail import ResourceDetailScreen
@@ -300,7 +301,7 @@ async def test_command_palette_reaches_screens_and_screen_actions(
     app = make_app(seeded_url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        titles = [title for title, _help, _run in app.palette_actions(app.screen)]
+        titles = [title for title, _help, _run in palette_actions(app, app.screen)]
         assert {"Find a free slot", "My reservations", "Admin", "Book", "Sort"} <= set(titles)
         table = app.screen.query_one(ResourceTable)
         sorted_by = table.sort_key

@@ -118,8 +118,11 @@ async def test_an_ended_session_shows_one_login_and_forgets_the_user(live_server
         assert app.sub_title.startswith("not logged in @ ")
         assert app.check_action("go", ("mine",)) is False, "the footer hides the F-keys"
         # A failure of another read while the login shows, then the F-keys: still one login.
+        resources_screen = app.screen_stack[-2]
+        assert isinstance(resources_screen, ResourcesScreen)
         with pytest.raises(WorkerFailed):
-            await app.load_resources(app.screen_stack[-2]).wait()
+            resources_screen.reload()
+            await app.workers.wait_for_complete()
         await settle(pilot)
         for key in ("f3", "f1", "f5"):
             await pilot.press(key)
@@ -156,6 +159,7 @@ async def test_a_member_logging_in_where_an_admin_session_ended_leaves_admin(
             if isinstance(app.screen, LoginScreen):
                 break
         assert isinstance(app.screen, LoginScreen)
+        await settle(pilot)  # laid out: a click too early hits the header's palette icon
         await log_in(pilot, "dave", PASSWORD)
         assert app.current_mode == "resources" and isinstance(app.screen, ResourcesScreen)
         assert app.sub_title.startswith("dave @ ")

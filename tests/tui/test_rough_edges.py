@@ -13,6 +13,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
 from reserver_tui.app import ReserverApp
+from reserver_tui.palette import palette_actions
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.confirm import ConfirmModal
 from reserver_tui.screens.help import HelpScreen
@@ -71,7 +72,7 @@ async def test_the_palette_does_not_lead_past_the_login(live_server: Any) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
-        titles = [title for title, _help, _run in app.palette_actions(app.screen)]
+        titles = [title for title, _help, _run in palette_actions(app, app.screen)]
         assert "Find a free slot" not in titles and "Help" in titles
         await pilot.press("ctrl+p", *"find a free")
         await pilot.pause(0.3)
@@ -410,7 +411,7 @@ async def test_the_everyone_key_offers_the_view_that_is_not_showing(
 
         def offered() -> tuple[str, list[str]]:
             shown = app.screen.active_bindings["a"].binding.description
-            titles = [title for title, _help, _run in app.palette_actions(app.screen)]
+            titles = [title for title, _help, _run in palette_actions(app, app.screen)]
             return shown, [t for t in titles if t in {"Everyone's", "Only mine"}]
 
         upcoming = app.screen.query_one("#table-upcoming", KeyedTable)

@@ -1,12 +1,14 @@
-"""Messages that carry a backend call's result from a worker to the screen that asked."""
+"""The TUI's messages: backend replies from workers to the screen that asked, and app events."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from textual.message import Message
 
+from reserver_core.backend import Backend
 from reserver_core.errors import ReserverError
 from reserver_core.schemas import (
     EventInfo,
@@ -17,17 +19,8 @@ from reserver_core.schemas import (
     ResourceInfo,
     Schedule,
     Summary,
+    UserInfo,
 )
-
-
-@dataclass(frozen=True)
-class ResourceFields:
-    """What the resource form holds: a new resource's or an edited one's values."""
-
-    name: str
-    tags: list[str]
-    description: str
-    available: bool = True
 
 
 @dataclass
@@ -80,12 +73,23 @@ class HistoryLoaded(Message):
     events: list[EventInfo]
 
 
+class ResourceAction(Enum):
+    """What an admin did to a resource."""
+
+    CREATE = "create"
+    EDIT = "edit"
+    ENABLE = "enable"
+    DISABLE = "disable"
+    START_MAINTENANCE = "start_maintenance"
+    END_MAINTENANCE = "end_maintenance"
+
+
 @dataclass
 class ResourceChanged(Message):
     """An admin created or changed a resource."""
 
     resource: ResourceInfo
-    action: str
+    action: ResourceAction
 
 
 @dataclass
@@ -144,3 +148,16 @@ class OperationFailed(Message):
 
     group: str
     error: ReserverError = field(repr=False)
+
+
+@dataclass
+class StoreOpened(Message):
+    """The backend is open; `user` is None when a server wants a login first."""
+
+    backend: Backend
+    user: UserInfo | None
+
+
+@dataclass
+class ServerBack(Message):
+    """A lost server answers again."""
