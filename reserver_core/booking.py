@@ -21,6 +21,7 @@ from reserver_core.booking_statements import (
     CLASHES,
     INSERT_EVENT,
     INSERT_RESERVATION,
+    LOCK_RESOURCE,
     RESOURCE_TO_BOOK,
 )
 from reserver_core.display import describe_window
@@ -39,7 +40,6 @@ from reserver_core.resources import (
     active_overlap,
     info_from_row,
     load_resource,
-    resource_tags,
     run_end,
     tagged,
 )
@@ -146,8 +146,9 @@ def book(
     reservation back.
     """
     check_window(start, end, now, policy)
+    connection.execute(LOCK_RESOURCE, {"resource_id": resource_id})
     resource = connection.execute(
-        RESOURCE_TO_BOOK, {"resource_id": resource_id, "now": now}
+        RESOURCE_TO_BOOK, {"resource_id": resource_id, "now": now, "start": start, "end": end}
     ).one_or_none()
     if resource is None:
         raise NotFoundError(f"no resource with id {resource_id}")
@@ -160,9 +161,8 @@ def book(
             resource.name,
             until,
         )
-    found = clashes(connection, resource_id, start, end)
-    if found:
-        raise conflict_error(resource.name, found)
+    if resource.any_clash:
+        raise conflict_error(resource.name, clashes(connection, resource_id, start, end))
     result = connection.execute(
         INSERT_RESERVATION,
         {
@@ -203,9 +203,8 @@ def _nested_resource(connection: Connection, now: datetime, row: Any) -> Resourc
     # only a run that reaches it can grow, which `run_end` follows.
     covering = row.covering_end
     busy_until = None if covering is None else run_end(connection, row.id, now, covering)
-    return info_from_row(
-        row[: len(RESOURCE_COLUMNS)], resource_tags(connection, row.id), busy_until, now
-    )
+    tags = row.tag_list.split(",") if row.tag_list else []
+    return info_from_row(row[: len(RESOURCE_COLUMNS)], tags, busy_until, now)
 
 
 def record_event(

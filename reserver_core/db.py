@@ -91,6 +91,14 @@ def is_exclusion_violation(exc: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) == "23P01"
 
 
+def _widen_group_concat(dbapi_connection: Any, _record: Any) -> None:
+    # MySQL cuts GROUP_CONCAT at 1,024 bytes by default, shorter than 20 tags of
+    # 50 characters in UTF-8; a booking's result lists them all.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET SESSION group_concat_max_len = 65536")
+    cursor.close()
+
+
 class Database:
     """One store: its engines and its transaction helpers."""
 
@@ -108,6 +116,8 @@ class Database:
         else:
             self.write_engine = create_engine(self.url, pool_pre_ping=True, pool_size=10)
             self.read_engine = self.write_engine
+            if self.dialect == "mysql":
+                event.listen(self.write_engine, "connect", _widen_group_concat)
         self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
