@@ -64,8 +64,8 @@ LAST_SUPPORTED = datetime(9998, 1, 1, tzinfo=UTC)
 that a year's search ahead or a shift into any time zone still fits."""
 OUT_OF_RANGE = "out of the supported range of dates (the years 1 to 9997)"
 
-_ETC_TIMEZONE = Path("/etc/timezone")
-_ETC_LOCALTIME = Path("/etc/localtime")
+ETC_TIMEZONE = Path("/etc/timezone")
+ETC_LOCALTIME = Path("/etc/localtime")
 
 _WHEN_FORMS = (
     "accepted forms: 2026-12-01 14:00 (ISO 8601; seconds and an offset such as +01:00 or Z "
@@ -127,7 +127,7 @@ _ZONEINFO_PATH_RE = re.compile(r"zoneinfo[^/]*/(?P<key>.+)$")
 def resolve_zone(name: str | None) -> ZoneInfo:
     """Return the IANA zone `name`, or with None the system's zone (UTC if none is found)."""
     if name is None:
-        return _system_zone()
+        return system_zone()
     zone = _load_zone(name.strip())
     if zone is None:
         raise ValidationError(f"unknown time zone {name!r}; {_ZONE_HINT}", "tz")
@@ -283,25 +283,27 @@ def next_whole(now: datetime, minutes: int) -> datetime:
     return base + timedelta(minutes=minutes - base.minute % minutes)
 
 
-def _system_zone() -> ZoneInfo:
-    for key in _system_zone_keys():
+def system_zone(etc_timezone: Path = ETC_TIMEZONE, etc_localtime: Path = ETC_LOCALTIME) -> ZoneInfo:
+    """The system's zone: from TZ, else `/etc/timezone`, else where `/etc/localtime`
+    links; UTC when none of them names a known zone."""
+    for key in _system_zone_keys(etc_timezone, etc_localtime):
         zone = _load_zone(key)
         if zone is not None:
             return zone
     return ZoneInfo("UTC")
 
 
-def _system_zone_keys() -> Iterator[str]:
+def _system_zone_keys(etc_timezone: Path, etc_localtime: Path) -> Iterator[str]:
     # POSIX allows TZ=":Europe/Berlin" and TZ=":/usr/share/zoneinfo/Europe/Berlin".
     env = os.environ.get("TZ", "").strip().removeprefix(":")
     yield _key_from_path(env) if env.startswith("/") else env
     try:
-        words = _ETC_TIMEZONE.read_text(encoding="utf-8").split()
+        words = etc_timezone.read_text(encoding="utf-8").split()
     except (OSError, UnicodeDecodeError):
         words = []
     if words:
         yield words[0]
-    yield _key_from_path(os.path.realpath(_ETC_LOCALTIME))
+    yield _key_from_path(os.path.realpath(etc_localtime))
 
 
 def _key_from_path(path: str) -> str:

@@ -12,8 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support.clock import NOW
 
-from reserver_core import timeparse
-from reserver_core.display import format_duration, format_time, format_window
+from reserver_core.display import format_duration
 from reserver_core.errors import ValidationError
 from reserver_core.timeparse import (
     add_length,
@@ -24,6 +23,7 @@ from reserver_core.timeparse import (
     parse_instant,
     parse_when,
     resolve_zone,
+    system_zone,
     zone_name,
 )
 
@@ -63,31 +63,32 @@ class TestResolveZone:
 
 class TestSystemZone:
     @pytest.fixture(autouse=True)
-    def _no_system_zone(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def _no_tz_variable(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv("TZ", raising=False)
-        monkeypatch.setattr(timeparse, "_ETC_TIMEZONE", tmp_path / "missing-timezone")
-        monkeypatch.setattr(timeparse, "_ETC_LOCALTIME", tmp_path / "missing-localtime")
 
-    def test_falls_back_to_utc(self) -> None:
-        assert zone_name(resolve_zone(None)) == "UTC"
+    @pytest.fixture
+    def missing(self, tmp_path: Path) -> Path:
+        return tmp_path / "missing"
+
+    def test_falls_back_to_utc(self, missing: Path) -> None:
+        assert zone_name(system_zone(missing, missing)) == "UTC"
 
     @pytest.mark.parametrize(
         "value", ["Europe/Berlin", ":Europe/Berlin", ":/usr/share/zoneinfo/Europe/Berlin"]
     )
-    def test_tz_variable(self, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    def test_tz_variable(self, monkeypatch: pytest.MonkeyPatch, value: str, missing: Path) -> None:
         monkeypatch.setenv("TZ", value)
-        assert zone_name(resolve_zone(None)) == "Europe/Berlin"
+        assert zone_name(system_zone(missing, missing)) == "Europe/Berlin"
 
     def test_invalid_tz_variable_is_skipped(
-        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, missing: Path
     ) -> None:
         monkeypatch.setenv("TZ", "CET-1CEST")
         etc_timezone = tmp_path / "timezone"
         etc_timezone.write_text("America/New_York\n", encoding="utf-8")
-        monkeypatch.setattr(timeparse, "_ETC_TIMEZONE", etc_timezone)
-        assert zone_name(resolve_zone(None)) == "America/New_York"
+        assert zone_name(system_zone(etc_timezone, missing)) == "America/New_York"
 
-    def test_localtime_symlink(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def test_localtime_symlink(self, tmp_path: Path) -> None:
         target = tmp_path / "usr" / "share" / "zoneinfo" / "Asia" / "Tokyo"
         target.parent.mkdir(parents=True)
         target.write_bytes(b"TZif")
@@ -95,17 +96,15 @@ class TestSystemZone:
         os.symlink(target, link)
         etc_timezone = tmp_path / "timezone"
         etc_timezone.write_text("Not/AZone\n", encoding="utf-8")
-        monkeypatch.setattr(timeparse, "_ETC_TIMEZONE", etc_timezone)
-        monkeypatch.setattr(timeparse, "_ETC_LOCALTIME", link)
-        assert zone_name(resolve_zone(None)) == "Asia/Tokyo"
+        assert zone_name(system_zone(etc_timezone, link)) == "Asia/Tokyo"
 
-    def test_localtime_plain_file_is_ignored(
-        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-    ) -> None:
+    def test_localtime_plain_file_is_ignored(self, tmp_path: Path, missing: Path) -> None:
         plain = tmp_path / "localtime"
         plain.write_bytes(b"TZif")
-        monkeypatch.setattr(timeparse, "_ETC_LOCALTIME", plain)
-        assert zone_name(resolve_zone(None)) == "UTC"
+        assert zone_name(system_zone(missing, plain)) == "UTC"
+
+    def test_resolving_no_name_is_the_system_zone(self) -> None:
+        assert resolve_zone(None) == system_zone()
 
 
 # --- localize ----------------------------------------------------------------
@@ -611,75 +610,7 @@ class TestParseInstant:
 # --- formatting --------------------------------------------------------------
 
 
-class TestFormatTime:
-    @pytest.mark.parametrize(
-        ("value", "tz", "expected"),
-        [
-            (utc(2026, 12, 1, 13, 0), BERLIN, "Tue 1 Dec 14:00 CET"),
-            (utc(2026, 7, 9, 6, 5), BERLIN, "Thu 9 Jul 08:05 CEST"),
-            (utc(2026, 12, 1, 13, 0), NEW_YORK, "Tue 1 Dec 08:00 EST"),
-            (utc(2026, 12, 1, 3, 0), NEW_YORK, "Mon 30 Nov 22:00 EST"),
-            (utc(2026, 12, 31, 23, 0), ZoneInfo("UTC"), "Thu 31 Dec 23:00 UTC"),
-        ],
-    )
-    def test_format(self, value: datetime, tz: ZoneInfo, expected: str) -> None:
-        assert format_time(value, tz) == expected
-
-    def test_both_sides_of_a_fold_show_their_abbreviation(self) -> None:
-        assert format_time(utc(2026, 10, 25, 0, 30), BERLIN) == "Sun 25 Oct 02:30 CEST"
-        assert format_time(utc(2026, 10, 25, 1, 30), BERLIN) == "Sun 25 Oct 02:30 CET"
-
-    def test_naive_value_is_a_programming_error(self) -> None:
-        with pytest.raises(ValueError, match="aware"):
-            format_time(datetime(2026, 12, 1, 13, 0), BERLIN)
-
-
-class TestFormatWindow:
-    def test_same_day(self) -> None:
-        start = utc(2026, 12, 1, 13, 0)
-        end = utc(2026, 12, 1, 14, 30)
-        assert format_window(start, end, BERLIN) == "Tue 1 Dec 14:00-15:30 CET"
-
-    def test_across_days(self) -> None:
-        start = utc(2026, 12, 1, 22, 0)
-        end = utc(2026, 12, 2, 0, 0)
-        assert format_window(start, end, BERLIN) == "Tue 1 Dec 23:00 CET - Wed 2 Dec 01:00 CET"
-
-    def test_ending_at_midnight_is_the_next_day(self) -> None:
-        start = utc(2026, 12, 1, 22, 0)
-        end = utc(2026, 12, 1, 23, 0)
-        assert format_window(start, end, BERLIN) == "Tue 1 Dec 23:00 CET - Wed 2 Dec 00:00 CET"
-
-    def test_across_a_dst_change_shows_both_abbreviations(self) -> None:
-        start = utc(2026, 3, 29, 0, 0)  # 01:00 CET
-        end = utc(2026, 3, 29, 2, 0)  # 04:00 CEST
-        assert format_window(start, end, BERLIN) == "Sun 29 Mar 01:00 CET-04:00 CEST"
-
-    def test_same_day_depends_on_the_zone(self) -> None:
-        start = utc(2026, 12, 1, 22, 0)
-        end = utc(2026, 12, 1, 23, 30)
-        assert format_window(start, end, NEW_YORK) == "Tue 1 Dec 17:00-18:30 EST"
-
-
-class TestFormatDuration:
-    @pytest.mark.parametrize(
-        ("delta", "expected"),
-        [
-            (timedelta(minutes=90), "1h30m"),
-            (timedelta(minutes=45), "45m"),
-            (timedelta(hours=2), "2h"),
-            (timedelta(hours=26), "1d2h"),
-            (timedelta(days=1), "1d"),
-            (timedelta(days=2, minutes=5), "2d5m"),
-            (timedelta(0), "0m"),
-            (timedelta(seconds=29), "0m"),
-            (timedelta(seconds=30), "1m"),
-            (timedelta(minutes=59, seconds=45), "1h"),
-            (timedelta(minutes=-90), "-1h30m"),
-        ],
-    )
-    def test_format(self, delta: timedelta, expected: str) -> None:
-        assert format_duration(delta) == expected
+# --- round trips through display ------------------------------------------
 
 
 @given(minutes=st.integers(min_value=1, max_value=10_000 * 24 * 60))

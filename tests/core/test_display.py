@@ -1,0 +1,88 @@
+"""The wording of times, windows and durations for people, in their own time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from reserver_core.display import format_duration, format_time, format_window
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+class TestFormatTime:
+    @pytest.mark.parametrize(
+        ("value", "tz", "expected"),
+        [
+            (utc(2026, 12, 1, 13, 0), BERLIN, "Tue 1 Dec 14:00 CET"),
+            (utc(2026, 7, 9, 6, 5), BERLIN, "Thu 9 Jul 08:05 CEST"),
+            (utc(2026, 12, 1, 13, 0), NEW_YORK, "Tue 1 Dec 08:00 EST"),
+            (utc(2026, 12, 1, 3, 0), NEW_YORK, "Mon 30 Nov 22:00 EST"),
+            (utc(2026, 12, 31, 23, 0), ZoneInfo("UTC"), "Thu 31 Dec 23:00 UTC"),
+        ],
+    )
+    def test_format(self, value: datetime, tz: ZoneInfo, expected: str) -> None:
+        assert format_time(value, tz) == expected
+
+    def test_both_sides_of_a_fold_show_their_abbreviation(self) -> None:
+        assert format_time(utc(2026, 10, 25, 0, 30), BERLIN) == "Sun 25 Oct 02:30 CEST"
+        assert format_time(utc(2026, 10, 25, 1, 30), BERLIN) == "Sun 25 Oct 02:30 CET"
+
+    def test_naive_value_is_a_programming_error(self) -> None:
+        with pytest.raises(ValueError, match="aware"):
+            format_time(datetime(2026, 12, 1, 13, 0), BERLIN)
+
+
+class TestFormatWindow:
+    def test_same_day(self) -> None:
+        start = utc(2026, 12, 1, 13, 0)
+        end = utc(2026, 12, 1, 14, 30)
+        assert format_window(start, end, BERLIN) == "Tue 1 Dec 14:00-15:30 CET"
+
+    def test_across_days(self) -> None:
+        start = utc(2026, 12, 1, 22, 0)
+        end = utc(2026, 12, 2, 0, 0)
+        assert format_window(start, end, BERLIN) == "Tue 1 Dec 23:00 CET - Wed 2 Dec 01:00 CET"
+
+    def test_ending_at_midnight_is_the_next_day(self) -> None:
+        start = utc(2026, 12, 1, 22, 0)
+        end = utc(2026, 12, 1, 23, 0)
+        assert format_window(start, end, BERLIN) == "Tue 1 Dec 23:00 CET - Wed 2 Dec 00:00 CET"
+
+    def test_across_a_dst_change_shows_both_abbreviations(self) -> None:
+        start = utc(2026, 3, 29, 0, 0)  # 01:00 CET
+        end = utc(2026, 3, 29, 2, 0)  # 04:00 CEST
+        assert format_window(start, end, BERLIN) == "Sun 29 Mar 01:00 CET-04:00 CEST"
+
+    def test_same_day_depends_on_the_zone(self) -> None:
+        start = utc(2026, 12, 1, 22, 0)
+        end = utc(2026, 12, 1, 23, 30)
+        assert format_window(start, end, NEW_YORK) == "Tue 1 Dec 17:00-18:30 EST"
+
+
+class TestFormatDuration:
+    @pytest.mark.parametrize(
+        ("delta", "expected"),
+        [
+            (timedelta(minutes=90), "1h30m"),
+            (timedelta(minutes=45), "45m"),
+            (timedelta(hours=2), "2h"),
+            (timedelta(hours=26), "1d2h"),
+            (timedelta(days=1), "1d"),
+            (timedelta(days=2, minutes=5), "2d5m"),
+            (timedelta(0), "0m"),
+            (timedelta(seconds=29), "0m"),
+            (timedelta(seconds=30), "1m"),
+            (timedelta(minutes=59, seconds=45), "1h"),
+            (timedelta(minutes=-90), "-1h30m"),
+        ],
+    )
+    def test_format(self, delta: timedelta, expected: str) -> None:
+        assert format_duration(delta) == expected
