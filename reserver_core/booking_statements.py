@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource, UTCDateTime
 from reserver_core.resources import RESOURCE_COLUMNS
@@ -31,11 +32,12 @@ write transaction already holds the database's write lock. Every read after it
 sees each booking committed before the lock was granted."""
 
 
-class _OrderedTags(ColumnElement[str]):
+class _OrderedTags(FunctionElement[str]):
     """The tags of the outer query's resource joined by commas, in their order."""
 
     inherit_cache = True
     type = String()
+    name = "ordered_tags"
 
 
 @compiles(_OrderedTags, "sqlite")
