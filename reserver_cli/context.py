@@ -6,6 +6,7 @@ what they need.
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -133,6 +134,9 @@ class CliContext:
                     "you logged in with"
                 )
             self._backend = open_backend(self.settings, self.clock, username=self.options.user)
+            # What start-up imported and built lives until exit: frozen, the collector's
+            # full passes no longer walk it while a command reads thousands of rows.
+            gc.freeze()
         return self._backend
 
     def close(self) -> None:

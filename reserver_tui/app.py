@@ -13,6 +13,7 @@ an inline error that the dialog shows beside its fields).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -163,6 +164,9 @@ class ReserverApp(App[None]):
         self._update_subtitle()
         if not self._timers_started:
             self._timers_started = True
+            # What start-up imported and built lives as long as the app: frozen, the
+            # collector's full passes no longer walk it while screens read the store.
+            gc.freeze()
             if self.remote:
                 self.set_interval(REMOTE_REFRESH_SECONDS, self._remote_refresh)
             else:
