@@ -332,7 +332,6 @@ class LocalBackend:
         """Status with the current and next reservation and maintenance timing."""
         resource_id = check_id(resource_id, "resource")
         now = self.now()
-
         return self.database.read(lambda s: reservations.status_detail(s, now, resource_id))
 
     def schedule(
@@ -409,7 +408,6 @@ class LocalBackend:
         reservation_id = check_id(reservation_id, "reservation")
         user = self._require_user()
         now = self.now()
-
         return self.database.read(
             lambda s: reservations.load_reservation(s, now, reservation_id, seen_by=user)
         )
@@ -436,7 +434,6 @@ class LocalBackend:
         resource_id = check_id(resource_id, "resource")
         start, end = as_utc(start), as_utc(end)
         now = self.now()
-
         return self.database.read(
             lambda s: reservations.load_resource_reservations(s, now, resource_id, start, end)
         )
@@ -445,7 +442,6 @@ class LocalBackend:
         """The reservation's events, newest first; owner or admin only."""
         reservation_id = check_id(reservation_id, "reservation")
         user = self._require_user()
-
         return self.database.read(lambda s: reservations.load_history(s, reservation_id, user))
 
     def next_free_slot(
@@ -465,7 +461,6 @@ class LocalBackend:
         # Bookings start in the future: the next whole minute at the earliest.
         earliest = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
         begin = max(as_utc(after), earliest) if after is not None else earliest
-
         return self.database.read(
             lambda s: booking.free_slot(s, now, duration, begin, resource_id, tag)
         )

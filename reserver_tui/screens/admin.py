@@ -22,13 +22,13 @@ from reserver_tui.screens.admin_forms import (
     ResourceFormModal,
     change_resource,
 )
-from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.confirm import Confirmed, ConfirmModal
+from reserver_tui.screens.resource_list import ResourceTableScreen
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.resource_table import ResourceTable, status_text
 
 
-class AdminScreen(ReserverScreen):
+class AdminScreen(ResourceTableScreen):
     """Every resource with the admin's actions on the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -45,7 +45,6 @@ class AdminScreen(ReserverScreen):
     ]
 
     AUTO_FOCUS = "ResourceTable"
-    _first_load = True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -60,23 +59,9 @@ class AdminScreen(ReserverScreen):
         if self.reserver.backend is not None:
             self.reload()
 
-    @property
-    def table(self) -> ResourceTable:
-        """The resource table."""
-        return self.query_one(ResourceTable)
-
-    def reload(self) -> None:
-        super().reload()
-        self.call_backend(
-            "resources", lambda backend: messages.ResourcesLoaded(backend.list_resources())
-        )
-
-    def on_resources_loaded(self, event: messages.ResourcesLoaded) -> None:
-        self.table.set_resources(event.resources)
-        self.table.loading = False
-        if self._first_load or self.focused is None:
+    def resources_shown(self, take_focus: bool) -> None:
+        if take_focus:
             self.table.focus()
-        self._first_load = False
         self._show_info()
 
     @on(ResourceTable.Highlighted)

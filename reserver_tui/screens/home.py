@@ -15,9 +15,9 @@ from reserver_core.schemas import ReservationInfo, StatusFilter
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.admin_forms import ImportModal, ResourceFormModal, import_csv
-from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.detail import ResourceDetailScreen
+from reserver_tui.screens.resource_list import ResourceTableScreen
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.resource_table import SORT_KEYS, SORT_LABELS, ResourceTable
 
@@ -48,7 +48,7 @@ they will appear here as soon as they exist.
 """
 
 
-class ResourcesScreen(ReserverScreen):
+class ResourcesScreen(ResourceTableScreen):
     """All resources; `/` filters, Enter opens the week, `b` books."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -64,7 +64,6 @@ class ResourcesScreen(ReserverScreen):
     ]
 
     AUTO_FOCUS = "ResourceTable"
-    _first_load = True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -86,30 +85,16 @@ class ResourcesScreen(ReserverScreen):
         if self.reserver.backend is not None:
             self.reload()
 
-    @property
-    def table(self) -> ResourceTable:
-        """The resource table."""
-        return self.query_one(ResourceTable)
-
-    def reload(self) -> None:
-        super().reload()
-        self.call_backend(
-            "resources", lambda backend: messages.ResourcesLoaded(backend.list_resources())
-        )
-
-    def on_resources_loaded(self, event: messages.ResourcesLoaded) -> None:
+    def resources_shown(self, take_focus: bool) -> None:
         table = self.table
-        table.set_resources(event.resources)
-        table.loading = False
         empty = table.total == 0
         first_run = self.query_one("#first-run", Static)
         first_run.update(ADMIN_FIRST_RUN if self.reserver.is_admin else MEMBER_FIRST_RUN)
         first_run.display = empty
         table.display = not empty
         self.query_one("#toolbar").display = not empty
-        if not empty and (self._first_load or self.focused is None):
+        if not empty and take_focus:
             table.focus()
-        self._first_load = False
         self._show_counts()
         self.refresh_bindings()
 
