@@ -85,4 +85,4 @@ async def test_a_file_that_cannot_be_read_or_written_is_said_once_beside_the_pat
         await pilot.press("enter")
         await settle(pilot)
         assert "cannot write" in text_of(app.screen.query_one("#feedback", Static))
-        assert not [n.message for n in app._notifications], "said beside the path only"
+        assert not [n.message for n in app.notifications], "said beside the path only"

@@ -218,10 +218,10 @@ async def test_filter_hides_and_shows_rows_without_asking_the_store(
         await pilot.press("escape", "escape")
         assert table.shown == 6
         await pilot.press("t")  # available only
-        assert {table._rows[i].resource.status for i in table._visible} == {"available"}
+        assert {resource.status for resource in table.shown_resources} == {"available"}
         await pilot.press("t")  # in use
-        assert [table._rows[i].resource.name for i in table._visible] == ["Projector One"]
-        assert "in use until 11:00" in table._cells(table._rows[table._visible[0]])[2]
+        assert [resource.name for resource in table.shown_resources] == ["Projector One"]
+        assert "in use until 11:00" in table.render_line(1).text  # the first row's status
         await pilot.press("o")  # sort by status
         assert table.sort_key == "status"
         assert len(app.workers) == loads, "filtering must not start a store query"
@@ -345,7 +345,7 @@ async def test_unexpected_failure_is_logged_not_shown(make_app: AppFactory, tmp_
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notifications]
         assert any("Something went wrong (RuntimeError)" in m for m in messages)
         assert not any("disk on fire" in m for m in messages)
     log_text = (log_dir() / "reserver-tui.log").read_text()
@@ -360,7 +360,7 @@ async def test_a_store_that_cannot_open_is_a_readable_notification(tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notifications]
         assert any("Cannot create the folder" in m for m in messages), messages
 
 
@@ -377,7 +377,7 @@ async def test_clicking_a_grid_cell_moves_there_and_a_second_click_books(
         await pilot.press("enter")
         await settle(pilot)
         grid = app.screen.query_one(WeekGrid)
-        cell = grid._column_width()
+        cell = grid.column_width
         # Wednesday (second column), 14:00 (row 13 under the header row).
         where = (1 + 6 + cell + 2, 1 + 12)
         await pilot.click(WeekGrid, offset=where)
@@ -448,7 +448,7 @@ async def test_brackets_in_names_descriptions_and_typed_text_show_as_typed(
         assert f"{name} is already booked" in conflict
         await pilot.press("n")
         await settle(pilot)
-        assert any(name in n.message for n in app._notifications)
+        assert any(name in n.message for n in app.notifications)
         await pilot.press("f3")
         await settle(pilot)
         upcoming = app.screen.query_one("#table-upcoming", KeyedTable)

@@ -19,11 +19,11 @@ async def test_the_week_fits_a_small_terminal_and_follows_the_cursor(
         await settle(pilot)
         grid = app.screen.query_one(WeekGrid)
         pane = app.screen.query_one("#grid-pane", VerticalScroll)
-        assert 6 + 7 * grid._column_width() <= grid.content_region.width, "all seven days show"
-        for _ in range(len(grid._times)):
+        assert 6 + 7 * grid.column_width <= grid.content_region.width, "all seven days show"
+        for _ in range(len(grid.times)):
             await pilot.press("j")
         await pilot.pause()
-        assert grid.current is not None and grid.row == len(grid._times) - 1
+        assert grid.current is not None and grid.row == len(grid.times) - 1
         line = grid.virtual_region.y + 1 + grid.row
         assert pane.scroll_y <= line < pane.scroll_y + pane.scrollable_content_region.height
 
@@ -54,8 +54,8 @@ async def test_a_slot_of_ones_own_points_to_the_screen_by_its_name(
         await pilot.press("j", "enter")  # Borealis room: alice's on Wednesday 14:00 CET
         await settle(pilot)
         grid = app.screen.query_one(WeekGrid)
-        await pilot.press("l", *["j"] * (grid._times.index("14:00") - grid.row), "enter")
+        await pilot.press("l", *["j"] * (grid.times.index("14:00") - grid.row), "enter")
         await pilot.pause()
         assert grid.current is not None and grid.current.state == "mine"
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notifications]
         assert any("under My reservations (F3)" in m for m in messages), messages
