@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -116,6 +116,16 @@ class ReserverApp(App[None]):
         markup, a "[/b]" in one of them ended the app. None of ours uses markup.
         """
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    @property
+    def notifications(self) -> tuple[Notification, ...]:
+        """The notifications that have not timed out yet, oldest first."""
+        return tuple(self._notifications)
+
+    @property
+    def reconnecting(self) -> bool:
+        """Whether the app keeps trying to reach a server it lost or never reached."""
+        return self._reconnect_timer is not None
 
     @property
     def remote(self) -> bool:

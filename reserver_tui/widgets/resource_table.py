@@ -187,6 +187,11 @@ class ResourceTable(ScrollView, can_focus=True):
         return len(self._visible)
 
     @property
+    def shown_resources(self) -> tuple[ResourceInfo, ...]:
+        """The resources that pass the filter, in the order the rows show them."""
+        return tuple(self._rows[resource_id].resource for resource_id in self._visible)
+
+    @property
     def current(self) -> ResourceInfo | None:
         """The resource under the cursor."""
         if 0 <= self.cursor < len(self._visible):

@@ -136,6 +136,16 @@ class WeekGrid(Widget, can_focus=True):
         return 0
 
     @property
+    def times(self) -> tuple[str, ...]:
+        """The local wall times ("HH:MM") that label the rows, top to bottom."""
+        return tuple(self._times)
+
+    @property
+    def column_width(self) -> int:
+        """The cells one day's column takes, the gap after it included."""
+        return self._column_width()
+
+    @property
     def current(self) -> Slot | None:
         """The slot under the cursor."""
         if not self._cells or not self._times:

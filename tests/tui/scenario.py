@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from support.clock import NOW
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
@@ -20,6 +21,8 @@ from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
 
 TZ = "Europe/Berlin"
+SCREEN_SIZE = (120, 36)
+"""The terminal, in columns and rows, that the screen suites run in unless they test a small one."""
 
 AppFactory = Callable[..., ReserverApp]
 """The `make_app` fixture: build the app on a store URL, acting as a username."""
@@ -65,6 +68,11 @@ def seed(url: str) -> dict[str, int]:
 def quick_settings(**overrides: object) -> Settings:
     """Settings for tests: bcrypt at its lowest cost."""
     return Settings(bcrypt_rounds=4, **overrides)  # type: ignore[arg-type]
+
+
+def text_of(widget: Static) -> str:
+    """The plain text a Static shows."""
+    return str(widget.render())
 
 
 async def settle(pilot: Pilot[object]) -> None:

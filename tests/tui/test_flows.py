@@ -19,11 +19,22 @@ from reserver_tui.screens.detail import ResourceDetailScreen
 from reserver_tui.screens.find import FindSlotScreen
 from reserver_tui.screens.history import HistoryModal
 from reserver_tui.screens.home import ResourcesScreen
+from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.resource_table import ResourceTable
 from reserver_tui.widgets.week_grid import WeekGrid
 
-from .scenario import TZ, AppFactory, at, fill_booking, quick_settings, settle, type_into
+from .scenario import (
+    SCREEN_SIZE,
+    TZ,
+    AppFactory,
+    at,
+    fill_booking,
+    quick_settings,
+    settle,
+    text_of,
+    type_into,
+)
 
 SIZE = (120, 40)
 
@@ -31,11 +42,6 @@ SIZE = (120, 40)
 def backend(url: str, username: str = "alice") -> LocalBackend:
     """A second view of the store, to check what the app wrote."""
     return LocalBackend.open(url, quick_settings(), FixedClock(NOW), username=username)
-
-
-def text_of(widget: Static) -> str:
-    """The plain text a Static shows."""
-    return str(widget.render())
 
 
 async def test_book_a_free_slot_from_the_week_grid(seeded_url: str, make_app: AppFactory) -> None:
@@ -212,10 +218,10 @@ async def test_filter_hides_and_shows_rows_without_asking_the_store(
         await pilot.press("escape", "escape")
         assert table.shown == 6
         await pilot.press("t")  # available only
-        assert {table._rows[i].resource.status for i in table._visible} == {"available"}
+        assert {resource.status for resource in table.shown_resources} == {"available"}
         await pilot.press("t")  # in use
-        assert [table._rows[i].resource.name for i in table._visible] == ["Projector One"]
-        assert "in use until 11:00" in table._cells(table._rows[table._visible[0]])[2]
+        assert [resource.name for resource in table.shown_resources] == ["Projector One"]
+        assert "in use until 11:00" in table.render_line(1).text  # the first row's status
         await pilot.press("o")  # sort by status
         assert table.sort_key == "status"
         assert len(app.workers) == loads, "filtering must not start a store query"
@@ -339,7 +345,7 @@ async def test_unexpected_failure_is_logged_not_shown(make_app: AppFactory, tmp_
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.3)
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notifications]
         assert any("Something went wrong (RuntimeError)" in m for m in messages)
         assert not any("disk on fire" in m for m in messages)
     log_text = (log_dir() / "reserver-tui.log").read_text()
@@ -354,7 +360,7 @@ async def test_a_store_that_cannot_open_is_a_readable_notification(tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.5)
         await pilot.pause()
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in app.notifications]
         assert any("Cannot create the folder" in m for m in messages), messages
 
 
@@ -371,7 +377,7 @@ async def test_clicking_a_grid_cell_moves_there_and_a_second_click_books(
         await pilot.press("enter")
         await settle(pilot)
         grid = app.screen.query_one(WeekGrid)
-        cell = grid._column_width()
+        cell = grid.column_width
         # Wednesday (second column), 14:00 (row 13 under the header row).
         where = (1 + 6 + cell + 2, 1 + 12)
         await pilot.click(WeekGrid, offset=where)
@@ -408,3 +414,54 @@ async def test_every_dialog_closes_with_its_cancel_button_and_says_why_a_save_fa
         await pilot.pause()
         assert isinstance(app.screen, AdminScreen)
         assert app.screen.query_one(ResourceTable).total == 6
+
+
+async def test_brackets_in_names_descriptions_and_typed_text_show_as_typed(
+    store_url: str, make_app: AppFactory
+) -> None:
+    name = "Lab [/b] bench"
+    description = "Ask [link=x]Ann[/] first [/red]"
+    settings = quick_settings(tz=TZ)
+    alice = LocalBackend.open(store_url, settings, FixedClock(NOW - timedelta(hours=1)), "alice")
+    bench = alice.create_resource(name, ["lab"], description).id
+    alice.book(bench, NOW + timedelta(hours=3), NOW + timedelta(hours=4))
+    alice.close()
+    app = make_app(store_url)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await settle(pilot)
+        info = app.screen.query_one("#table-info", InfoLine)
+        assert f"{name}: {description}" in info.render().plain
+        await pilot.press("enter")
+        await settle(pilot)
+        title = text_of(app.screen.query_one("#detail-title", Static))
+        assert name in title and description in title
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        await type_into(pilot, "#start", "[/b]")
+        assert "cannot read '[/b]'" in text_of(app.screen.query_one("#feedback", Static))
+        await type_into(pilot, "#day", "today")
+        await type_into(pilot, "#start", "13:00")
+        await type_into(pilot, "#end", "1h")
+        await pilot.press("enter")
+        await settle(pilot)
+        conflict = text_of(app.screen.query_one("#conflict", Static))
+        assert f"{name} is already booked" in conflict
+        await pilot.press("n")
+        await settle(pilot)
+        assert any(name in n.message for n in app.notifications)
+        await pilot.press("f3")
+        await settle(pilot)
+        upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
+        assert str(upcoming.get_row_at(0)[1]) == name
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press(*"[/i] moved", "enter")
+        await settle(pilot)
+        await pilot.press("3", "h")
+        await settle(pilot)
+        events = app.screen.query_one("#events", KeyedTable)
+        assert str(events.get_row_at(0)[3]) == "[/i] moved"
+        assert name in text_of(app.screen.query_one("#history-summary", Static))
+        await pilot.press("escape", "f4", "e")
+        await settle(pilot)
+        assert app.is_running

@@ -57,7 +57,7 @@ async def test_log_in_book_and_take_next_free_on_a_server(live_server: Any) -> N
         await pilot.press("r")
         await settle(pilot)
         assert app.offline and "OFFLINE" in app.sub_title
-        assert any(n.title == "Server unreachable" for n in app._notifications)
+        assert any(n.title == "Server unreachable" for n in app.notifications)
 
 
 async def test_a_server_down_at_start_is_reported_once_and_retried() -> None:
@@ -73,9 +73,9 @@ async def test_a_server_down_at_start_is_reported_once_and_retried() -> None:
         await settle(pilot)
         assert app.offline and app.backend is None
         assert app.sub_title == f"{url} · OFFLINE"
-        unreachable = [n for n in app._notifications if n.title == "Server unreachable"]
+        unreachable = [n for n in app.notifications if n.title == "Server unreachable"]
         assert len(unreachable) == 1
-        assert app._reconnect_timer is not None, "it keeps trying to open the server"
+        assert app.reconnecting, "it keeps trying to open the server"
 
 
 async def test_a_login_answered_after_switching_screens_does_not_end_the_app(

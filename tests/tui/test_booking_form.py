@@ -1,0 +1,103 @@
+"""The booking form: lengths and days as typed, errors that point to the help, conflicts."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from reserver_tui.screens.book import BookModal
+from reserver_tui.screens.help import HelpScreen
+
+from .scenario import SCREEN_SIZE, AppFactory, fill_booking, settle, text_of, type_into
+
+
+async def test_an_end_in_hours_and_minutes_is_a_length(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, BookModal)
+        await type_into(pilot, "#day", "tomorrow")
+        await type_into(pilot, "#start", "14:00")
+        feedback = app.screen.query_one("#feedback", Static)
+        lengths = (("1h30m", "14:00-15:30"), ("2h15m", "14:00-16:15"), ("90m", "14:00-15:30"))
+        for length, window in lengths:
+            await type_into(pilot, "#end", length)
+            assert f"Wed 2 Dec {window} CET" in text_of(feedback), (length, text_of(feedback))
+
+
+async def test_an_unreadable_day_is_blamed_on_the_day_field(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        await type_into(pilot, "#start", "10:00")
+        await type_into(pilot, "#day", "tomorow")
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback.startswith("✗ cannot read the day 'tomorow'; give today"), feedback
+        await type_into(pilot, "#day", "tomorrow")
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback.startswith("✓ Wed 2 Dec 10:00-"), feedback
+
+
+async def test_question_mark_in_the_booking_form_opens_the_help_it_points_to(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+        await type_into(pilot, "#start", "25:00x")
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert "press ? for the accepted forms" in feedback
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, BookModal)
+        assert app.screen.query_one("#start", Input).value == "25:00x"
+
+
+async def test_a_length_past_the_last_supported_date_is_an_error_not_a_crash(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=SCREEN_SIZE) as pilot:
+        await settle(pilot)
+        await fill_booking(pilot, "9999-12-31", "22:00", "2h")
+        await pilot.pause()
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback.startswith("✗ ") and "supported" in feedback, feedback
+        await pilot.press("escape", "f2")
+        await settle(pilot)
+        await type_into(pilot, "#when", "9999-12-31 22:00")
+        await type_into(pilot, "#length", "1d")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.is_running
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback.startswith("✗ ") and "supported" in feedback, feedback
+
+
+async def test_a_conflict_in_a_small_terminal_shows_how_to_take_the_next_slot(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await fill_booking(pilot, "today", "11:30", "1h")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause()
+        dialog = app.screen.query_one("#dialog")
+        button = app.screen.query_one("#take-next")
+        assert dialog.content_region.contains_region(button.region), (button.region, dialog)
+        shown = app.screen.active_bindings["n"]
+        assert shown.binding.show and shown.binding.description == "Take next free"
