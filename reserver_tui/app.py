@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message_pump import MessagePump
 from textual.notifications import Notification, SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -232,15 +233,18 @@ class ReserverApp(App[None]):
     @on(Worker.StateChanged)
     def worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Report a failed worker, the app's or a screen's, to the user."""
+        worker = event.worker
         if event.state == WorkerState.ERROR:
-            self._report_failure(event.worker)
+            requester = worker.node if worker.node is not self else None
+            self.report_failure(worker.group, worker.error, requester)
 
-    def _report_failure(self, worker: Worker[object]) -> None:
-        error = worker.error
-        requester = worker.node
-        group = worker.group
+    def report_failure(
+        self, group: str, error: BaseException | None, requester: MessagePump | None
+    ) -> None:
+        """Say why a backend call of `group` failed: beside the fields of the screen that
+        asked (`requester`, None when it is the app's or gone), else as a notification."""
         if isinstance(error, ReserverError):
-            if requester is not self:
+            if requester is not None:
                 requester.post_message(messages.OperationFailed(group, error))
                 if isinstance(error, getattr(requester, "INLINE_ERRORS", ())):
                     return
@@ -253,8 +257,8 @@ class ReserverApp(App[None]):
             title = "Import rejected" if isinstance(error, ImportRejectedError) else ""
             self.notify(describe_error(error, self.tz), title=title, severity="error", timeout=8)
             return
-        path = log_unexpected(worker.group, error)
-        if requester is not self:
+        path = log_unexpected(group, error)
+        if requester is not None:
             requester.post_message(messages.OperationFailed(group, ReserverError("unexpected")))
         self.notify(
             f"Something went wrong ({type(error).__name__}). Details are in {path}",

@@ -46,13 +46,21 @@ class _ReserverScreenParts:
 
         A newer call of the same `group` on this screen replaces an older one, whose
         reply is dropped; a call that `changes_data` always answers, then has every
-        open screen reload. Failures go to the app's one failure handler.
+        open screen reload. Failures go to the app's one failure handler, also those of
+        a change whose screen was closed while it ran.
         """
         screen = cast(Screen[object], self)
         app = self.reserver
 
         def work() -> None:
-            reply = call(app.serving_backend())
+            try:
+                reply = call(app.serving_backend())
+            except Exception as error:
+                # Closing a screen cancels its workers, and a cancelled worker's failure
+                # is never reported: a change the user asked for must not fail unheard.
+                if changes_data and get_current_worker().is_cancelled:
+                    app.call_from_thread(app.report_failure, group, error, None)
+                raise
             if reply is not None and (changes_data or not get_current_worker().is_cancelled):
                 screen.post_message(reply)
             if changes_data:
