@@ -34,7 +34,7 @@ from reserver_core.errors import (
     ValidationError,
     Window,
 )
-from reserver_core.models import Reservation, Resource
+from reserver_core.models import Reservation, Resource, row_by_id
 from reserver_core.resources import (
     RESOURCE_COLUMNS,
     active_overlap,
@@ -230,13 +230,7 @@ def record_event(
 
 def reservation_row(session: Session, reservation_id: int, lock: bool = False) -> Reservation:
     """The reservation's row, locked when asked; NotFoundError if absent."""
-    query = select(Reservation).where(Reservation.id == reservation_id)
-    if lock:
-        query = query.with_for_update()
-    reservation = session.scalars(query).one_or_none()
-    if reservation is None:
-        raise NotFoundError(f"no reservation with id {reservation_id}")
-    return reservation
+    return row_by_id(session, Reservation, reservation_id, "reservation", lock)
 
 
 def check_owner(reservation: Reservation, user: UserInfo) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -19,7 +19,7 @@ from sqlalchemy import (
     literal_column,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from reserver_core.errors import NotFoundError
@@ -98,6 +98,20 @@ def check_id(value: int, what: str) -> int:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+def row_by_id(
+    session: Session, model: type[RowT], row_id: int, what: str, lock: bool = False
+) -> RowT:
+    """The row of `model` with `row_id`, locked for update when asked; NotFoundError naming
+    `what` when absent."""
+    found = session.get(model, row_id, with_for_update=True if lock else None)
+    if found is None:
+        raise NotFoundError(f"no {what} with id {row_id}")
+    return found
 
 
 class User(Base):

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from reserver_core.clock import as_utc
 from reserver_core.errors import AlreadyExistsError, NotFoundError, ValidationError
-from reserver_core.models import IS_ACTIVE, Reservation, Resource, ResourceTag, UTCDateTime
+from reserver_core.models import (
+    IS_ACTIVE,
+    Reservation,
+    Resource,
+    ResourceTag,
+    UTCDateTime,
+    row_by_id,
+)
 from reserver_core.schemas import ResourceInfo, ResourceStatus, StatusFilter, Summary
 from reserver_core.text import check_printable, check_storable, clean_free_text
 
@@ -369,13 +376,7 @@ def _busy_until(
 
 def resource_row(session: Session, resource_id: int, lock: bool = False) -> Resource:
     """The resource's ORM row, locked for update when asked; NotFoundError if absent."""
-    query = select(Resource).where(Resource.id == resource_id)
-    if lock:
-        query = query.with_for_update()
-    resource = session.scalars(query).one_or_none()
-    if resource is None:
-        raise NotFoundError(f"no resource with id {resource_id}")
-    return resource
+    return row_by_id(session, Resource, resource_id, "resource", lock)
 
 
 def set_tags(resource: Resource, tags: list[str]) -> None:

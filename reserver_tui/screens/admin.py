@@ -23,7 +23,7 @@ from reserver_tui.screens.admin_forms import (
     change_resource,
 )
 from reserver_tui.screens.confirm import Confirmed, ConfirmModal
-from reserver_tui.screens.resource_list import ResourceTableScreen
+from reserver_tui.screens.resource_list import ResourceTableScreen, filter_input
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.resource_table import ResourceTable, status_text
 
@@ -44,12 +44,10 @@ class AdminScreen(ResourceTableScreen):
         Binding("escape", "leave_filter", "Back to table", show=False),
     ]
 
-    AUTO_FOCUS = "ResourceTable"
-
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="toolbar"):
-            yield Input(placeholder="Filter by name or tag   /", id="filter")
+            yield filter_input()
         yield ResourceTable(self.reserver.tz, self.reserver.today, id="admin-resources")
         yield InfoLine(id="admin-info")
         yield Footer(compact=True)

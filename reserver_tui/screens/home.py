@@ -17,7 +17,7 @@ from reserver_tui.markup import literal
 from reserver_tui.screens.admin_forms import ImportModal, ResourceFormModal, import_csv
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.detail import ResourceDetailScreen
-from reserver_tui.screens.resource_list import ResourceTableScreen
+from reserver_tui.screens.resource_list import ResourceTableScreen, filter_input
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.resource_table import SORT_KEYS, SORT_LABELS, ResourceTable
 
@@ -63,12 +63,10 @@ class ResourcesScreen(ResourceTableScreen):
         Binding("escape", "leave_filter", "Back to table", show=False),
     ]
 
-    AUTO_FOCUS = "ResourceTable"
-
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="toolbar"):
-            yield Input(placeholder="Filter by name or tag   /", id="filter")
+            yield filter_input()
             yield Select(
                 STATUS_CHOICES, value="all", allow_blank=False, id="status-filter", compact=True
             )

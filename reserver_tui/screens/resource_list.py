@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input
+
 from reserver_tui import messages
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.widgets.resource_table import ResourceTable
 
 
+def filter_input() -> Input:
+    """The input that filters the table by name or tag (`/` focuses it)."""
+    return Input(placeholder="Filter by name or tag   /", id="filter")
+
+
 class ResourceTableScreen(ReserverScreen):
     """A main screen around a `ResourceTable` of every resource, read from the backend."""
 
+    AUTO_FOCUS = "ResourceTable"
     _first_load = True
 
     @property

@@ -130,29 +130,23 @@ class ResourceTable(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, always_update=True)
 
-    class Highlighted(Message):
+    class _AboutResource(Message):
+        """A message of the table about one of its resources."""
+
+        def __init__(self, table: ResourceTable, resource: ResourceInfo) -> None:
+            super().__init__()
+            self.table = table
+            self.resource = resource
+
+        @property
+        def control(self) -> ResourceTable:
+            return self.table
+
+    class Highlighted(_AboutResource):
         """The cursor moved onto a resource."""
 
-        def __init__(self, table: ResourceTable, resource: ResourceInfo) -> None:
-            super().__init__()
-            self.table = table
-            self.resource = resource
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
-
-    class Selected(Message):
+    class Selected(_AboutResource):
         """Enter (or a click on the cursor row) picked a resource."""
-
-        def __init__(self, table: ResourceTable, resource: ResourceInfo) -> None:
-            super().__init__()
-            self.table = table
-            self.resource = resource
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
 
     def __init__(
         self,

@@ -14,9 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 from support.clock import NOW
-from support.servers import LiveServer, free_port
+from support.servers import LiveServer, free_port, health_when_up
 from typer.testing import CliRunner
 
 from reserver_cli.exit_codes import ExitCode
@@ -252,14 +251,7 @@ def test_serve_runs_the_server_until_interrupted(tmp_path: Path) -> None:
         env=env,
     )
     try:
-        deadline = time.monotonic() + 30
-        health = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        health = health_when_up(port, process)
         assert health is not None and health.status_code == 200
     finally:
         process.send_signal(signal.SIGINT)

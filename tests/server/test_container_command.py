@@ -6,13 +6,12 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
-from support.servers import free_port
+from support.servers import free_port, health_when_up
 
 ROOT = Path(__file__).parents[2]
 
@@ -56,14 +55,7 @@ def test_the_container_command_serves_postgres_and_stops_on_sigterm(
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environment)
     try:
-        deadline = time.monotonic() + 30
-        health = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        health = health_when_up(port, process)
         assert health is not None, log.read_text()
         assert (health.status_code, health.json()["database"]) == (200, "ok")
         registered = httpx.post(

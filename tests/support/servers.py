@@ -97,6 +97,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def health_when_up(
+    port: int, process: subprocess.Popen[bytes], seconds: float = 30
+) -> httpx.Response | None:
+    """The first answer of /health on `port` while `process` runs; None if it never came."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.05)
+    return None
+
+
 def start_live_server(
     database_url: str | None,
     log_dir: Path,
@@ -127,14 +140,9 @@ def start_live_server(
                 command, stdout=log_file, stderr=subprocess.STDOUT, env=environment
             )
         server = LiveServer(f"http://127.0.0.1:{port}", process, log_path, clocked=now is not None)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
-                    return server
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
+        health = health_when_up(port, process)
+        if health is not None and health.status_code == 200:
+            return server
         server.stop()
         if "address already in use" not in server.log().lower():
             break

@@ -7,7 +7,8 @@ reads the same on every machine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from support.clock import NOW
@@ -80,6 +81,19 @@ async def settle(pilot: Pilot[object]) -> None:
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+@asynccontextmanager
+async def opened(
+    app: ReserverApp, *keys: str, size: tuple[int, int] = SCREEN_SIZE
+) -> AsyncIterator[Pilot[object]]:
+    """Run `app` at `size` with its first reads done, then press `keys` and wait again."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+            await settle(pilot)
+        yield pilot
 
 
 async def type_into(pilot: Pilot[object], selector: str, text: str) -> None:

@@ -9,15 +9,12 @@ from textual.widgets import ProgressBar, Static
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.keyed_table import KeyedTable
 
-from .scenario import SCREEN_SIZE, AppFactory, settle, text_of, type_into
+from .scenario import AppFactory, opened, settle, text_of, type_into
 
 
 async def test_admin_says_disabled_once(seeded_url: str, make_app: AppFactory) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+    async with opened(app, "f4") as pilot:
         await pilot.press("slash", *"old van", "enter")
         await pilot.pause()
         info = app.screen.query_one("#admin-info", InfoLine)
@@ -30,10 +27,7 @@ async def test_import_and_export_end_without_a_stale_progress_bar(
     duplicates = tmp_path / "dup.csv"
     duplicates.write_text("name,tags\nAurora room,room\n")
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+    async with opened(app, "f4") as pilot:
         await pilot.press("i")
         await pilot.pause()
         await type_into(pilot, "#path", duplicates.name)
@@ -59,10 +53,7 @@ async def test_a_file_that_cannot_be_read_or_written_is_said_once_beside_the_pat
 ) -> None:
     (tmp_path / "bad.csv").write_text("name,tags\n,empty\n")
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+    async with opened(app, "f4") as pilot:
         await pilot.press("i")
         await pilot.pause()
         await type_into(pilot, "#path", "bad.csv")

@@ -7,17 +7,14 @@ from textual.widgets import Input, Static
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.help import HelpScreen
 
-from .scenario import SCREEN_SIZE, AppFactory, fill_booking, settle, text_of, type_into
+from .scenario import AppFactory, fill_booking, opened, settle, text_of, type_into
 
 
 async def test_an_end_in_hours_and_minutes_is_a_length(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("b")
-        await pilot.pause()
+    async with opened(app, "b") as pilot:
         assert isinstance(app.screen, BookModal)
         await type_into(pilot, "#day", "tomorrow")
         await type_into(pilot, "#start", "14:00")
@@ -32,10 +29,7 @@ async def test_an_unreadable_day_is_blamed_on_the_day_field(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("b")
-        await pilot.pause()
+    async with opened(app, "b") as pilot:
         await type_into(pilot, "#start", "10:00")
         await type_into(pilot, "#day", "tomorow")
         feedback = text_of(app.screen.query_one("#feedback", Static))
@@ -49,10 +43,7 @@ async def test_question_mark_in_the_booking_form_opens_the_help_it_points_to(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("b")
-        await pilot.pause()
+    async with opened(app, "b") as pilot:
         await type_into(pilot, "#start", "25:00x")
         feedback = text_of(app.screen.query_one("#feedback", Static))
         assert "press ? for the accepted forms" in feedback
@@ -69,8 +60,7 @@ async def test_a_length_past_the_last_supported_date_is_an_error_not_a_crash(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app) as pilot:
         await fill_booking(pilot, "9999-12-31", "22:00", "2h")
         await pilot.pause()
         feedback = text_of(app.screen.query_one("#feedback", Static))
@@ -90,8 +80,7 @@ async def test_a_conflict_in_a_small_terminal_shows_how_to_take_the_next_slot(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(app, size=(80, 24)) as pilot:
         await fill_booking(pilot, "today", "11:30", "1h")
         await pilot.press("enter")
         await settle(pilot)

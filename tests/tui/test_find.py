@@ -6,17 +6,14 @@ from textual.widgets import Static
 
 from reserver_tui.screens.help import HelpScreen
 
-from .scenario import SCREEN_SIZE, AppFactory, settle, text_of, type_into
+from .scenario import AppFactory, opened, text_of, type_into
 
 
 async def test_an_unreadable_start_in_find_points_to_the_help_in_one_line(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+    async with opened(app, "f2") as pilot:
         await type_into(pilot, "#when", "yesterday 10:00")
         feedback = app.screen.query_one("#feedback", Static)
         assert text_of(feedback) == (

@@ -25,11 +25,11 @@ from reserver_tui.widgets.resource_table import ResourceTable
 from reserver_tui.widgets.week_grid import WeekGrid
 
 from .scenario import (
-    SCREEN_SIZE,
     TZ,
     AppFactory,
     at,
     fill_booking,
+    opened,
     quick_settings,
     settle,
     text_of,
@@ -46,8 +46,7 @@ def backend(url: str, username: str = "alice") -> LocalBackend:
 
 async def test_book_a_free_slot_from_the_week_grid(seeded_url: str, make_app: AppFactory) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app, size=SIZE) as pilot:
         table = app.screen.query_one(ResourceTable)
         assert table.current is not None and table.current.name == "Aurora room"
         await pilot.press("enter")
@@ -83,8 +82,7 @@ async def test_conflict_names_the_clash_and_n_takes_the_next_free_slot(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app, size=SIZE) as pilot:
         await fill_booking(pilot, "today", "11:30", "1h")
         feedback = text_of(app.screen.query_one("#feedback", Static))
         assert "Tue 1 Dec 11:30-12:30 CET" in feedback
@@ -114,8 +112,7 @@ async def test_a_refusal_for_maintenance_names_its_end_in_local_time(
     admin.start_maintenance(room, auto_reset_hours=3)  # until 12:00 UTC, 13:00 in Berlin
     admin.close()
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app, size=SIZE) as pilot:
         await fill_booking(pilot, "today", "12:00", "1h")
         await pilot.press("enter")
         await settle(pilot)
@@ -131,10 +128,7 @@ async def test_validation_as_you_type_explains_bad_input(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("b")
-        await pilot.pause()
+    async with opened(app, "b", size=SIZE) as pilot:
         feedback = app.screen.query_one("#feedback", Static)
         await type_into(pilot, "#start", "25:00")
         assert "hour 25 is out of range" in text_of(feedback)
@@ -155,10 +149,7 @@ async def test_cancel_with_a_reason_and_see_the_history(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+    async with opened(app, "f3", size=SIZE) as pilot:
         upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
         assert [str(row[1]) for row in _rows(upcoming)] == ["Borealis room", "Cedar booth"]
         past = app.screen.query_one("#table-past", KeyedTable)
@@ -187,10 +178,7 @@ async def test_expiry_timer_refreshes_the_open_screen(
     seeded_url: str, make_app: AppFactory, tui_clock: FixedClock
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+    async with opened(app, "f3", size=SIZE) as pilot:
         upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
         assert upcoming.row_count == 2
         tui_clock.advance(timedelta(days=3))
@@ -206,8 +194,7 @@ async def test_filter_hides_and_shows_rows_without_asking_the_store(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app, size=SIZE) as pilot:
         table = app.screen.query_one(ResourceTable)
         assert table.shown == 6
         loads = len(app.workers)
@@ -236,10 +223,7 @@ async def test_admin_creates_imports_and_runs_maintenance(
     bad = tmp_path / "bad.csv"
     bad.write_text("name,tags\nLab bench,lab\n,empty\nAurora room,dup\nLab stool,lab\n")
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+    async with opened(app, "f4", size=SIZE) as pilot:
         assert isinstance(app.screen, AdminScreen)
         await pilot.press("n")
         await pilot.pause()
@@ -288,8 +272,7 @@ async def test_first_run_explains_and_loads_the_sample_set(
     store_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(store_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app, size=SIZE) as pilot:
         first_run = app.screen.query_one("#first-run", Static)
         assert first_run.display
         assert "load the bundled sample set" in text_of(first_run)
@@ -305,8 +288,7 @@ async def test_command_palette_reaches_screens_and_screen_actions(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app, size=SIZE) as pilot:
         titles = [title for title, _help, _run in palette_actions(app, app.screen)]
         assert {"Find a free slot", "My reservations", "Admin", "Book", "Sort"} <= set(titles)
         table = app.screen.query_one(ResourceTable)
@@ -327,10 +309,7 @@ async def test_command_palette_reaches_screens_and_screen_actions(
 
 async def test_member_sees_no_admin_actions(seeded_url: str, make_app: AppFactory) -> None:
     app = make_app(seeded_url, username="bob")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f4", "n")
-        await pilot.pause()
+    async with opened(app, "f4", "n", size=SIZE):
         assert isinstance(app.screen, ResourcesScreen)
         assert not app.is_admin
 
@@ -372,10 +351,7 @@ async def test_clicking_a_grid_cell_moves_there_and_a_second_click_books(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with opened(app, "enter", size=SIZE) as pilot:
         grid = app.screen.query_one(WeekGrid)
         cell = grid.column_width
         # Wednesday (second column), 14:00 (row 13 under the header row).
@@ -392,10 +368,7 @@ async def test_every_dialog_closes_with_its_cancel_button_and_says_why_a_save_fa
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+    async with opened(app, "f4", size=SIZE) as pilot:
         for key in ("n", "e", "m", "i", "x"):
             await pilot.press(key)
             await pilot.pause()
@@ -427,8 +400,7 @@ async def test_brackets_in_names_descriptions_and_typed_text_show_as_typed(
     alice.book(bench, NOW + timedelta(hours=3), NOW + timedelta(hours=4))
     alice.close()
     app = make_app(store_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app) as pilot:
         info = app.screen.query_one("#table-info", InfoLine)
         assert f"{name}: {description}" in info.render().plain
         await pilot.press("enter")

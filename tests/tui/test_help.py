@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from .scenario import SCREEN_SIZE, AppFactory, settle, text_of
+from .scenario import AppFactory, opened, text_of
 
 
 async def test_help_lists_the_bracket_keys_of_the_week_view(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with opened(app, "enter") as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
         lines = text_of(app.screen.query_one("#help-text", Static)).splitlines()

@@ -9,15 +9,14 @@ from reserver_core.local import LocalBackend
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.resource_table import ResourceTable
 
-from .scenario import SCREEN_SIZE, AppFactory, quick_settings, settle
+from .scenario import AppFactory, opened, quick_settings, settle
 
 
 async def test_book_leaves_the_footer_while_the_filter_hides_every_resource(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app) as pilot:
 
         def footer_actions() -> set[str]:
             # What the footer draws: the bindings of the focus chain that are not hidden.
@@ -37,8 +36,7 @@ async def test_a_cut_cell_of_the_resource_table_ends_in_an_ellipsis(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=(60, 24)) as pilot:
-        await settle(pilot)
+    async with opened(app, size=(60, 24)):
         table = app.screen.query_one(ResourceTable)
         first = table.render_line(1).text
         assert first.startswith(" Aurora room") and "room, me…" in first, first
@@ -51,7 +49,6 @@ async def test_a_description_over_several_lines_shows_whole_in_the_info_line(
     alice.create_resource("Kiln", ["lab"], "Fires to 1300 C.\nBook two slots\n\nfor glazing.")
     alice.close()
     app = make_app(store_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app):
         info = app.screen.query_one("#table-info", InfoLine).render().plain
         assert info.endswith("Kiln: Fires to 1300 C. Book two slots for glazing."), info

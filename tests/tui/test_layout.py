@@ -7,15 +7,14 @@ from textual.widgets import Footer
 
 from reserver_tui.app import ReserverApp
 
-from .scenario import AppFactory, settle
+from .scenario import AppFactory, opened, settle
 
 
 async def test_wide_dialogs_stay_inside_an_80_column_terminal(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+    async with opened(app, size=(80, 24)) as pilot:
         for keys in (["question_mark"], ["f4", "i"], ["f3", "h"]):
             await pilot.press(*keys)
             await settle(pilot)
@@ -43,8 +42,7 @@ async def test_every_footer_key_of_the_main_screens_shows_at_120_columns(
     seeded_url: str, make_app: AppFactory, username: str
 ) -> None:
     app = make_app(seeded_url, username)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with opened(app, size=(120, 36)) as pilot:
         cut: dict[str, list[str]] = {}
         for keys in (["f1"], ["enter"], ["escape", "f2"], ["f3"], ["f4"], ["f5"]):
             await pilot.press(*keys)
@@ -58,10 +56,7 @@ async def test_the_palette_key_covers_the_footer_to_the_right_edge(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+    async with opened(app, "f2", size=(80, 24)) as pilot:
         await pilot.press("enter")
         await settle(pilot)
         palette = app.screen.query_one(Footer).query_one(".-command-palette")

@@ -10,13 +10,12 @@ from reserver_tui.app import ReserverApp
 from reserver_tui.palette import palette_actions
 from reserver_tui.screens.login import LoginScreen
 
-from .scenario import SCREEN_SIZE, TZ, quick_settings, settle, text_of, type_into
+from .scenario import TZ, opened, quick_settings, settle, text_of, type_into
 
 
 async def test_the_palette_does_not_lead_past_the_login(live_server: Any) -> None:
     app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app) as pilot:
         assert isinstance(app.screen, LoginScreen)
         titles = [title for title, _help, _run in palette_actions(app, app.screen)]
         assert "Find a free slot" not in titles and "Help" in titles
@@ -30,8 +29,7 @@ async def test_the_palette_does_not_lead_past_the_login(live_server: Any) -> Non
 async def test_a_taken_username_is_said_once_beside_the_form(live_server: Any) -> None:
     live_server.register("carol", "carol-password-1")
     app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app) as pilot:
         await type_into(pilot, "#username", "carol")
         await type_into(pilot, "#password", "another-password-2")
         await pilot.press("ctrl+r")

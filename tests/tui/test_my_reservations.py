@@ -8,17 +8,14 @@ from reserver_tui.palette import palette_actions
 from reserver_tui.screens.confirm import ConfirmModal
 from reserver_tui.widgets.keyed_table import KeyedTable
 
-from .scenario import SCREEN_SIZE, AppFactory, settle, text_of
+from .scenario import AppFactory, opened, settle, text_of
 
 
 async def test_my_reservations_opens_with_the_list_under_the_keys(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+    async with opened(app, "f3") as pilot:
         upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
         assert app.focused is upcoming
         await pilot.press("j", "c")
@@ -31,10 +28,7 @@ async def test_the_everyone_key_offers_the_view_that_is_not_showing(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+    async with opened(app, "f3") as pilot:
 
         def offered() -> tuple[str, list[str]]:
             shown = app.screen.active_bindings["a"].binding.description
@@ -57,10 +51,7 @@ async def test_the_history_shows_the_booked_window_in_local_time(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+    async with opened(app, "f3") as pilot:
         await pilot.press("h")
         await settle(pilot)
         events = app.screen.query_one("#events", KeyedTable)

@@ -16,7 +16,7 @@ from reserver_tui.screens.login import LoginScreen
 from reserver_tui.screens.mine import MyReservationsScreen
 from reserver_tui.widgets.resource_table import ResourceTable
 
-from .scenario import TZ, fill_booking, log_in, quick_settings, settle, type_into
+from .scenario import TZ, fill_booking, log_in, opened, quick_settings, settle, type_into
 
 PASSWORD = "carol-password-1"
 
@@ -28,8 +28,7 @@ async def test_log_in_book_and_take_next_free_on_a_server(live_server: Any) -> N
         created = client.post("/resources", json={"name": "Server room", "tags": ["room"]})
         assert created.status_code == 201, created.text
     app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(app, size=(120, 40)) as pilot:
         assert isinstance(app.screen, LoginScreen)
         await log_in(pilot, "carol", PASSWORD)
         assert isinstance(app.screen, ResourcesScreen)
@@ -83,8 +82,7 @@ async def test_a_login_answered_after_switching_screens_does_not_end_the_app(
 ) -> None:
     live_server.register("carol", PASSWORD)
     app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(app, size=(120, 40)) as pilot:
         await log_in(pilot, "carol", PASSWORD)
         assert app.backend is not None
         app.backend.token = None  # the server no longer knows the session
@@ -107,8 +105,7 @@ async def test_a_login_answered_after_switching_screens_does_not_end_the_app(
 async def test_an_ended_session_shows_one_login_and_forgets_the_user(live_server: Any) -> None:
     live_server.register("carol", PASSWORD)
     app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(app, size=(120, 40)) as pilot:
         await log_in(pilot, "carol", PASSWORD)
         assert app.backend is not None
         app.backend.token = "not-a-token"  # as after the server's key changed
@@ -146,8 +143,7 @@ async def test_a_member_logging_in_where_an_admin_session_ended_leaves_admin(
     live_server.register("carol", PASSWORD)
     live_server.register("dave", PASSWORD)
     app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with opened(app, size=(120, 40)) as pilot:
         await log_in(pilot, "carol", PASSWORD)
         await pilot.press("f4")
         await settle(pilot)

@@ -6,17 +6,14 @@ from textual.containers import VerticalScroll
 
 from reserver_tui.widgets.week_grid import WeekGrid
 
-from .scenario import SCREEN_SIZE, AppFactory, settle
+from .scenario import AppFactory, opened, settle
 
 
 async def test_the_week_fits_a_small_terminal_and_follows_the_cursor(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with opened(app, "enter", size=(80, 24)) as pilot:
         grid = app.screen.query_one(WeekGrid)
         pane = app.screen.query_one("#grid-pane", VerticalScroll)
         assert 6 + 7 * grid.column_width <= grid.content_region.width, "all seven days show"
@@ -30,10 +27,7 @@ async def test_the_week_fits_a_small_terminal_and_follows_the_cursor(
 
 async def test_the_week_grid_names_its_month(seeded_url: str, make_app: AppFactory) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with opened(app, "enter") as pilot:
         grid = app.screen.query_one(WeekGrid)
 
         def header() -> str:
@@ -49,8 +43,7 @@ async def test_a_slot_of_ones_own_points_to_the_screen_by_its_name(
     seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with app.run_test(size=SCREEN_SIZE) as pilot:
-        await settle(pilot)
+    async with opened(app) as pilot:
         await pilot.press("j", "enter")  # Borealis room: alice's on Wednesday 14:00 CET
         await settle(pilot)
         grid = app.screen.query_one(WeekGrid)
