@@ -272,10 +272,11 @@ def free_slot(
     tag: str | None,
 ) -> FreeSlot:
     """The earliest window of `duration` at or after `after` on a resource, or any with `tag`."""
+    requested = None
     if resource_id is not None:
-        resource = load_resource(session, now, resource_id)
-        if not resource.available:
-            raise UnavailableError(f"{resource.name} is disabled: it has no free slot")
+        requested = load_resource(session, now, resource_id)
+        if not requested.available:
+            raise UnavailableError(f"{requested.name} is disabled: it has no free slot")
         ids = [resource_id]
     else:
         ids = tagged(session, str(tag))
@@ -283,7 +284,7 @@ def free_slot(
     if found is None:
         raise NotFoundError("no free slot of that length within a year")
     winner, start = found
-    info = load_resource(session, now, winner)
+    info = requested or load_resource(session, now, winner)
     return FreeSlot(resource=info, start_time=start, end_time=start + duration)
 
 
