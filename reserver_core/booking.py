@@ -24,7 +24,7 @@ from reserver_core.booking_statements import (
     LOCK_RESOURCE,
     RESOURCE_TO_BOOK,
 )
-from reserver_core.display import describe_window
+from reserver_core.display import already_booked, describe_window
 from reserver_core.errors import (
     ConflictError,
     ForbiddenError,
@@ -123,9 +123,11 @@ def conflict_error(name: str, windows: list[Window]) -> ConflictError:
     """The error for a clashing booking: names every clashing window."""
     if not windows:
         # The winner of a race that ended in a deadlock may not have committed yet.
-        return ConflictError(f"{name} was just booked by someone else for that time", windows, name)
+        return ConflictError(
+            f"{name} was just booked by someone else: that time conflicts with it", windows, name
+        )
     listed = ", ".join(describe_window(w.start, w.end) for w in windows)
-    return ConflictError(f"{name} is already booked {listed}", windows, name)
+    return ConflictError(already_booked(name, listed), windows, name)
 
 
 def book(
@@ -151,7 +153,7 @@ def book(
         RESOURCE_TO_BOOK, {"resource_id": resource_id, "now": now, "start": start, "end": end}
     ).one_or_none()
     if resource is None:
-        raise NotFoundError(f"no resource with id {resource_id}")
+        raise NotFoundError(f"resource {resource_id} not found")
     if not resource.enabled:
         raise UnavailableError(f"{resource.name} is disabled and cannot be booked")
     since, until = resource.unavailable_since, resource.maintenance_until
@@ -236,7 +238,7 @@ def reservation_row(session: Session, reservation_id: int, lock: bool = False) -
 def check_owner(reservation: Reservation, user: UserInfo) -> None:
     """Only the owner or an admin may see or change a reservation."""
     if reservation.user_id != user.id and not user.is_admin:
-        raise ForbiddenError(f"reservation {reservation.id} belongs to someone else")
+        raise ForbiddenError(f"access denied: reservation {reservation.id} belongs to someone else")
 
 
 def clean_reason(reason: str | None) -> str | None:
@@ -282,7 +284,7 @@ def free_slot(
         ids = tagged(session, str(tag))
     found = next_free(session, ids, duration, after)
     if found is None:
-        raise NotFoundError("no free slot of that length within a year")
+        raise NotFoundError("no free slot of that length found within a year")
     winner, start = found
     info = requested or load_resource(session, now, winner)
     return FreeSlot(resource=info, start_time=start, end_time=start + duration)

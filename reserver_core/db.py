@@ -257,14 +257,6 @@ class Database:
         reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         return StoreError(f"the database {self.describe()} failed: {reason}")
 
-    def ping(self) -> None:
-        """Raise StoreError unless the database answers a trivial query."""
-        try:
-            with self.read_engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except DBAPIError as exc:
-            raise StoreError(f"the database {self.describe()} does not answer") from exc
-
     # -- schema ------------------------------------------------------------------
     def current_revision(self) -> str | None:
         """The stored schema revision, None for an empty database."""

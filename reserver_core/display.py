@@ -55,11 +55,16 @@ def describe_window(start: datetime, end: datetime) -> str:
     return f"{start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} UTC"
 
 
+def already_booked(resource: str, windows: str) -> str:
+    """The sentence refusing a booking that clashes with `windows` on `resource`."""
+    return f"{resource} is already booked {windows}, which conflicts with that time"
+
+
 def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
     """A domain error as a sentence for people: the times it names shown in `tz`, not UTC."""
     if isinstance(error, ConflictError) and error.windows and error.resource:
         clashes = ", ".join(format_window(w.start, w.end, tz) for w in error.windows)
-        return f"{error.resource} is already booked {clashes}"
+        return already_booked(error.resource, clashes)
     if isinstance(error, UnavailableError) and error.until is not None and error.resource:
         return f"{error.resource} is under maintenance until {format_time(error.until, tz)}"
     return error.message

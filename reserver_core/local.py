@@ -138,7 +138,7 @@ class LocalBackend:
     def _require_admin(self) -> UserInfo:
         user = self._require_user()
         if not user.is_admin:
-            raise ForbiddenError("only an admin may do this")
+            raise ForbiddenError("access denied: only an admin may do this")
         return user
 
     def user_for_token(self, token: str) -> UserInfo:
@@ -165,7 +165,7 @@ class LocalBackend:
                 lambda s: users.user_info(users.create_user(s, name, password_hash, now))
             )
         except IntegrityError as exc:
-            raise AlreadyExistsError(f"the username {name!r} is taken", "username") from exc
+            raise AlreadyExistsError(f"the username {name!r} is already taken", "username") from exc
 
     def login(self, username: str, password: str) -> Token:
         """Check a password (throttled after repeated failures) and issue a token."""
@@ -197,15 +197,15 @@ class LocalBackend:
         """`ok` with the store answering; `degraded` with the database down."""
         now = self.now()
         try:
-            self.database.ping()
-            database = "ok"
+            count: int | None = self.database.read(resources.count_resources)
         except StoreError:
-            database = "unreachable"
+            count = None
         return Health(
-            status="ok" if database == "ok" else "degraded",
-            database=database,
+            status="degraded" if count is None else "ok",
+            database="unreachable" if count is None else "ok",
             timestamp=now,
             background_tasks=self.upkeep.as_dict(),
+            resources_count=count,
         )
 
     # -- resources -----------------------------------------------------------------
@@ -235,8 +235,8 @@ class LocalBackend:
                 pass  # a resource may be named with digits alone
         found = self._load([resources.named(reference)])
         if not found:
-            also = f"no resource with id {reference} and " if numeric else ""
-            raise NotFoundError(f"{also}no resource named {reference!r}")
+            by = "by id or by name" if numeric else "by name"
+            raise NotFoundError(f"resource {reference!r} not found {by}")
         return found[0]
 
     def search_resources(
@@ -251,7 +251,8 @@ class LocalBackend:
         wanted = resources.check_status_filter(status)
         window = resources.check_search_window(available_from, available_until, self.now())
         found = self._load(resources.search_conditions(text, tags or [], window))
-        return [info for info in found if resources.matches_status(info.status, wanted)]
+        has_window = window is not None
+        return [info for info in found if resources.matches_status(info.status, wanted, has_window)]
 
     def create_resource(
         self,

@@ -92,7 +92,7 @@ MAX_ID = 2**31 - 1
 def check_id(value: int, what: str) -> int:
     """`value`, when a store can hold it as an id; else NotFoundError, as no row has it."""
     if not 1 <= value <= MAX_ID:
-        raise NotFoundError(f"no {what} with id {value}")
+        raise NotFoundError(f"{what} {value} not found")
     return value
 
 
@@ -110,7 +110,7 @@ def row_by_id(
     `what` when absent."""
     found = session.get(model, row_id, with_for_update=True if lock else None)
     if found is None:
-        raise NotFoundError(f"no {what} with id {row_id}")
+        raise NotFoundError(f"{what} {row_id} not found")
     return found
 
 

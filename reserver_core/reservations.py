@@ -59,7 +59,7 @@ def load_reservation(
         check_owner(reservation_row(session, reservation_id), seen_by)
     found = load_reservations(session, now, [Reservation.id == reservation_id])
     if not found:
-        raise NotFoundError(f"no reservation with id {reservation_id}")
+        raise NotFoundError(f"reservation {reservation_id} not found")
     return found[0]
 
 
@@ -124,6 +124,7 @@ def load_history(session: Session, reservation_id: int, seen_by: UserInfo) -> li
             actor=username or "system",
             timestamp=event.at,
             details=event.details,
+            actor_id=event.actor_id,
         )
         for event, username in session.execute(query)
     ]

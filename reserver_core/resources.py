@@ -195,9 +195,13 @@ def in_maintenance(
     )
 
 
-def matches_status(status: ResourceStatus, wanted: StatusFilter) -> bool:
-    """Whether a derived status passes a status filter."""
-    if wanted == "all":
+def matches_status(status: ResourceStatus, wanted: StatusFilter, has_window: bool = False) -> bool:
+    """Whether a derived status passes a status filter.
+
+    With a search window, `available` means free for the whole window, which the
+    window's own condition decides: a resource busy now may be free then.
+    """
+    if wanted == "all" or (wanted == "available" and has_window):
         return True
     if wanted == "unavailable":
         return status in ("maintenance", "disabled")
@@ -260,7 +264,7 @@ def load_resource(session: Session, now: datetime, resource_id: int) -> Resource
     connection = session.connection()
     row = connection.execute(_ONE_RESOURCE, {"resource_id": resource_id}).one_or_none()
     if row is None:
-        raise NotFoundError(f"no resource with id {resource_id}")
+        raise NotFoundError(f"resource {resource_id} not found")
     return resource_info(connection, now, row)
 
 
@@ -496,13 +500,18 @@ def check_search_window(
     return start, end
 
 
+def count_resources(session: Session) -> int:
+    """How many resources the store holds."""
+    return session.scalar(select(func.count()).select_from(Resource)) or 0
+
+
 def tagged(session: Session, tag: str) -> list[int]:
     """The ids of the resources carrying `tag`; NotFoundError when none does."""
     ids = list(
         session.scalars(select(ResourceTag.resource_id).where(ResourceTag.tag == tag.lower()))
     )
     if not ids:
-        raise NotFoundError(f"no resource carries the tag {tag!r}")
+        raise NotFoundError(f"tag {tag!r} not found on any resource")
     return ids
 
 

@@ -80,7 +80,8 @@ class ReservationInfo:
 
 @dataclass(frozen=True)
 class EventInfo:
-    """One entry of a reservation's history; `actor` is a username or `system`."""
+    """One entry of a reservation's history; `actor` is a username or `system`,
+    `actor_id` that user's id (None for the system)."""
 
     id: int
     reservation_id: int
@@ -88,6 +89,7 @@ class EventInfo:
     actor: str
     timestamp: datetime
     details: str
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -171,12 +173,14 @@ class ExpiryReport:
 
 @dataclass(frozen=True)
 class Health:
-    """Whether the store answers, and the background expiry's state."""
+    """Whether the store answers, how many resources it holds, and the background
+    expiry's state."""
 
     status: str
     database: str
     timestamp: datetime
     background_tasks: dict[str, Any] = field(default_factory=dict)
+    resources_count: int | None = None
 
 
 @dataclass(frozen=True)

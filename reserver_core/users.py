@@ -103,7 +103,7 @@ def create_user(session: Session, username: str, password_hash: str, now: dateti
         count = count.with_for_update()
     first = session.scalar(count) == 0
     if _locked_user(session, username) is not None:
-        raise AlreadyExistsError(f"the username {username!r} is taken", "username")
+        raise AlreadyExistsError(f"the username {username!r} is already taken", "username")
     user = User(
         username=username,
         password_hash=password_hash,

@@ -184,9 +184,9 @@ def test_next_free_slot_errors_say_what_is_wrong(local: LocalBackend) -> None:
     assert refused.value.field == "duration"
     with pytest.raises(ValidationError, match="15 minutes to 24 hours"):
         local.next_free_slot(timedelta(hours=25), resource_id=room)
-    with pytest.raises(NotFoundError, match="no resource carries the tag 'nothing'"):
+    with pytest.raises(NotFoundError, match="tag 'nothing' not found on any resource"):
         local.next_free_slot(HOUR, tag="nothing")
-    with pytest.raises(NotFoundError, match="no resource with id 999"):
+    with pytest.raises(NotFoundError, match="resource 999 not found"):
         local.next_free_slot(HOUR, resource_id=999)
     local.set_available(room, False)
     with pytest.raises(UnavailableError, match="Room is disabled"):

@@ -154,10 +154,20 @@ def test_search_by_text_tags_status_and_window(local: LocalBackend, clock: Fixed
     assert names(free) == ["Beamer", "Big Room", "Small room"]
     free = local.search_resources(available_from=at(3), available_until=at(4))
     assert names(free) == ["Beamer", "Big Room", "Lab", "Small room"]
+    # With a window, "available" means free for all of it: Big Room, busy now, is free then.
     free = local.search_resources(
         text="room", status="available", available_from=at(1), available_until=at(2)
     )
-    assert names(free) == ["Small room"]
+    assert names(free) == ["Big Room", "Small room"]
+    busy_then = local.search_resources(
+        text="room", status="available", available_from=at(0.5), available_until=at(2)
+    )
+    assert names(busy_then) == ["Small room"]
+    # Another status still filters on the status now, among those free in the window.
+    still_busy = local.search_resources(
+        status="in_use", available_from=at(1), available_until=at(2)
+    )
+    assert names(still_busy) == ["Big Room"]
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ def test_usernames_are_stored_lower_case_and_unique_in_any_case(server: LocalBac
     made = server.register("  Alice_01-x ", PASSWORD)
     assert made.username == "alice_01-x"
     assert server.register("x" * 50, PASSWORD).username == "x" * 50
-    with pytest.raises(AlreadyExistsError, match="the username 'alice_01-x' is taken"):
+    with pytest.raises(AlreadyExistsError, match="the username 'alice_01-x' is already taken"):
         server.register("ALICE_01-X", PASSWORD)
 
 

@@ -35,5 +35,5 @@ async def test_a_taken_username_is_said_once_beside_the_form(live_server: Any) -
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
-        assert "is taken" in text_of(app.screen.query_one("#feedback", Static))
-        assert not [n.message for n in app.notifications if "is taken" in n.message]
+        assert "is already taken" in text_of(app.screen.query_one("#feedback", Static))
+        assert not [n.message for n in app.notifications if "is already taken" in n.message]
