@@ -49,6 +49,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from reserver_core.http_contract import API_PREFIX
+
 SECRET = "bench-secret-key-0123456789-0123456789-abcdef"
 PASSWORD = "bench-password-1"
 RESOURCES = 1_000
@@ -131,7 +133,7 @@ def populate(path: Path, now: datetime) -> None:
 
 
 class Client:
-    """A keep-alive HTTP/1.1 client on one connection."""
+    """A keep-alive HTTP/1.1 client on one connection, speaking the paths under /api/v1."""
 
     def __init__(self, port: int, token: str | None = None) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -143,7 +145,7 @@ class Client:
         """Send one request; returns status, parsed JSON and seconds taken."""
         payload = json.dumps(body).encode() if body is not None else None
         started = time.perf_counter()
-        self.connection.request(method, path, payload, self.headers)
+        self.connection.request(method, API_PREFIX + path, payload, self.headers)
         response = self.connection.getresponse()
         data = response.read()
         elapsed = time.perf_counter() - started
@@ -151,7 +153,7 @@ class Client:
 
     def form(self, path: str, fields: str) -> Any:
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        self.connection.request("POST", path, fields.encode(), headers)
+        self.connection.request("POST", API_PREFIX + path, fields.encode(), headers)
         response = self.connection.getresponse()
         return json.loads(response.read())
 
@@ -500,7 +502,7 @@ def serve_bare(port: int, database: str) -> None:
     writer = threading.Lock()
     app = FastAPI()
 
-    @app.post("/reservations", status_code=201)
+    @app.post(f"{API_PREFIX}/reservations", status_code=201)
     def book(body: BareBooking) -> dict[str, Any]:
         now = datetime.now(UTC)
         with writer, Session(engine) as session, session.begin():
@@ -533,7 +535,7 @@ def serve_bare(port: int, database: str) -> None:
             )
             return {"id": reservation.id, "start_time": body.start_time.isoformat()}
 
-    @app.get("/health")
+    @app.get(f"{API_PREFIX}/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 

@@ -36,6 +36,7 @@ from reserver_core.errors import (
     ValidationError,
     Window,
 )
+from reserver_core.http_contract import API_PREFIX
 from reserver_core.schemas import (
     EventInfo,
     ExpiryReport,
@@ -103,7 +104,7 @@ class RemoteBackend:
         self.token = token
         try:
             self._client = httpx.Client(
-                base_url=self.url,
+                base_url=self.url.rstrip("/") + API_PREFIX,
                 transport=transport,
                 timeout=timeout,
                 headers={"User-Agent": "reserver", "Accept": "application/json"},
@@ -190,7 +191,11 @@ class RemoteBackend:
             return ValidationError(message, field)
         if code == "exists":
             return AlreadyExistsError(message, field)
-        if status == 401 and self.token is None and response.request.url.path != "/token":
+        if (
+            status == 401
+            and self.token is None
+            and not response.request.url.path.endswith("/token")
+        ):
             return AuthError(f"not logged in to {self.url}: log in first (reserver auth login)")
         if code in (None, "http_error") and status == 404:
             path = response.request.url.path

@@ -17,12 +17,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reserver_core.clock import Clock, SystemClock
 from reserver_core.db import Database
+from reserver_core.http_contract import API_PREFIX
 from reserver_core.local import LocalBackend
 from reserver_core.settings import Settings, data_dir
 from server.deps import CallerCache, in_thread
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.responses import json_response
-from server.routes import admin, auth, health, reservations, resources
+from server.routes import admin, auth, health, reservations, resources, seed
 from server.secret import load_secret
 
 log = logging.getLogger("reserver.server")
@@ -160,7 +161,8 @@ def create_app(
         summary="Book shared resources: rooms, instruments, machines.",
         version="0.1.0",
         openapi_tags=[
-            {"name": name} for name in ("health", "auth", "resources", "reservations", "admin")
+            *({"name": name} for name in ("health", "auth", "resources", "reservations", "admin")),
+            {"name": seed.TAG, "description": seed.TAG_DESCRIPTION},
         ],
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
@@ -169,7 +171,8 @@ def create_app(
     # Requests are matched against the routes in order, ~2 microseconds a route:
     # bookings, the busiest, come first. `openapi_tags` keeps the documented order.
     for router in (reservations.router, health.router, auth.router, resources.router, admin.router):
-        app.include_router(router)
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(seed.router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -180,7 +183,10 @@ def create_app(
     app.add_middleware(
         BodyLimit,
         limit=BODY_LIMIT_BYTES,
-        limits_by_path={"/resources/upload": resources.UPLOAD_LIMIT_BYTES},
+        limits_by_path={
+            path: resources.UPLOAD_LIMIT_BYTES
+            for path in (seed.UPLOAD_PATH, API_PREFIX + seed.UPLOAD_PATH)
+        },
     )
     app.add_middleware(RequestLog)
     return app

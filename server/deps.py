@@ -18,7 +18,7 @@ from reserver_core.local import LocalBackend
 from reserver_core.schemas import UserInfo
 from reserver_core.text import check_storable
 
-_bearer = OAuth2PasswordBearer(tokenUrl="token", auto_error=False)
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/token", auto_error=False)
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -147,7 +147,7 @@ async def admin_backend(
     """The shared backend acting as an admin; 401 without a valid token, 403 for a member."""
     backend = await _caller(request, token)
     if not _logged_in(backend).is_admin:
-        raise ForbiddenError("only an admin may do this")
+        raise ForbiddenError("access denied: only an admin may do this")
     return backend
 
 

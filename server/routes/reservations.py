@@ -31,7 +31,7 @@ class Cancellation(BaseModel):
     reason: Text | None = None
 
 
-_CONFLICT: dict[int | str, dict[str, Any]] = {
+CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
         "model": ErrorBody,
         "description": "The window clashes with `conflicts` (start_time, end_time, reservation_id)",
@@ -39,7 +39,7 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", response_model=ReservationInfo, status_code=201, responses=_CONFLICT)
+@router.post("", response_model=ReservationInfo, status_code=201, responses=CONFLICT)
 @on_workers
 def book(body: NewReservation, backend: MemberBackend) -> Response:
     """Book `[start_time, end_time)` on a resource; 409 names the clashing windows."""

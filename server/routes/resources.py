@@ -55,7 +55,8 @@ class Availability(BaseModel):
     available: bool
 
 
-def _tag_list(tags: list[str] | str) -> list[str]:
+def tag_list(tags: list[str] | str) -> list[str]:
+    """Tags sent as a list or as one comma-separated string, as a list."""
     return split_tags(tags) if isinstance(tags, str) else tags
 
 
@@ -79,7 +80,7 @@ def list_resources(backend: BackendDep) -> Response:
 def create_resource(body: NewResource, backend: AdminBackend) -> Response:
     """Admin: add a resource; 400 when the name is taken (any case)."""
     created = backend.create_resource(
-        body.name, _tag_list(body.tags), body.description, body.available
+        body.name, tag_list(body.tags), body.description, body.available
     )
     return json_response(created, 201)
 

@@ -85,4 +85,4 @@ def test_one_winner_per_round_on_postgres_with_two_servers(
     for server in servers:
         assert '"status": 5' not in server.log()
     # Both processes served bookings.
-    assert all('"path": "/reservations", "status": 409' in s.log() for s in servers)
+    assert all('"path": "/api/v1/reservations", "status": 409' in s.log() for s in servers)

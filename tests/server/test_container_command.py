@@ -57,9 +57,9 @@ def test_the_container_command_serves_postgres_and_stops_on_sigterm(
     try:
         health = health_when_up(port, process)
         assert health is not None, log.read_text()
-        assert (health.status_code, health.json()["database"]) == (200, "ok")
+        assert (health.status_code, health.json()["database"]) == (200, "healthy")
         registered = httpx.post(
-            f"http://127.0.0.1:{port}/register",
+            f"http://127.0.0.1:{port}/api/v1/register",
             json={"username": "alice", "password": "correct-horse"},
         )
         assert registered.json()["role"] == "admin"

@@ -52,16 +52,22 @@ def iso(moment: object) -> str:
 
 
 def test_register_and_token(server: LiveServer) -> None:
-    first = httpx.post(f"{server.url}/register", json={"username": "Alice", "password": "p" * 8})
+    first = httpx.post(
+        f"{server.url}/api/v1/register", json={"username": "Alice", "password": "p" * 8}
+    )
     assert first.status_code == 201
     assert {k: first.json()[k] for k in ("username", "role")} == {
         "username": "alice",
         "role": "admin",
     }
     assert first.json()["created_at"] == "2026-12-01T09:00:00+00:00"
-    second = httpx.post(f"{server.url}/register", json={"username": "bob", "password": "p" * 8})
+    second = httpx.post(
+        f"{server.url}/api/v1/register", json={"username": "bob", "password": "p" * 8}
+    )
     assert second.json()["role"] == "member"
-    taken = httpx.post(f"{server.url}/register", json={"username": "ALICE", "password": "p" * 8})
+    taken = httpx.post(
+        f"{server.url}/api/v1/register", json={"username": "ALICE", "password": "p" * 8}
+    )
     assert taken.status_code == 400
     assert "taken" in taken.json()["detail"]
     for body in (
@@ -71,23 +77,30 @@ def test_register_and_token(server: LiveServer) -> None:
         {"username": "carol"},
         {"username": "ca\u0000rol", "password": "p" * 8},
     ):
-        invalid = httpx.post(f"{server.url}/register", json=body)
+        invalid = httpx.post(f"{server.url}/api/v1/register", json=body)
         assert invalid.status_code == 422, body
         assert isinstance(invalid.json()["detail"], str)
-    token = httpx.post(f"{server.url}/token", data={"username": "alice", "password": "p" * 8})
+    token = httpx.post(
+        f"{server.url}/api/v1/token", data={"username": "alice", "password": "p" * 8}
+    )
     assert token.status_code == 200
     assert token.json()["token_type"] == "bearer"
     me = httpx.get(
-        f"{server.url}/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+        f"{server.url}/api/v1/me",
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
     )
     assert me.json()["username"] == "alice"
-    wrong = httpx.post(f"{server.url}/token", data={"username": "alice", "password": "x" * 8})
+    wrong = httpx.post(
+        f"{server.url}/api/v1/token", data={"username": "alice", "password": "x" * 8}
+    )
     assert wrong.status_code == 401
     assert wrong.headers["WWW-Authenticate"] == "Bearer"
     assert wrong.json()["detail"] == "wrong username or password"
-    unknown = httpx.post(f"{server.url}/token", data={"username": "nobody", "password": "x" * 8})
+    unknown = httpx.post(
+        f"{server.url}/api/v1/token", data={"username": "nobody", "password": "x" * 8}
+    )
     assert unknown.json()["detail"] == "wrong username or password"
-    missing = httpx.post(f"{server.url}/token", data={"username": "alice"})
+    missing = httpx.post(f"{server.url}/api/v1/token", data={"username": "alice"})
     assert missing.status_code == 422
 
 
@@ -95,18 +108,19 @@ def test_failed_logins_are_throttled(server: LiveServer) -> None:
     server.register("alice")
     for _ in range(5):
         response = httpx.post(
-            f"{server.url}/token", data={"username": "alice", "password": "nope" * 2}
+            f"{server.url}/api/v1/token", data={"username": "alice", "password": "nope" * 2}
         )
         assert response.status_code == 401
     throttled = httpx.post(
-        f"{server.url}/token", data={"username": "alice", "password": "nope" * 2}
+        f"{server.url}/api/v1/token", data={"username": "alice", "password": "nope" * 2}
     )
     assert throttled.status_code == 429
     assert int(throttled.headers["Retry-After"]) > 0
     assert "too many failed logins" in throttled.json()["detail"]
     # The right password does not get through while throttled ...
     blocked = httpx.post(
-        f"{server.url}/token", data={"username": "alice", "password": "correct-horse-battery"}
+        f"{server.url}/api/v1/token",
+        data={"username": "alice", "password": "correct-horse-battery"},
     )
     assert blocked.status_code == 429
     # ... and does once the window has passed (the server's clock moves).
@@ -116,7 +130,7 @@ def test_failed_logins_are_throttled(server: LiveServer) -> None:
 
 def test_tokens_absent_tampered_expired_or_foreign(server: LiveServer) -> None:
     token = server.user("alice")
-    booking_url = f"{server.url}/reservations/my"
+    booking_url = f"{server.url}/api/v1/reservations/my"
     absent = httpx.get(booking_url)
     assert absent.status_code == 401
     assert absent.headers["WWW-Authenticate"] == "Bearer"
@@ -146,9 +160,11 @@ def test_tokens_absent_tampered_expired_or_foreign(server: LiveServer) -> None:
         assert message in response.json()["detail"]
         assert response.headers["WWW-Authenticate"] == "Bearer"
     # A bad token is refused even where a token is optional.
-    public = httpx.get(f"{server.url}/resources", headers={"Authorization": f"Bearer {tampered}"})
+    public = httpx.get(
+        f"{server.url}/api/v1/resources", headers={"Authorization": f"Bearer {tampered}"}
+    )
     assert public.status_code == 401
-    assert httpx.get(f"{server.url}/resources").status_code == 200
+    assert httpx.get(f"{server.url}/api/v1/resources").status_code == 200
     # The token itself expires on the server's clock, even one the server has just accepted.
     accepted = httpx.get(booking_url, headers={"Authorization": f"Bearer {token}"})
     assert accepted.status_code == 200
@@ -171,9 +187,9 @@ def test_resource_endpoints_and_admin_permissions(
     assert admin.post("/resources", json={"name": ""}).status_code == 422
     assert admin.post("/resources", json={"tags": ["x"]}).status_code == 422
     assert member.post("/resources", json={"name": "Mine"}).status_code == 403
-    assert httpx.post(f"{server.url}/resources", json={"name": "Anon"}).status_code == 401
+    assert httpx.post(f"{server.url}/api/v1/resources", json={"name": "Anon"}).status_code == 401
     rid = room["id"]
-    assert [r["name"] for r in httpx.get(f"{server.url}/resources").json()] == ["Room A"]
+    assert [r["name"] for r in httpx.get(f"{server.url}/api/v1/resources").json()] == ["Room A"]
     assert member.get(f"/resources/{rid}").json() == room
     assert member.get("/resources/lookup", params={"reference": "ROOM A"}).json()["id"] == rid
     assert member.get("/resources/999").status_code == 404
@@ -182,7 +198,7 @@ def test_resource_endpoints_and_admin_permissions(
     assert member.get(f"/resources/{10**30}").status_code == 404
     for reference in ("²", str(10**30)):
         missing = member.get("/resources/lookup", params={"reference": reference})
-        assert (missing.status_code, "no resource" in missing.json()["detail"]) == (404, True)
+        assert (missing.status_code, "not found" in missing.json()["detail"]) == (404, True)
     assert member.patch(f"/resources/{rid}", json={"name": "X"}).status_code == 403
     renamed = admin.patch(f"/resources/{rid}", json={"description": "by the window"})
     assert renamed.json()["description"] == "by the window"
@@ -219,7 +235,7 @@ def test_resource_endpoints_and_admin_permissions(
     assert admin.put(f"/resources/{rid}/status/available").json()["status"] == "available"
     assert admin.put("/resources/4242/status/available").status_code == 404
 
-    summary = httpx.get(f"{server.url}/resources/availability/summary").json()
+    summary = httpx.get(f"{server.url}/api/v1/resources/availability/summary").json()
     assert summary == {
         "total_resources": 1,
         "available_now": 1,
@@ -227,28 +243,28 @@ def test_resource_endpoints_and_admin_permissions(
         "currently_in_use": 0,
         "timestamp": "2026-12-01T09:00:00+00:00",
     }
-    grid = httpx.get(f"{server.url}/resources/{rid}/availability", params={"days_ahead": 3})
+    grid = httpx.get(f"{server.url}/api/v1/resources/{rid}/availability", params={"days_ahead": 3})
     assert grid.status_code == 200
     assert len(grid.json()["days"]) == 3
     assert grid.json()["days"][0]["slots"][0]["state"] == "past"
     assert (
         httpx.get(
-            f"{server.url}/resources/{rid}/availability", params={"days_ahead": 0}
+            f"{server.url}/api/v1/resources/{rid}/availability", params={"days_ahead": 0}
         ).status_code
         == 422
     )
     for edge in ({"start_day": "9999-12-31"}, {"start_day": "0001-01-01", "tz": "Asia/Tokyo"}):
-        beyond = httpx.get(f"{server.url}/resources/{rid}/availability", params=edge)
+        beyond = httpx.get(f"{server.url}/api/v1/resources/{rid}/availability", params=edge)
         assert (beyond.status_code, beyond.json()["field"]) == (422, "start_day")
     far = {"start_time": "9997-12-31T23:00:00Z", "end_time": "9998-01-01T00:00:00Z"}
     assert member.post("/reservations", json={"resource_id": rid, **far}).status_code == 422
     assert (
         httpx.get(
-            f"{server.url}/resources/{rid}/availability", params={"tz": "No/Where"}
+            f"{server.url}/api/v1/resources/{rid}/availability", params={"tz": "No/Where"}
         ).status_code
         == 422
     )
-    assert httpx.get(f"{server.url}/resources/99/availability").status_code == 404
+    assert httpx.get(f"{server.url}/api/v1/resources/99/availability").status_code == 404
 
     export = admin.get("/resources/export")
     assert export.headers["content-type"].startswith("text/csv")
@@ -262,7 +278,7 @@ def test_search(server: LiveServer, admin: httpx.Client, member: httpx.Client) -
     member.post("/reservations", json=booking(scope["id"], iso(START), iso(START + HOUR)))
 
     def names(**params: object) -> list[str]:
-        response = httpx.get(f"{server.url}/resources/search", params=params)
+        response = httpx.get(f"{server.url}/api/v1/resources/search", params=params)
         assert response.status_code == 200, response.text
         return [r["name"] for r in response.json()]
 
@@ -283,7 +299,7 @@ def test_search(server: LiveServer, admin: httpx.Client, member: httpx.Client) -
         {"available_from": iso(START), "available_until": iso(START - HOUR)},
         {"available_from": "2026-13-01T10:00", "available_until": iso(START)},
     ):
-        response = httpx.get(f"{server.url}/resources/search", params=params)
+        response = httpx.get(f"{server.url}/api/v1/resources/search", params=params)
         assert response.status_code == 422, params
         assert response.json()["detail"]
 
@@ -346,7 +362,8 @@ def test_reservation_lifecycle(
     admin.put(f"/resources/{rid}/availability", json={"available": True})
     assert (
         httpx.post(
-            f"{server.url}/reservations", json=booking(rid, "2026-12-03T10:00", "2026-12-03T11:00")
+            f"{server.url}/api/v1/reservations",
+            json=booking(rid, "2026-12-03T10:00", "2026-12-03T11:00"),
         ).status_code
         == 401
     )
@@ -357,7 +374,7 @@ def test_reservation_lifecycle(
     assert member.get("/reservations").status_code == 403
     assert len(admin.get("/reservations").json()) == 2
     in_range = httpx.get(
-        f"{server.url}/resources/{rid}/reservations",
+        f"{server.url}/api/v1/resources/{rid}/reservations",
         params={"start": "2026-12-02T00:00Z", "end": "2026-12-02T11:30Z"},
     )
     assert [r["id"] for r in in_range.json()] == [reservation["id"]]
@@ -476,7 +493,7 @@ def test_csv_upload(server: LiveServer, admin: httpx.Client, member: httpx.Clien
 def test_openapi_and_docs(server: LiveServer) -> None:
     schema = httpx.get(f"{server.url}/openapi.json").json()
     paths = schema["paths"]
-    for path, method in (
+    seed_paths = (
         ("/health", "get"),
         ("/register", "post"),
         ("/token", "post"),
@@ -495,10 +512,18 @@ def test_openapi_and_docs(server: LiveServer) -> None:
         ("/reservations/{reservation_id}/cancel", "post"),
         ("/reservations/{reservation_id}/history", "get"),
         ("/admin/cleanup-expired", "post"),
-    ):
-        assert method in paths[path], (path, method)
+    )
+    # The seed's paths, unprefixed, are the compatibility surface; reserver's own
+    # API has each of them under /api/v1, and its own additions there only.
+    for path, method in seed_paths:
+        assert "seed compatibility" in paths[path][method]["tags"], (path, method)
+        assert "seed compatibility" not in paths[f"/api/v1{path}"][method]["tags"]
+    for path in ("/me", "/resources/lookup", "/resources/export", "/resources/{resource_id}"):
+        assert f"/api/v1{path}" in paths
+        assert path not in paths
+    assert "/reserve" not in paths
     assert "/_test/reset" not in paths
     assert httpx.get(f"{server.url}/docs").status_code == 200
-    nowhere = httpx.get(f"{server.url}/nowhere").json()
+    nowhere = httpx.get(f"{server.url}/api/v1/nowhere").json()
     assert nowhere == {"detail": "Not Found", "code": "http_error"}
-    assert httpx.delete(f"{server.url}/resources").status_code == 405
+    assert httpx.delete(f"{server.url}/api/v1/resources").status_code == 405

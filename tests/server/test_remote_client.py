@@ -20,6 +20,7 @@ from support.servers import TEST_SECRET_KEY, LiveServer, free_port
 from reserver_core import credentials
 from reserver_core.connect import open_backend
 from reserver_core.errors import AuthError, NotFoundError, ServerUnreachableError, ValidationError
+from reserver_core.http_contract import API_PREFIX
 from reserver_core.remote import RemoteBackend
 from reserver_core.settings import Settings
 
@@ -64,7 +65,9 @@ def test_an_expired_token_says_log_in_again(live_server: LiveServer) -> None:
     assert remote.register("bob", "correct-horse-battery").username == "bob"
     remote.login("alice", "correct-horse-battery")
     assert remote.whoami().username == "alice"
-    with httpx.Client(base_url=live_server.url, headers={"Authorization": "Bearer junk"}) as http:
+    with httpx.Client(
+        base_url=f"{live_server.url}/api/v1", headers={"Authorization": "Bearer junk"}
+    ) as http:
         assert (
             http.post("/register", json={"username": "carol", "password": "x" * 12}).status_code
             == 201
@@ -120,7 +123,8 @@ def serving(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Itera
 def foreign_server(tmp_path: Path) -> Iterator[str]:
     """A plain static web server: something that is not reserver."""
     (tmp_path / "index.html").write_text("<html>hello</html>")
-    (tmp_path / "me").write_text("<html>me</html>")
+    (tmp_path / "api" / "v1").mkdir(parents=True)
+    (tmp_path / "api" / "v1" / "me").write_text("<html>me</html>")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     with serving(handler) as url:
         yield url
@@ -155,7 +159,8 @@ def odd_server() -> Iterator[str]:
         def answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
-            status, body = ODD_ANSWERS.get((self.command, self.path.split("?")[0]), (404, {}))
+            path = self.path.split("?")[0].removeprefix(API_PREFIX)
+            status, body = ODD_ANSWERS.get((self.command, path), (404, {}))
             payload = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -33,7 +33,7 @@ def test_default_store_generated_secret_and_restart(live_server_factory: Factory
     assert first.stop() in (0, -signal.SIGTERM)
     second = live_server_factory(None, env=env)
     # Same store, same key: the account and its token survive the restart.
-    me = httpx.get(f"{second.url}/me", headers={"Authorization": f"Bearer {token}"})
+    me = httpx.get(f"{second.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert (me.status_code, me.json()["username"]) == (200, "alice")
 
 
@@ -42,8 +42,8 @@ def test_clean_shutdown_and_request_log(
     live_server_factory: Factory, sqlite_url: str, signum: int
 ) -> None:
     server = live_server_factory(sqlite_url)
-    assert httpx.get(f"{server.url}/resources").status_code == 200
-    assert httpx.get(f"{server.url}/resources/77").status_code == 404
+    assert httpx.get(f"{server.url}/api/v1/resources").status_code == 200
+    assert httpx.get(f"{server.url}/api/v1/resources/77").status_code == 404
     server.process.send_signal(signum)
     assert server.process.wait(timeout=15) in (0, -signum)
     log = server.log()
@@ -56,8 +56,8 @@ def test_clean_shutdown_and_request_log(
     ]
     assert [(line["method"], line["path"], line["status"]) for line in lines] == [
         ("GET", "/health", 200),
-        ("GET", "/resources", 200),
-        ("GET", "/resources/77", 404),
+        ("GET", "/api/v1/resources", 200),
+        ("GET", "/api/v1/resources/77", 404),
     ]
     assert all(line["duration_ms"] >= 0 for line in lines)
 
@@ -70,16 +70,24 @@ def test_switches_registration_and_cors(live_server_factory: Factory, sqlite_url
             "RESERVER_CORS_ORIGINS": "https://desk.example.org",
         },
     )
-    refused = httpx.post(f"{closed.url}/register", json={"username": "alice", "password": "p" * 8})
+    refused = httpx.post(
+        f"{closed.url}/api/v1/register", json={"username": "alice", "password": "p" * 8}
+    )
     assert refused.status_code == 403
     assert "switched off" in refused.json()["detail"]
-    allowed = httpx.get(f"{closed.url}/resources", headers={"Origin": "https://desk.example.org"})
+    allowed = httpx.get(
+        f"{closed.url}/api/v1/resources", headers={"Origin": "https://desk.example.org"}
+    )
     assert allowed.headers["access-control-allow-origin"] == "https://desk.example.org"
-    other = httpx.get(f"{closed.url}/resources", headers={"Origin": "https://evil.example.com"})
+    other = httpx.get(
+        f"{closed.url}/api/v1/resources", headers={"Origin": "https://evil.example.com"}
+    )
     assert "access-control-allow-origin" not in other.headers
     closed.stop()
     default = live_server_factory(sqlite_url)
-    plain = httpx.get(f"{default.url}/resources", headers={"Origin": "https://desk.example.org"})
+    plain = httpx.get(
+        f"{default.url}/api/v1/resources", headers={"Origin": "https://desk.example.org"}
+    )
     assert "access-control-allow-origin" not in plain.headers
 
 
@@ -87,7 +95,7 @@ def test_expiry_timer_runs_and_health_reports_it(
     live_server_factory: Factory, sqlite_url: str
 ) -> None:
     server = live_server_factory(sqlite_url, env={"RESERVER_EXPIRY_INTERVAL": "1"})
-    first = httpx.get(f"{server.url}/health").json()
+    first = httpx.get(f"{server.url}/api/v1/health").json()
     expiry = first["background_tasks"]["expiry"]
     assert (first["status"], first["database"]) == ("ok", "ok")
     assert expiry["running"] is True
@@ -96,7 +104,7 @@ def test_expiry_timer_runs_and_health_reports_it(
     assert expiry["last_run"].endswith("+00:00")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        later = httpx.get(f"{server.url}/health").json()["background_tasks"]["expiry"]
+        later = httpx.get(f"{server.url}/api/v1/health").json()["background_tasks"]["expiry"]
         if later["runs"] >= expiry["runs"] + 2:
             break
         time.sleep(0.2)
@@ -120,19 +128,19 @@ def test_health_is_503_while_the_database_is_down(
             text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
         )
     try:
-        down = httpx.get(f"{server.url}/health")
+        down = httpx.get(f"{server.url}/api/v1/health")
         assert down.status_code == 503
         assert (down.json()["status"], down.json()["database"]) == ("degraded", "unreachable")
-        listing = httpx.get(f"{server.url}/resources")
+        listing = httpx.get(f"{server.url}/api/v1/resources")
         assert listing.status_code == 503
         assert "detail" in listing.json()
-        refused = httpx.get(f"{server.url}/me", headers={"Authorization": f"Bearer {token}"})
+        refused = httpx.get(f"{server.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert refused.status_code == 503
     finally:
         with admin.connect() as connection:
             connection.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
         admin.dispose()
-    assert httpx.get(f"{server.url}/health").status_code == 200
+    assert httpx.get(f"{server.url}/api/v1/health").status_code == 200
     assert '"status": 500' not in server.log()
 
 
