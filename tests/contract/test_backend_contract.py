@@ -163,15 +163,15 @@ def test_resources_create_find_update_and_unique_names(world: World) -> None:
         with pytest.raises(NotFoundError, match="not found"):
             world.admin.find_resource(reference)
     for unknown in (0, -1, 10**30):
-        with pytest.raises(NotFoundError, match="resource -?[0-9]+ not found"):
+        with pytest.raises(NotFoundError, match=r"resource -?[0-9]+ not found"):
             world.admin.get_resource(unknown)
-        with pytest.raises(NotFoundError, match="resource -?[0-9]+ not found"):
+        with pytest.raises(NotFoundError, match=r"resource -?[0-9]+ not found"):
             world.admin.book(unknown, NOW + timedelta(hours=1), NOW + timedelta(hours=2))
-        with pytest.raises(NotFoundError, match="reservation -?[0-9]+ not found"):
+        with pytest.raises(NotFoundError, match=r"reservation -?[0-9]+ not found"):
             world.admin.get_reservation(unknown)
-        with pytest.raises(NotFoundError, match="reservation -?[0-9]+ not found"):
+        with pytest.raises(NotFoundError, match=r"reservation -?[0-9]+ not found"):
             world.admin.cancel(unknown)
-        with pytest.raises(NotFoundError, match="reservation -?[0-9]+ not found"):
+        with pytest.raises(NotFoundError, match=r"reservation -?[0-9]+ not found"):
             world.admin.history(unknown)
     # A name of digits alone is found by name when no resource has that id.
     numbered = world.admin.create_resource("4711")
