@@ -266,6 +266,7 @@ def start_process(command: list[str], port: int, log: Path) -> subprocess.Popen[
         **os.environ,
         "RESERVER_SECRET_KEY": SECRET,
         "RESERVER_BCRYPT_ROUNDS": "4",
+        "RESERVER_REGISTRATION_LIMIT": "0",
         "RESERVER_DATA_DIR": str(log.parent),
         "RESERVER_CONFIG_DIR": str(log.parent / "config"),
     }

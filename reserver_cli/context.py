@@ -133,7 +133,7 @@ class CliContext:
                     "--user only picks the local user; on a server you act as the account "
                     "you logged in with"
                 )
-            self._backend = open_backend(self.settings, self.clock, username=self.options.user)
+            self._backend = open_backend(self.settings, self.clock, act_as=self.options.user)
             # What start-up imported and built lives until exit: frozen, the collector's
             # full passes no longer walk it while a command reads thousands of rows.
             gc.freeze()

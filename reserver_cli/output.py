@@ -8,6 +8,7 @@ and Rich is not even imported, so scripts start fast and parse cleanly.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable
 from functools import cached_property
@@ -17,6 +18,7 @@ from reserver_cli.exit_codes import ExitCode, exit_code_for
 from reserver_core.errors import (
     ImportRejectedError,
     ReserverError,
+    StoreError,
     ThrottledError,
     UnavailableError,
     ValidationError,
@@ -24,6 +26,8 @@ from reserver_core.errors import (
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+
+    from reserver_core.schemas import Page
 
 
 class Output:
@@ -56,6 +60,16 @@ class Output:
         rendered = human()
         if rendered is not None:
             self.console.print(rendered)
+
+    def page(self, page: Page[Any], human: Callable[[], RenderableType | None]) -> None:
+        """Print one page of a listing: `{"items": [...], "next": cursor}` as JSON, or what
+        `human()` renders and, when more follow, the cursor of the next page on stderr."""
+        if self.json_mode:
+            self.json(page)
+            return
+        self.result(page.items, human)
+        if page.next is not None:
+            self.note(f"more follow: add --after {page.next}")
 
     def json(self, data: Any) -> None:
         """Write one JSON document to stdout; schema objects go through `to_json`."""
@@ -101,6 +115,12 @@ class Output:
             extra["field"] = error.field
         if isinstance(error, UnavailableError) and error.until is not None:
             extra["until"] = error.until.isoformat()
+        if isinstance(error, StoreError):
+            # The driver's traceback goes to the log file, for whoever looks into it.
+            logging.getLogger("reserver.cli").warning("database error", exc_info=error)
+            if error.details:
+                # Only a store of the user's own has details; a server keeps its to itself.
+                extra["details"] = error.details
         if self.json_mode:
             payload = {"code": error.code, "message": error.message, "exit_code": int(code)}
             sys.stderr.write(json.dumps({"error": payload | extra}, ensure_ascii=False) + "\n")

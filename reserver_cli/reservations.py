@@ -11,6 +11,7 @@ import typer
 from reserver_cli.command_group import command_group, single_command
 from reserver_cli.context import CliContext
 from reserver_cli.exit_codes import ExplainedError
+from reserver_cli.pages import AfterOption, LimitOption, page_limit
 from reserver_core.errors import ConflictError, ReserverError, ValidationError
 
 if TYPE_CHECKING:
@@ -40,6 +41,15 @@ def book(
         str | None,
         typer.Option("--for", "-f", metavar="DURATION", help="How long: 90m, 1h30m, 1:30."),
     ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(
+            "--idempotency-key",
+            metavar="KEY",
+            help="Your name for this booking: run again with the same KEY and times "
+            "within 24 h, it books nothing and shows the first booking.",
+        ),
+    ] = None,
 ) -> None:
     """Book a resource from START until --end, or --for a duration.
 
@@ -50,11 +60,16 @@ def book(
     change is refused; add an offset to choose. On a clash, the clashing
     bookings and the next free slot of the same length are shown.
 
+    A script that may retry a booking gives it --idempotency-key (1-100
+    printable ASCII characters) and exact times: the same KEY for other times
+    or another resource is refused.
+
     \b
     Examples:
       reserver book "Room A" "tomorrow 14:00" --for 1h30m
       reserver book 3 "2026-12-01 09:00" --end 10:30
       reserver book "Room A" +15m --for 45m --json
+      reserver book 3 "2026-12-01 09:00" --for 1h --idempotency-key job-4711
     """
     cli = CliContext.of(ctx)
     if (end is None) == (duration is None):
@@ -63,7 +78,7 @@ def book(
     finish = _end_time(cli, begin, end, duration)
     target = cli.backend.find_resource(resource)
     try:
-        booked = cli.backend.book(target.id, begin, finish)
+        booked = cli.backend.book(target.id, begin, finish, idempotency_key)
     except ConflictError as exc:
         raise _explain_conflict(cli, exc, target, begin, finish) from exc
 
@@ -213,16 +228,30 @@ def list_reservations(
     only_upcoming: Annotated[
         bool, typer.Option("--upcoming", "-u", help="Only those not ended yet, soonest first.")
     ] = False,
+    limit: LimitOption = None,
+    after: AfterOption = None,
 ) -> None:
-    """List your reservations, newest first.
+    """List your reservations, newest first (or one page of them).
 
     \b
     Examples:
       reserver reservations list
       reserver reservations list --upcoming
       reserver reservations list --all --include-cancelled --json
+      reserver reservations list --limit 20 --after CURSOR
     """
-    _list(ctx, everyone, include_cancelled, only_upcoming)
+    size = page_limit(limit, after)
+    if size is None:
+        _list(ctx, everyone, include_cancelled, only_upcoming)
+        return
+    if only_upcoming:
+        raise ValidationError("--limit lists newest first: leave out --upcoming", "upcoming")
+    cli = CliContext.of(ctx)
+    if everyone:
+        page = cli.backend.all_reservations_page(include_cancelled, limit=size, after=after)
+    else:
+        page = cli.backend.my_reservations_page(include_cancelled, limit=size, after=after)
+    cli.output.page(page, lambda: _table(page.items, cli, show_user=everyone))
 
 
 def _list(ctx: typer.Context, everyone: bool, include_cancelled: bool, only_upcoming: bool) -> None:

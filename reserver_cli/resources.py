@@ -14,6 +14,7 @@ import typer
 
 from reserver_cli.command_group import command_group
 from reserver_cli.context import CliContext
+from reserver_cli.pages import AfterOption, LimitOption, page_limit
 from reserver_core.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -48,15 +49,24 @@ def _split_tags(values: list[str] | None) -> list[str]:
 
 
 @app.command("list")
-def list_resources(ctx: typer.Context) -> None:
-    """List every resource with its status now.
+def list_resources(
+    ctx: typer.Context, limit: LimitOption = None, after: AfterOption = None
+) -> None:
+    """List every resource with its status now, by name (or one page of them).
 
     \b
     Examples:
       reserver resources list
       reserver resources list --json | jq '.[].name'
+      reserver resources list --limit 50
+      reserver resources list --limit 50 --after CURSOR
     """
     cli = CliContext.of(ctx)
+    size = page_limit(limit, after)
+    if size is not None:
+        page = cli.backend.resources_page(size, after)
+        cli.output.page(page, lambda: _table(page.items, cli))
+        return
     found = cli.backend.list_resources()
     cli.output.result(found, lambda: _table(found, cli))
 
@@ -98,6 +108,8 @@ def search(
             "--for", metavar="DURATION", help="... for DURATION (instead of --free-until)."
         ),
     ] = None,
+    limit: LimitOption = None,
+    after: AfterOption = None,
 ) -> None:
     """Find resources by text, tag, status or a free window.
 
@@ -106,16 +118,19 @@ def search(
       reserver resources search projector
       reserver resources search --tag lab --status available
       reserver resources search --tag room --free-from "tomorrow 14:00" --for 1h
+      reserver resources search room --limit 20
     """
     cli = CliContext.of(ctx)
+    size = page_limit(limit, after)
     start, end = _free_window(cli, free_from, free_until, free_for)
-    found = cli.backend.search_resources(
-        text=text,
-        tags=_split_tags(tag),
-        status=status.value,
-        available_from=start,
-        available_until=end,
-    )
+    tags = _split_tags(tag)
+    if size is not None:
+        page = cli.backend.search_resources_page(
+            text, tags, status.value, start, end, limit=size, after=after
+        )
+        cli.output.page(page, lambda: _table(page.items, cli))
+        return
+    found = cli.backend.search_resources(text, tags, status.value, start, end)
     cli.output.result(found, lambda: _table(found, cli))
 
 

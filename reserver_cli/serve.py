@@ -45,7 +45,10 @@ def serve(
     settings = dataclasses.replace(cli.settings, server=None)
     _check_can_listen(host, port)
     from server.run import serve as run_server
+    from server.secret import check_secret_key
 
+    if settings.secret_key:
+        check_secret_key(settings.secret_key)  # refused before "Serving on" is said
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
     cli.output.note(f"Serving on http://{shown}:{port} (Ctrl-C to stop)")
     run_server(host=host, port=port, database_url=settings.database_url, settings=settings)

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reserver_cli.context import CliContext
-from reserver_core.display import describe_event
+from reserver_core.display import describe_event, holder_name
 from reserver_core.schemas import (
     EventInfo,
     ReservationInfo,
@@ -222,7 +222,7 @@ def booking_line(reservation: ReservationInfo, cli: CliContext) -> Text:
     return Text(
         f"#{reservation.id} "
         f"{cli.show_window(reservation.start_time, reservation.end_time)} "
-        f"by {reservation.username}"
+        f"by {holder_name(reservation)}"
     )
 
 
@@ -251,7 +251,7 @@ def reservations_table(
             _status_cell(reservation.status),
         ]
         if show_user:
-            row.append(reservation.username)
+            row.append(holder_name(reservation))
         rows.append(row)
     return list_table(columns, rows)
 
@@ -264,7 +264,7 @@ def reservation_facts(reservation: ReservationInfo, cli: CliContext) -> Renderab
         ("When", cli.show_window(reservation.start_time, reservation.end_time)),
         ("Length", cli.show_duration(reservation.end_time - reservation.start_time)),
         ("Status", status_text(reservation.status)),
-        ("Booked by", reservation.username),
+        ("Booked by", holder_name(reservation)),
         ("Booked at", cli.show_time(reservation.created_at)),
     ]
     if reservation.cancelled_at:
@@ -281,7 +281,7 @@ def events_table(
     window = cli.show_window(reservation.start_time, reservation.end_time)
     title = (
         f"#{reservation.id} {reservation.resource.name}, {window}, {reservation.status}, "
-        f"held by {reservation.username}"
+        f"held by {holder_name(reservation)}"
     )
     if not events:
         return Group(Text(title), Text("No history.", style="dim"))

@@ -3,6 +3,10 @@
 `LocalBackend` (reserver_core.local) talks to a database; `RemoteBackend`
 (reserver_core.remote) talks to a reserver server. Both raise the errors of
 `reserver_core.errors` and return the dataclasses of `reserver_core.schemas`.
+
+Each list method returns everything at once; its `..._page` twin returns one
+`Page` and the cursor of the next (keyset paging, see `reserver_core.paging`),
+for stores too large to hold in memory.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from reserver_core.schemas import (
     FreeSlot,
     Health,
     ImportReport,
+    Page,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
@@ -60,6 +65,12 @@ class Backend(Protocol):
         """Every resource with its derived status, ordered by name."""
         ...
 
+    def resources_page(self, limit: int, after: str | None = None) -> Page[ResourceInfo]:
+        """At most `limit` (1-1000) resources by name, after the cursor `after`: the
+        `next` of the page before (None: from the first). ValidationError for a bad
+        limit or a cursor reserver did not make."""
+        ...
+
     def get_resource(self, resource_id: int) -> ResourceInfo:
         """One resource; NotFoundError when there is no such id."""
         ...
@@ -78,6 +89,20 @@ class Backend(Protocol):
     ) -> list[ResourceInfo]:
         """Resources matching text (name, description, tags), all `tags`, a status,
         and, given a window, bookable for the whole of it."""
+        ...
+
+    def search_resources_page(
+        self,
+        text: str | None = None,
+        tags: list[str] | None = None,
+        status: StatusFilter = "all",
+        available_from: datetime | None = None,
+        available_until: datetime | None = None,
+        *,
+        limit: int,
+        after: str | None = None,
+    ) -> Page[ResourceInfo]:
+        """At most `limit` resources of `search_resources` by name, after the cursor `after`."""
         ...
 
     def create_resource(
@@ -134,8 +159,21 @@ class Backend(Protocol):
         ...
 
     # -- reservations ---------------------------------------------------------
-    def book(self, resource_id: int, start: datetime, end: datetime) -> ReservationInfo:
-        """Book `[start, end)`; ConflictError names the clashing windows."""
+    def book(
+        self,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        idempotency_key: str | None = None,
+    ) -> ReservationInfo:
+        """Book `[start, end)`; ConflictError names the clashing windows.
+
+        The same request with the same `idempotency_key` (1-100 printable ASCII
+        characters) from the same user within 24 hours books nothing and returns
+        the first booking as it is now; the key with another resource or window
+        is a ValidationError. The remote backend sends a key of its own when
+        none is given.
+        """
         ...
 
     def cancel(self, reservation_id: int, reason: str | None = None) -> ReservationInfo:
@@ -150,14 +188,38 @@ class Backend(Protocol):
         """The acting user's reservations, newest first."""
         ...
 
+    def my_reservations_page(
+        self, include_cancelled: bool = False, *, limit: int, after: str | None = None
+    ) -> Page[ReservationInfo]:
+        """At most `limit` of the acting user's reservations, newest first, after `after`."""
+        ...
+
     def all_reservations(self, include_cancelled: bool = False) -> list[ReservationInfo]:
         """Admin: every reservation, newest first."""
+        ...
+
+    def all_reservations_page(
+        self, include_cancelled: bool = False, *, limit: int, after: str | None = None
+    ) -> Page[ReservationInfo]:
+        """Admin: at most `limit` of every reservation, newest first, after `after`."""
         ...
 
     def resource_reservations(
         self, resource_id: int, start: datetime, end: datetime
     ) -> list[ReservationInfo]:
         """Active reservations of a resource that overlap `[start, end)`, by start."""
+        ...
+
+    def resource_reservations_page(
+        self,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: str | None = None,
+    ) -> Page[ReservationInfo]:
+        """At most `limit` of `resource_reservations`, by start, after the cursor `after`."""
         ...
 
     def history(self, reservation_id: int) -> list[EventInfo]:

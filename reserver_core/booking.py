@@ -13,10 +13,12 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
+    Row,
     select,
 )
 from sqlalchemy.orm import Session
 
+from reserver_core import idempotency
 from reserver_core.booking_statements import (
     CLASHES,
     INSERT_EVENT,
@@ -138,17 +140,32 @@ def book(
     end: datetime,
     now: datetime,
     policy: BookingPolicy,
+    idempotency_key: str | None = None,
+    actor: UserInfo | None = None,
 ) -> ReservationInfo:
     """Check every rule, insert an active reservation with its `created` event, return it.
+
+    The booking is `user`'s; its event names `actor`, an admin acting for them, if any.
 
     The resource row is locked first (PostgreSQL, MariaDB; on SQLite the write
     transaction already holds the database's write lock), and the clashes are
     read after the lock, so they see every booking committed before it. The
     result is built from what the transaction knows, without reading the
     reservation back.
+
+    With a (cleaned) `idempotency_key` the user sent for this very request
+    within a day, nothing is booked: the reservation it made is returned as it
+    is now. The key sent for another request is refused (see `idempotency`).
     """
-    check_window(start, end, now, policy)
     connection.execute(LOCK_RESOURCE, {"resource_id": resource_id})
+    if idempotency_key is not None:
+        # Read after the lock: a twin request on this resource that held it has
+        # committed its key. A twin on another resource collides on the key instead.
+        earlier = idempotency.earlier_booking(connection, user.id, idempotency_key, now)
+        if earlier is not None:
+            idempotency.check_same_request(earlier, idempotency_key, resource_id, start, end)
+            return _replayed(connection, user, earlier, now)
+    check_window(start, end, now, policy)
     resource = connection.execute(
         RESOURCE_TO_BOOK, {"resource_id": resource_id, "now": now, "start": start, "end": end}
     ).one_or_none()
@@ -182,11 +199,13 @@ def book(
         {
             "reservation_id": reservation_id,
             "action": "created",
-            "actor_id": user.id,
+            "actor_id": (actor or user).id,
             "at": now,
             "details": describe_window(start, end),
         },
     )
+    if idempotency_key is not None:
+        idempotency.remember(connection, user.id, idempotency_key, reservation_id, now)
     return ReservationInfo(
         id=reservation_id,
         resource_id=resource_id,
@@ -197,6 +216,34 @@ def book(
         status="active",
         created_at=now,
         resource=_nested_resource(connection, now, resource),
+    )
+
+
+def _replayed(
+    connection: Connection, user: UserInfo, earlier: Row[*tuple[Any, ...]], now: datetime
+) -> ReservationInfo:
+    """The reservation an idempotency key made (`earlier`, its row), as it is now."""
+    resource = connection.execute(
+        RESOURCE_TO_BOOK,
+        {
+            "resource_id": earlier.resource_id,
+            "now": now,
+            "start": earlier.start_time,
+            "end": earlier.end_time,
+        },
+    ).one()
+    return ReservationInfo(
+        id=earlier.id,
+        resource_id=earlier.resource_id,
+        user_id=user.id,
+        username=user.username,
+        start_time=earlier.start_time,
+        end_time=earlier.end_time,
+        status=earlier.status,
+        created_at=earlier.created_at,
+        resource=_nested_resource(connection, now, resource),
+        cancelled_at=earlier.cancelled_at,
+        cancellation_reason=earlier.cancellation_reason,
     )
 
 
@@ -249,9 +296,15 @@ def clean_reason(reason: str | None) -> str | None:
 
 
 def cancel(
-    session: Session, user: UserInfo, reservation_id: int, reason: str | None, now: datetime
+    session: Session,
+    user: UserInfo,
+    reservation_id: int,
+    reason: str | None,
+    now: datetime,
+    actor: UserInfo | None = None,
 ) -> None:
-    """Cancel an active reservation that has not ended; owner or admin only."""
+    """Cancel an active reservation that has not ended; owner or admin only (`user`'s
+    rights count; the event names `actor`, an admin acting for them, if any)."""
     cleaned = clean_reason(reason)
     reservation = reservation_row(session, reservation_id, lock=True)
     check_owner(reservation, user)
@@ -262,7 +315,7 @@ def cancel(
     reservation.status = "cancelled"
     reservation.cancelled_at = now
     reservation.cancellation_reason = cleaned
-    record_event(session, reservation_id, "cancelled", user.id, now, cleaned or "")
+    record_event(session, reservation_id, "cancelled", (actor or user).id, now, cleaned or "")
 
 
 def free_slot(

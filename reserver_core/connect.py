@@ -8,12 +8,13 @@ from reserver_core.settings import Settings
 
 
 def open_backend(
-    settings: Settings, clock: Clock | None = None, username: str | None = None
+    settings: Settings, clock: Clock | None = None, act_as: str | None = None
 ) -> Backend:
-    """The RemoteBackend for `settings.server` (with its stored token), else a LocalBackend.
+    """The RemoteBackend for `settings.server` (with its stored token), else a LocalBackend
+    acting as the OS account.
 
-    `username` picks the local acting user (default: the OS account); it has no
-    meaning for a server, where the stored token decides.
+    `act_as` names another local user for an admin to act as (ForbiddenError for
+    anyone else); it has no meaning for a server, where the stored token decides.
     """
     if settings.server:
         from reserver_core.remote import RemoteBackend
@@ -21,4 +22,11 @@ def open_backend(
         return RemoteBackend.connect(settings.server, settings)
     from reserver_core.local import LocalBackend
 
-    return LocalBackend.open(settings.database_url, settings, clock, username=username)
+    backend = LocalBackend.open(settings.database_url, settings, clock)
+    if act_as is None:
+        return backend
+    try:
+        return backend.acting_for(act_as)
+    except Exception:
+        backend.close()
+        raise

@@ -6,14 +6,14 @@ in one write transaction and commits it; the functions it calls never commit.
 
 from __future__ import annotations
 
-import logging
+import math
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -24,19 +24,20 @@ from sqlalchemy.exc import (
     InterfaceError,
     OperationalError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from reserver_core.errors import StoreError
+from reserver_core.errors import STORE_UNAVAILABLE, StoreError
+from reserver_core.files import create_private_file, make_private_dirs
 from reserver_core.settings import Settings
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 """The newest migration; a store at this revision needs no Alembic import."""
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+_WATCHDOG_GRACE_SECONDS = 1.0
 _TRANSIENT_RETRIES = 8
 
 
@@ -72,8 +73,12 @@ def is_transient(exc: BaseException) -> bool:
 
 def is_store_failure(exc: BaseException) -> bool:
     """Whether an error is the database's own (unreachable, locked, not a database,
-    corrupt) rather than the statement's (a constraint, a bad value)."""
-    return isinstance(exc, OperationalError | InterfaceError) or type(exc) is DatabaseError
+    corrupt, too slow, no connection free) rather than the statement's (a constraint,
+    a bad value)."""
+    return (
+        isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError)
+        or type(exc) is DatabaseError
+    )
 
 
 def is_deadlock(exc: BaseException) -> bool:
@@ -91,6 +96,17 @@ def is_exclusion_violation(exc: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) == "23P01"
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether the database refused a row for repeating a primary or unique key."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "23505":
+        return True
+    if getattr(orig, "sqlite_errorcode", None) in (1555, 2067):  # primary key, unique
+        return True
+    args: tuple[object, ...] = getattr(orig, "args", ())
+    return len(args) > 0 and args[0] == 1062  # MySQL duplicate entry
+
+
 def _widen_group_concat(dbapi_connection: Any, _record: Any) -> None:
     # MySQL cuts GROUP_CONCAT at 1,024 bytes by default, shorter than 20 tags of
     # 50 characters in UTF-8; a booking's result lists them all.
@@ -99,8 +115,21 @@ def _widen_group_concat(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class StoreObserver(Protocol):
+    """Told when the store fails and when it answers (a server's outage log)."""
+
+    def store_failed(self, error: StoreError) -> None:
+        """A call to the store failed with `error`."""
+
+    def store_answered(self) -> None:
+        """A call to the store succeeded."""
+
+
 class Database:
     """One store: its engines and its transaction helpers."""
+
+    observer: StoreObserver | None = None
+    """Told of every failure and success of the store's transactions."""
 
     def __init__(self, url: str, settings: Settings) -> None:
         self.url = normalize_url(url)
@@ -114,10 +143,8 @@ class Database:
             self.write_engine = self._sqlite_engine(immediate=True)
             self.read_engine = self._sqlite_engine(immediate=False)
         else:
-            self.write_engine = create_engine(self.url, pool_pre_ping=True, pool_size=10)
+            self.write_engine = self._server_engine()
             self.read_engine = self.write_engine
-            if self.dialect == "mysql":
-                event.listen(self.write_engine, "connect", _widen_group_concat)
         self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -139,6 +166,43 @@ class Database:
         return self.url.render_as_string(hide_password=True)
 
     # -- engines -------------------------------------------------------------
+    def _server_engine(self, bounded: bool = True) -> Engine:
+        """A PostgreSQL or MySQL engine; `bounded`: with the statement timeout.
+
+        Parameters the URL sets itself win over the settings.
+        """
+        connect = self.settings.database_connect_timeout
+        statement = self.settings.database_statement_timeout
+        given = self.url.query
+        args: dict[str, Any] = {}
+        if self.dialect == "postgresql":
+            args["connect_timeout"] = max(2, math.ceil(connect))
+            options = str(given.get("options", ""))
+            if bounded and "statement_timeout" not in options:
+                milliseconds = max(1, round(statement * 1000))
+                args["options"] = f"{options} -c statement_timeout={milliseconds}".strip()
+        else:
+            # PyMySQL's socket timeouts: MySQL has no timeout for every kind of statement.
+            args["connect_timeout"] = connect
+            if bounded:
+                args |= {"read_timeout": statement, "write_timeout": statement}
+        engine = create_engine(
+            self.url,
+            pool_size=10,
+            pool_timeout=connect,
+            # PyMySQL's ping obeys its read timeout; PostgreSQL's is the watchdog's.
+            pool_pre_ping=self.dialect == "mysql",
+            connect_args={k: v for k, v in args.items() if k == "options" or k not in given},
+        )
+        if self.dialect == "mysql":
+            event.listen(engine, "connect", _widen_group_concat)
+        elif bounded:
+            from reserver_core.watchdog import guard_engine
+
+            # The server's statement_timeout ends a slow statement first, cleanly.
+            guard_engine(engine, connect, statement + _WATCHDOG_GRACE_SECONDS)
+        return engine
+
     def _prepare_sqlite_file(self) -> None:
         path = self.url.database
         if not path or path == ":memory:":
@@ -147,14 +211,19 @@ class Database:
         expanded = Path(path).expanduser()
         self.url = self.url.set(database=str(expanded))
         try:
-            expanded.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(expanded.parent)
         except OSError as exc:
             raise StoreError(f"cannot create the folder for {path}: {exc.strerror}") from exc
+        try:
+            create_private_file(expanded)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database file {path}: {exc.strerror}") from exc
 
     def _sqlite_engine(self, immediate: bool) -> Engine:
         synchronous = self.settings.sqlite_synchronous.upper()
         engine = create_engine(
             self.url,
+            pool_timeout=self.settings.database_connect_timeout,
             connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
 
@@ -229,8 +298,8 @@ class Database:
         failures = 0
         while True:
             try:
-                return attempt()
-            except DBAPIError as exc:
+                result = attempt()
+            except (DBAPIError, PoolTimeoutError) as exc:
                 if not is_transient(exc):
                     if is_store_failure(exc):
                         raise self._store_error(exc) from exc
@@ -239,6 +308,9 @@ class Database:
                     if contended is not None and is_deadlock(exc):
                         raise contended() from exc
                     raise self._store_error(exc) from exc
+            else:
+                self._answered()
+                return result
             failures += 1
             time.sleep(min(0.005 * 2**failures, 0.5))
 
@@ -246,16 +318,26 @@ class Database:
         """Run `work` in one read-only transaction (a consistent snapshot)."""
         try:
             with self._read_sessions.begin() as session:
-                return work(session)
-        except DBAPIError as exc:
+                result = work(session)
+        except (DBAPIError, PoolTimeoutError) as exc:
             if not is_store_failure(exc):
                 raise
             raise self._store_error(exc) from exc
+        self._answered()
+        return result
 
-    def _store_error(self, exc: DBAPIError) -> StoreError:
-        log.warning("database error", exc_info=exc)
-        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        return StoreError(f"the database {self.describe()} failed: {reason}")
+    def _answered(self) -> None:
+        if self.observer is not None:
+            self.observer.store_answered()
+
+    def _store_error(self, exc: Exception) -> StoreError:
+        """The StoreError for a failure of the store: which store and why go in `details`."""
+        words = str(getattr(exc, "orig", None) or exc).splitlines()
+        reason = words[0] if words else type(exc).__name__
+        error = StoreError(STORE_UNAVAILABLE, f"{self.describe()} failed: {reason}")
+        if self.observer is not None:
+            self.observer.store_failed(error)
+        return error
 
     # -- schema ------------------------------------------------------------------
     def current_revision(self) -> str | None:
@@ -270,18 +352,25 @@ class Database:
         try:
             if self.current_revision() == HEAD_REVISION:
                 return False
-        except DBAPIError as exc:
+        except (DBAPIError, PoolTimeoutError) as exc:
             if not is_store_failure(exc):
                 raise
             raise self._store_error(exc) from exc
         from reserver_core.migrate import upgrade_to_head
 
+        # A migration may rightly run long, or wait for another opener's to end: its
+        # statements get no timeout.
+        sqlite = self.dialect == "sqlite"
+        engine = self.write_engine if sqlite else self._server_engine(bounded=False)
         try:
-            upgrade_to_head(self.write_engine)
-        except DBAPIError as exc:
+            upgrade_to_head(engine)
+        except (DBAPIError, PoolTimeoutError) as exc:
             if not is_store_failure(exc):
                 raise
             raise self._store_error(exc) from exc
+        finally:
+            if not sqlite:
+                engine.dispose()
         return True
 
     def close(self) -> None:

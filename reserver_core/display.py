@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from reserver_core.errors import ConflictError, ReserverError, UnavailableError
+from reserver_core.errors import ConflictError, ReserverError, StoreError, UnavailableError
 from reserver_core.schemas import EventInfo, ReservationInfo
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -48,6 +48,20 @@ def format_duration(delta: timedelta) -> str:
     return sign + ("".join(parts) or "0m")
 
 
+def holder_name(reservation: ReservationInfo) -> str:
+    """Who holds a reservation, or "someone" where the caller may not see who."""
+    return reservation.username or "someone"
+
+
+def wait_text(seconds: int) -> str:
+    """A wait as people say it: "45 seconds", "15 minutes" (minutes rounded up, so that
+    trying again at the minute said works)."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def describe_window(start: datetime, end: datetime) -> str:
     """A window in UTC for messages and history: `2026-12-01 14:00-15:00 UTC`."""
     if start.date() == end.date():
@@ -61,12 +75,15 @@ def already_booked(resource: str, windows: str) -> str:
 
 
 def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
-    """A domain error as a sentence for people: the times it names shown in `tz`, not UTC."""
+    """A domain error as a sentence for people: the times it names shown in `tz`, not UTC,
+    and which store failed and why when known (the store is theirs)."""
     if isinstance(error, ConflictError) and error.windows and error.resource:
         clashes = ", ".join(format_window(w.start, w.end, tz) for w in error.windows)
         return already_booked(error.resource, clashes)
     if isinstance(error, UnavailableError) and error.until is not None and error.resource:
         return f"{error.resource} is under maintenance until {format_time(error.until, tz)}"
+    if isinstance(error, StoreError) and error.details:
+        return f"{error.message}: {error.details}"
     return error.message
 
 

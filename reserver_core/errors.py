@@ -142,7 +142,20 @@ class ServerUnreachableError(ReserverError):
     code = "unreachable"
 
 
+STORE_UNAVAILABLE = "the database is unavailable"
+"""What a store failure says to anyone: it names neither the store nor the driver's reason."""
+
+
 class StoreError(ReserverError):
-    """The database could not be opened or used."""
+    """The database could not be opened or used.
+
+    `details`, when known, names the store (a file path, a URL without its password)
+    and the driver's reason: for logs and for the person whose store it is, never
+    for a server's clients.
+    """
 
     code = "store"
+
+    def __init__(self, message: str, details: str | None = None) -> None:
+        super().__init__(message)
+        self.details = details

@@ -7,6 +7,7 @@ take the session and never commit, and returns schemas.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO, TextIO, TypeVar
@@ -19,15 +20,18 @@ from reserver_core import (
     booking,
     csv_io,
     expiry,
+    idempotency,
+    paging,
     reservations,
     resources,
     schedule,
+    throttle,
     tokens,
     users,
 )
 from reserver_core.backend import ProgressCallback
 from reserver_core.clock import Clock, SystemClock, as_utc
-from reserver_core.db import Database, is_exclusion_violation
+from reserver_core.db import Database, is_exclusion_violation, is_unique_violation
 from reserver_core.errors import (
     AlreadyExistsError,
     AuthError,
@@ -45,6 +49,7 @@ from reserver_core.schemas import (
     FreeSlot,
     Health,
     ImportReport,
+    Page,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
@@ -55,6 +60,7 @@ from reserver_core.schemas import (
     UserInfo,
 )
 from reserver_core.settings import Settings, default_database_url, load_settings
+from reserver_core.text import clean_idempotency_key
 
 T = TypeVar("T")
 
@@ -78,6 +84,8 @@ class LocalBackend:
         self.token_secret = token_secret
         self.upkeep = upkeep or UpkeepState(settings.expiry_interval)
         self.policy = booking.BookingPolicy.from_settings(settings)
+        self.actor: UserInfo | None = None
+        """An admin acting as `user`, named in the history as the one who acted."""
 
     @classmethod
     def open(
@@ -89,8 +97,9 @@ class LocalBackend:
     ) -> LocalBackend:
         """Open a store (migrating it), run expiry, and act as the local user.
 
-        The local user is `username` or the OS account; the first user of a new
-        store is an admin.
+        The local user is `username`, which only a program can choose, else the
+        OS account this process runs as; the first user of a new store is an
+        admin. People choose someone else through `acting_for`, an admin's right.
         """
         settings = settings or load_settings()
         database = Database.open(url or settings.database_url or default_database_url(), settings)
@@ -106,6 +115,22 @@ class LocalBackend:
             database.close()
             raise
         return backend
+
+    def acting_for(self, username: str) -> LocalBackend:
+        """Admin: a backend acting as `username` (created if new), its actions recorded
+        as this admin's; this backend itself for one's own name."""
+        username = users.clean_username(username)
+        if self.user is not None and self.user.username == username:
+            return self
+        admin = self._require_admin(
+            f"access denied: only an admin may act as another user (you are "
+            f"{self._require_user().username!r})"
+        )
+        now = self.now()
+        other = self.database.write(lambda s: users.user_info(users.ensure_user(s, username, now)))
+        acting = self.as_user(other)
+        acting.actor = admin
+        return acting
 
     def as_user(self, user: UserInfo | None) -> LocalBackend:
         """A backend on the same store acting as another user (the server's per-request view)."""
@@ -135,10 +160,10 @@ class LocalBackend:
             raise AuthError("you are not logged in")
         return self.user
 
-    def _require_admin(self) -> UserInfo:
+    def _require_admin(self, refusal: str = "access denied: only an admin may do this") -> UserInfo:
         user = self._require_user()
         if not user.is_admin:
-            raise ForbiddenError("access denied: only an admin may do this")
+            raise ForbiddenError(refusal)
         return user
 
     def user_for_token(self, token: str) -> UserInfo:
@@ -151,15 +176,27 @@ class LocalBackend:
             raise AuthError("the account of this token no longer exists: log in again")
         return users.user_info(found)
 
-    def register(self, username: str, password: str) -> UserInfo:
-        """Create an account with a password; the first account is an admin."""
+    def register(
+        self, username: str, password: str, address: str = throttle.LOCAL_ADDRESS
+    ) -> UserInfo:
+        """Create an account with a password; the first account is an admin.
+
+        At most `registration_limit` accounts an hour come from one address.
+        """
         if not self.settings.allow_registration:
             raise ForbiddenError("registration is switched off on this server")
         name = users.clean_username(username)
         users.check_password(password)
+        now = self.now()
+        limit = self.settings.registration_limit
+        if limit and address != throttle.LOCAL_ADDRESS:
+            key = f"register@{throttle.clean_address(address)}"
+            message = f"at most {limit} accounts an hour are created from one address"
+            self.database.write(
+                lambda s: throttle.admit(s, key, now, limit, throttle.REGISTRATION_WINDOW, message)
+            )
         # bcrypt is slow on purpose: hash before taking the write lock.
         password_hash = users.hash_password(password, self.settings.bcrypt_rounds)
-        now = self.now()
         try:
             return self.database.write(
                 lambda s: users.user_info(users.create_user(s, name, password_hash, now))
@@ -167,30 +204,34 @@ class LocalBackend:
         except IntegrityError as exc:
             raise AlreadyExistsError(f"the username {name!r} is already taken", "username") from exc
 
-    def login(self, username: str, password: str) -> Token:
+    def login(self, username: str, password: str, address: str = throttle.LOCAL_ADDRESS) -> Token:
         """Check a password (throttled after repeated failures) and issue a token."""
         if not self.token_secret:
             raise AuthError("this store does not issue tokens; log in to a server instead")
-        user = self.authenticate(username, password)
+        user = self.authenticate(username, password, address)
         ttl = timedelta(minutes=self.settings.token_ttl_minutes)
         return Token(tokens.issue_token(user.username, self.token_secret, self.now(), ttl))
 
-    def authenticate(self, username: str, password: str) -> UserInfo:
-        """The user whose password this is; AuthError or ThrottledError otherwise."""
-        name = username.strip().lower()
+    def authenticate(
+        self, username: str, password: str, address: str = throttle.LOCAL_ADDRESS
+    ) -> UserInfo:
+        """The user whose password this is; AuthError or ThrottledError otherwise.
+
+        An unknown username costs the same bcrypt check as a known one, so that the
+        time taken does not tell which accounts exist.
+        """
+        name = users.clean_username(username)
+        where = throttle.clean_address(address)
         now = self.now()
         window = timedelta(minutes=self.settings.login_window_minutes)
         limit = self.settings.login_max_failures
-        found = self.database.read(lambda s: users.login_candidate(s, name, now, limit, window))
-        valid = (
-            found is not None
-            and found.active
-            and users.password_matches(password, found.password_hash)
-        )
-        if not valid or found is None:
-            self.database.write(lambda s: users.record_failure(s, name, now, window))
+        found = self.database.write(lambda s: users.admit_login(s, name, where, now, limit, window))
+        rounds = self.settings.bcrypt_rounds
+        stored = found.password_hash if found is not None and found.active else ""
+        matches = users.password_matches(password, stored or users.dummy_hash(rounds))
+        if not matches or found is None or not stored:
             raise users.wrong_credentials()
-        self.database.write(lambda s: users.clear_failures(s, name))
+        self.database.write(lambda s: users.forget_failures(s, name, where))
         return users.user_info(found)
 
     def health(self) -> Health:
@@ -200,12 +241,17 @@ class LocalBackend:
             count: int | None = self.database.read(resources.count_resources)
         except StoreError:
             count = None
+        return self.health_report(now, count)
+
+    def health_report(self, now: datetime, resources_count: int | None) -> Health:
+        """The health report at `now`: `ok` with the store's resource count, `degraded`
+        without one (the store did not answer)."""
         return Health(
-            status="degraded" if count is None else "ok",
-            database="unreachable" if count is None else "ok",
+            status="degraded" if resources_count is None else "ok",
+            database="unreachable" if resources_count is None else "ok",
             timestamp=now,
             background_tasks=self.upkeep.as_dict(),
-            resources_count=count,
+            resources_count=resources_count,
         )
 
     # -- resources -----------------------------------------------------------------
@@ -239,6 +285,10 @@ class LocalBackend:
             raise NotFoundError(f"resource {reference!r} not found {by}")
         return found[0]
 
+    def resources_page(self, limit: int, after: str | None = None) -> Page[ResourceInfo]:
+        """At most `limit` resources by name, after the cursor `after` (a page's `next`)."""
+        return self._resources_page([], limit, after, self.now())
+
     def search_resources(
         self,
         text: str | None = None,
@@ -248,11 +298,54 @@ class LocalBackend:
         available_until: datetime | None = None,
     ) -> list[ResourceInfo]:
         """Resources by text, tags, derived status and a window they are free for."""
+        now = self.now()
+        conditions = self._search(text, tags, status, available_from, available_until, now)
+        return self.database.read(lambda s: resources.load_resources(s, now, conditions))
+
+    def search_resources_page(
+        self,
+        text: str | None = None,
+        tags: list[str] | None = None,
+        status: StatusFilter = "all",
+        available_from: datetime | None = None,
+        available_until: datetime | None = None,
+        *,
+        limit: int,
+        after: str | None = None,
+    ) -> Page[ResourceInfo]:
+        """At most `limit` resources of a search by name, after the cursor `after`."""
+        now = self.now()
+        conditions = self._search(text, tags, status, available_from, available_until, now)
+        return self._resources_page(conditions, limit, after, now)
+
+    def _search(
+        self,
+        text: str | None,
+        tags: list[str] | None,
+        status: StatusFilter,
+        available_from: datetime | None,
+        available_until: datetime | None,
+        now: datetime,
+    ) -> list[ColumnElement[bool]]:
         wanted = resources.check_status_filter(status)
-        window = resources.check_search_window(available_from, available_until, self.now())
-        found = self._load(resources.search_conditions(text, tags or [], window))
-        has_window = window is not None
-        return [info for info in found if resources.matches_status(info.status, wanted, has_window)]
+        window = resources.check_search_window(available_from, available_until, now)
+        return [
+            *resources.search_conditions(text, tags or [], window),
+            *resources.status_conditions(wanted, now, has_window=window is not None),
+        ]
+
+    def _resources_page(
+        self,
+        conditions: Sequence[ColumnElement[bool]],
+        limit: int,
+        after: str | None,
+        now: datetime,
+    ) -> Page[ResourceInfo]:
+        limit = paging.check_limit(limit)
+        key = paging.read_resource_cursor(after)
+        return self.database.read(
+            lambda s: resources.page_resources(s, now, conditions, limit, key)
+        )
 
     def create_resource(
         self,
@@ -333,7 +426,15 @@ class LocalBackend:
         """Status with the current and next reservation and maintenance timing."""
         resource_id = check_id(resource_id, "resource")
         now = self.now()
-        return self.database.read(lambda s: reservations.status_detail(s, now, resource_id))
+        detail = self.database.read(lambda s: reservations.status_detail(s, now, resource_id))
+        if self.user is not None:
+            return detail
+        current, following = detail.current_reservation, detail.next_reservation
+        return dataclasses.replace(
+            detail,
+            current_reservation=current and reservations.without_holder(current),
+            next_reservation=following and reservations.without_holder(following),
+        )
 
     def schedule(
         self,
@@ -363,6 +464,8 @@ class LocalBackend:
                 reservations.overlapping(resource_id, span_start, span_end),
                 newest_first=False,
             )
+            if user_id is None:
+                held = [reservations.without_holder(r) for r in held]
             return schedule.build_schedule(
                 info, held, user_id, now, first, days, tz, slot_minutes, day_start, day_end
             )
@@ -374,17 +477,44 @@ class LocalBackend:
         return resources.summarize(self._load(), self.now())
 
     # -- reservations ----------------------------------------------------------------
-    def book(self, resource_id: int, start: datetime, end: datetime) -> ReservationInfo:
-        """Book `[start, end)`; ConflictError names the clashing windows."""
+    def book(
+        self,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        idempotency_key: str | None = None,
+    ) -> ReservationInfo:
+        """Book `[start, end)`; ConflictError names the clashing windows. The same request
+        with the same `idempotency_key` within 24 hours returns the first booking."""
         resource_id = check_id(resource_id, "resource")
         user = self._require_user()
+        key = None if idempotency_key is None else clean_idempotency_key(idempotency_key)
         start, end = as_utc(start), as_utc(end)
         now = self.now()
+        try:
+            return self._book(user, resource_id, start, end, now, key)
+        except IntegrityError as exc:
+            if key is None or not is_unique_violation(exc):
+                raise
+            # A twin request with this key committed first: booking again finds its key.
+            return self._book(user, resource_id, start, end, now, key)
+
+    def _book(
+        self,
+        user: UserInfo,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        key: str | None,
+    ) -> ReservationInfo:
         # A deadlock that outlives its retry while racing for the slot means
         # another booking won, as does PostgreSQL's exclusion constraint.
         try:
             return self.database.write_core(
-                lambda c: booking.book(c, user, resource_id, start, end, now, self.policy),
+                lambda c: booking.book(
+                    c, user, resource_id, start, end, now, self.policy, key, self.actor
+                ),
                 retries=1,
                 contended=lambda: self._conflict(resource_id, start, end),
             )
@@ -401,7 +531,9 @@ class LocalBackend:
         reservation_id = check_id(reservation_id, "reservation")
         user = self._require_user()
         now = self.now()
-        self.database.write(lambda s: booking.cancel(s, user, reservation_id, reason, now))
+        self.database.write(
+            lambda s: booking.cancel(s, user, reservation_id, reason, now, self.actor)
+        )
         return self.database.read(lambda s: reservations.load_reservation(s, now, reservation_id))
 
     def get_reservation(self, reservation_id: int) -> ReservationInfo:
@@ -428,16 +560,67 @@ class LocalBackend:
         now = self.now()
         return self.database.read(lambda s: reservations.load_reservations(s, now, conditions))
 
+    def my_reservations_page(
+        self, include_cancelled: bool = False, *, limit: int, after: str | None = None
+    ) -> Page[ReservationInfo]:
+        """At most `limit` of the acting user's reservations, newest first, after `after`."""
+        user = self._require_user()
+        conditions = reservations.of_user(user.id, include_cancelled)
+        return self._reservations_page(conditions, limit, after)
+
+    def all_reservations_page(
+        self, include_cancelled: bool = False, *, limit: int, after: str | None = None
+    ) -> Page[ReservationInfo]:
+        """Admin: at most `limit` of every reservation, newest first, after `after`."""
+        self._require_admin()
+        return self._reservations_page(reservations.everyone(include_cancelled), limit, after)
+
+    def _reservations_page(
+        self, conditions: list[ColumnElement[bool]], limit: int, after: str | None
+    ) -> Page[ReservationInfo]:
+        limit = paging.check_limit(limit)
+        key = paging.read_reservation_cursor(after)
+        now = self.now()
+        return self.database.read(
+            lambda s: reservations.page_reservations(s, now, conditions, limit, key)
+        )
+
     def resource_reservations(
         self, resource_id: int, start: datetime, end: datetime
     ) -> list[ReservationInfo]:
         """Active reservations of a resource overlapping `[start, end)`, by start."""
         resource_id = check_id(resource_id, "resource")
-        start, end = as_utc(start), as_utc(end)
+        start, end = reservations.check_window(start, end)
         now = self.now()
-        return self.database.read(
+        held = self.database.read(
             lambda s: reservations.load_resource_reservations(s, now, resource_id, start, end)
         )
+        return held if self.user is not None else [reservations.without_holder(r) for r in held]
+
+    def resource_reservations_page(
+        self,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: str | None = None,
+    ) -> Page[ReservationInfo]:
+        """At most `limit` active reservations of a resource overlapping `[start, end)`,
+        by start, after the cursor `after`."""
+        resource_id = check_id(resource_id, "resource")
+        window = reservations.check_window(start, end)
+        limit = paging.check_limit(limit)
+        key = paging.read_reservation_cursor(after)
+        now = self.now()
+        page = self.database.read(
+            lambda s: reservations.page_resource_reservations(
+                s, now, resource_id, window, limit, key
+            )
+        )
+        if self.user is not None:
+            return page
+        return Page([reservations.without_holder(r) for r in page.items], page.next)
 
     def history(self, reservation_id: int) -> list[EventInfo]:
         """The reservation's events, newest first; owner or admin only."""
@@ -497,9 +680,17 @@ class LocalBackend:
         return self.run_expiry()
 
     def run_expiry(self) -> ExpiryReport:
-        """Run expiry as the system (on open and on the background timer)."""
+        """Run expiry as the system (on open and on the background timer), and drop
+        throttling counters no window needs any more and idempotency keys past their day."""
         now = self.now()
+        window = timedelta(minutes=self.settings.login_window_minutes)
         expired, reset = self.database.write(lambda s: expiry.expire(s, now))
+
+        def forget(session: Session) -> None:
+            throttle.purge(session, now, window)
+            idempotency.purge(session, now)
+
+        self.database.write(forget)
         report = ExpiryReport(expired_count=expired, maintenance_reset_count=reset, timestamp=now)
         self.upkeep.record(report)
         return report

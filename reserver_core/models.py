@@ -85,6 +85,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class ExactString(TypeDecorator[str]):
+    """Text compared code point by code point on every database.
+
+    MySQL's default collations fold accents ("cafe" = "café") while SQLite and
+    PostgreSQL do not; a key the core has already folded must be compared as is.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects import mysql
+
+            return dialect.type_descriptor(
+                mysql.VARCHAR(self.length, charset="utf8mb4", collation="utf8mb4_bin")
+            )
+        return dialect.type_descriptor(String(self.length))
+
+
 MAX_ID = 2**31 - 1
 """The largest id every store can hold (a 32-bit integer column on PostgreSQL)."""
 
@@ -132,8 +156,8 @@ class Resource(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200), unique=True)
-    """The name folded to lower case: what uniqueness is checked on."""
+    name_key: Mapped[str] = mapped_column(ExactString(200), unique=True)
+    """The name normalized and case-folded by the core: what uniqueness is checked on."""
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     unavailable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -156,7 +180,7 @@ class ResourceTag(Base):
     resource_id: Mapped[int] = mapped_column(
         ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True
     )
-    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
+    tag: Mapped[str] = mapped_column(ExactString(50), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (
@@ -226,16 +250,30 @@ class ReservationEvent(Base):
     details: Mapped[str] = mapped_column(Text, default="")
 
 
-class LoginFailure(Base):
-    """One failed login; counted per username inside a window to throttle guessing.
+class RateCounter(Base):
+    """How often one subject did one thing (failed a login, registered) within a window.
 
-    Kept in the database so that every server replica sees the same count.
+    One row per key (e.g. a username at an address), locked while it is counted,
+    so that parallel attempts are counted one after another. Kept in the
+    database so that every server replica sees the same count.
     """
 
-    __tablename__ = "login_failures"
+    __tablename__ = "rate_counters"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(50))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
+
+class IdempotencyKey(Base):
+    """A booking request's key, so that a retried request returns the first booking."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any, BinaryIO, TextIO, TypeVar
 
 import httpx
 
-from reserver_core import credentials
+from reserver_core import credentials, paging
 from reserver_core.backend import ProgressCallback
 from reserver_core.clock import as_utc
 from reserver_core.errors import (
@@ -36,13 +37,14 @@ from reserver_core.errors import (
     ValidationError,
     Window,
 )
-from reserver_core.http_contract import API_PREFIX
+from reserver_core.http_contract import API_PREFIX, IDEMPOTENCY_HEADER, NEXT_CURSOR_HEADER
 from reserver_core.schemas import (
     EventInfo,
     ExpiryReport,
     FreeSlot,
     Health,
     ImportReport,
+    Page,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
@@ -54,10 +56,17 @@ from reserver_core.schemas import (
     from_json,
 )
 from reserver_core.settings import Settings, check_server_url
+from reserver_core.text import clean_idempotency_key
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+_LOST = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+"""Failures after which the request may or may not have reached the server."""
+
+PAGE_SIZE = 500
+"""Items a list method asks the server for at a time: it never sends one giant answer."""
 
 _SIMPLE_ERRORS: dict[str, type[ReserverError]] = {
     "not_found": NotFoundError,
@@ -121,12 +130,26 @@ class RemoteBackend:
 
     # -- HTTP ----------------------------------------------------------------------
     def _send(
-        self, method: str, path: str, anonymous: bool = False, **options: Any
+        self,
+        method: str,
+        path: str,
+        anonymous: bool = False,
+        headers: dict[str, str] | None = None,
+        resend_if_lost: bool = False,
+        **options: Any,
     ) -> httpx.Response:
         send_token = self.token and not anonymous
-        headers = {"Authorization": f"Bearer {self.token}"} if send_token else {}
+        sent = {"Authorization": f"Bearer {self.token}"} if send_token else {}
+        sent |= headers or {}
         try:
-            response = self._client.request(method, path, headers=headers, **options)
+            try:
+                response = self._client.request(method, path, headers=sent, **options)
+            except _LOST:
+                if not resend_if_lost:
+                    raise
+                # Served or not, a request the server recognises when it comes again
+                # (by its idempotency key) is safe to send once more.
+                response = self._client.request(method, path, headers=sent, **options)
         except (httpx.TransportError, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise ServerUnreachableError(f"cannot reach server at {self.url}: {exc}") from exc
         if response.status_code >= 400:
@@ -242,9 +265,21 @@ class RemoteBackend:
         return token
 
     # -- resources ---------------------------------------------------------------------
+    def _page(
+        self, kind: type[list[T]], path: str, params: dict[str, Any], limit: int, after: str | None
+    ) -> Page[T]:
+        """One page of a listing: the body's items and the `X-Next-Cursor` header."""
+        paged = {**params, "limit": limit} | ({"after": after} if after is not None else {})
+        response = self._send("GET", path, params=paged)
+        return Page(self._decode(kind, response), response.headers.get(NEXT_CURSOR_HEADER))
+
     def list_resources(self) -> list[ResourceInfo]:
-        """Every resource with its derived status, by name."""
-        return self._call(list[ResourceInfo], "GET", "/resources")
+        """Every resource with its derived status, by name (read a page at a time)."""
+        return paging.collect(lambda after: self.resources_page(PAGE_SIZE, after))
+
+    def resources_page(self, limit: int, after: str | None = None) -> Page[ResourceInfo]:
+        """At most `limit` resources by name, after the cursor `after`."""
+        return self._page(list[ResourceInfo], "/resources", {}, limit, after)
 
     def get_resource(self, resource_id: int) -> ResourceInfo:
         """One resource."""
@@ -264,6 +299,24 @@ class RemoteBackend:
         available_until: datetime | None = None,
     ) -> list[ResourceInfo]:
         """Resources by text, tags, derived status and a window they are free for."""
+        return paging.collect(
+            lambda after: self.search_resources_page(
+                text, tags, status, available_from, available_until, limit=PAGE_SIZE, after=after
+            )
+        )
+
+    def search_resources_page(
+        self,
+        text: str | None = None,
+        tags: list[str] | None = None,
+        status: StatusFilter = "all",
+        available_from: datetime | None = None,
+        available_until: datetime | None = None,
+        *,
+        limit: int,
+        after: str | None = None,
+    ) -> Page[ResourceInfo]:
+        """At most `limit` resources of a search by name, after the cursor `after`."""
         params: dict[str, Any] = {"status": status}
         if text is not None:
             params["q"] = text
@@ -273,7 +326,7 @@ class RemoteBackend:
             params["available_from"] = _instant(available_from)
         if available_until is not None:
             params["available_until"] = _instant(available_until)
-        return self._call(list[ResourceInfo], "GET", "/resources/search", params=params)
+        return self._page(list[ResourceInfo], "/resources/search", params, limit, after)
 
     def create_resource(
         self,
@@ -350,14 +403,35 @@ class RemoteBackend:
         return self._call(Summary, "GET", "/resources/availability/summary")
 
     # -- reservations ------------------------------------------------------------------
-    def book(self, resource_id: int, start: datetime, end: datetime) -> ReservationInfo:
-        """Book `[start, end)`; ConflictError names the clashing windows."""
+    def book(
+        self,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        idempotency_key: str | None = None,
+    ) -> ReservationInfo:
+        """Book `[start, end)`; ConflictError names the clashing windows.
+
+        The request carries `idempotency_key`, or a new key, and is sent once more
+        with it when the answer is lost, so a booking made is never made twice.
+        """
+        if idempotency_key is None:
+            key = uuid.uuid4().hex
+        else:
+            key = clean_idempotency_key(idempotency_key)
         body = {
             "resource_id": resource_id,
             "start_time": _instant(start),
             "end_time": _instant(end),
         }
-        return self._call(ReservationInfo, "POST", "/reservations", json=body)
+        return self._call(
+            ReservationInfo,
+            "POST",
+            "/reservations",
+            headers={IDEMPOTENCY_HEADER: key},
+            resend_if_lost=True,
+            json=body,
+        )
 
     def cancel(self, reservation_id: int, reason: str | None = None) -> ReservationInfo:
         """Cancel an active reservation (owner or admin), keeping the reason."""
@@ -369,22 +443,58 @@ class RemoteBackend:
         return self._call(ReservationInfo, "GET", f"/reservations/{reservation_id}")
 
     def my_reservations(self, include_cancelled: bool = False) -> list[ReservationInfo]:
-        """The acting user's reservations, newest first."""
+        """The acting user's reservations, newest first (read a page at a time)."""
+        return paging.collect(
+            lambda after: self.my_reservations_page(include_cancelled, limit=PAGE_SIZE, after=after)
+        )
+
+    def my_reservations_page(
+        self, include_cancelled: bool = False, *, limit: int, after: str | None = None
+    ) -> Page[ReservationInfo]:
+        """At most `limit` of the acting user's reservations, newest first, after `after`."""
         params = {"include_cancelled": include_cancelled}
-        return self._call(list[ReservationInfo], "GET", "/reservations/my", params=params)
+        return self._page(list[ReservationInfo], "/reservations/my", params, limit, after)
 
     def all_reservations(self, include_cancelled: bool = False) -> list[ReservationInfo]:
-        """Admin: every reservation, newest first."""
+        """Admin: every reservation, newest first (read a page at a time)."""
+        return paging.collect(
+            lambda after: self.all_reservations_page(
+                include_cancelled, limit=PAGE_SIZE, after=after
+            )
+        )
+
+    def all_reservations_page(
+        self, include_cancelled: bool = False, *, limit: int, after: str | None = None
+    ) -> Page[ReservationInfo]:
+        """Admin: at most `limit` of every reservation, newest first, after `after`."""
         params = {"include_cancelled": include_cancelled}
-        return self._call(list[ReservationInfo], "GET", "/reservations", params=params)
+        return self._page(list[ReservationInfo], "/reservations", params, limit, after)
 
     def resource_reservations(
         self, resource_id: int, start: datetime, end: datetime
     ) -> list[ReservationInfo]:
-        """Active reservations of a resource overlapping `[start, end)`, by start."""
+        """Active reservations of a resource overlapping `[start, end)`, by start (read a
+        page at a time)."""
+        return paging.collect(
+            lambda after: self.resource_reservations_page(
+                resource_id, start, end, limit=PAGE_SIZE, after=after
+            )
+        )
+
+    def resource_reservations_page(
+        self,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        *,
+        limit: int,
+        after: str | None = None,
+    ) -> Page[ReservationInfo]:
+        """At most `limit` active reservations of a resource overlapping `[start, end)`,
+        by start, after the cursor `after`."""
         params = {"start": _instant(start), "end": _instant(end)}
         path = f"/resources/{resource_id}/reservations"
-        return self._call(list[ReservationInfo], "GET", path, params=params)
+        return self._page(list[ReservationInfo], path, params, limit, after)
 
     def history(self, reservation_id: int) -> list[EventInfo]:
         """The reservation's events, newest first; owner or admin only."""

@@ -6,18 +6,22 @@ transaction. The rules that change reservations live in `booking`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, tuple_
 from sqlalchemy.orm import Session
 
+from reserver_core import paging
 from reserver_core.booking import check_owner, reservation_row
-from reserver_core.errors import NotFoundError
-from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource, User
-from reserver_core.resources import active_overlap, load_resource, load_resources
+from reserver_core.clock import as_utc
+from reserver_core.errors import NotFoundError, ValidationError
+from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, User
+from reserver_core.resources import active_overlap, load_resource, resources_by_id
 from reserver_core.schemas import (
     EventInfo,
+    Page,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
@@ -43,12 +47,28 @@ def load_reservations(
         .limit(limit)
     )
     rows = session.execute(query).all()
-    ids = sorted({row.Reservation.resource_id for row in rows})
-    nested = {
-        info.id: info
-        for info in (load_resources(session, now, [Resource.id.in_(ids)]) if ids else [])
-    }
+    nested = resources_by_id(session, now, sorted({row.Reservation.resource_id for row in rows}))
     return [_reservation_info(row.Reservation, row.username, nested) for row in rows]
+
+
+def page_reservations(
+    session: Session,
+    now: datetime,
+    conditions: Sequence[ColumnElement[bool]],
+    limit: int,
+    after: paging.ReservationKey | None,
+    newest_first: bool = True,
+) -> Page[ReservationInfo]:
+    """At most `limit` reservations matching every condition, by start (newest first or
+    oldest first), after the key `after`."""
+    if after is not None:
+        key = tuple_(Reservation.start_time, Reservation.id)
+        conditions = [*conditions, key < after if newest_first else key > after]
+    # One row more than asked tells whether a next page exists.
+    found = load_reservations(session, now, conditions, newest_first, limit + 1)
+    items = found[:limit]
+    last = items[-1] if len(found) > limit else None
+    return Page(items, paging.reservation_cursor(last.start_time, last.id) if last else None)
 
 
 def load_reservation(
@@ -71,6 +91,18 @@ def of_user(user_id: int, include_cancelled: bool) -> list[ColumnElement[bool]]:
 def everyone(include_cancelled: bool) -> list[ColumnElement[bool]]:
     """The conditions for everybody's reservations."""
     return [] if include_cancelled else [Reservation.status != "cancelled"]
+
+
+def check_window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """A listing window in UTC; its end must be after its start (a reversed window
+    would only ever list nothing)."""
+    start, end = as_utc(start), as_utc(end)
+    if end <= start:
+        raise ValidationError(
+            f"the window's end ({end.isoformat()}) must be after its start ({start.isoformat()})",
+            "end",
+        )
+    return start, end
 
 
 def overlapping(resource_id: int, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
@@ -106,6 +138,20 @@ def load_resource_reservations(
     return load_reservations(session, now, overlapping(resource_id, start, end), newest_first=False)
 
 
+def page_resource_reservations(
+    session: Session,
+    now: datetime,
+    resource_id: int,
+    window: tuple[datetime, datetime],
+    limit: int,
+    after: paging.ReservationKey | None,
+) -> Page[ReservationInfo]:
+    """A page of a resource's active reservations overlapping the window, by start."""
+    load_resource(session, now, resource_id)
+    conditions = overlapping(resource_id, *window)
+    return page_reservations(session, now, conditions, limit, after, newest_first=False)
+
+
 def load_history(session: Session, reservation_id: int, seen_by: UserInfo) -> list[EventInfo]:
     """A reservation's events, newest first, for its owner or an admin; the system's
     own events name `system` as actor."""
@@ -128,6 +174,11 @@ def load_history(session: Session, reservation_id: int, seen_by: UserInfo) -> li
         )
         for event, username in session.execute(query)
     ]
+
+
+def without_holder(reservation: ReservationInfo) -> ReservationInfo:
+    """What anyone may see of a reservation: that its slot is taken, not by whom."""
+    return dataclasses.replace(reservation, user_id=None, username=None, cancellation_reason=None)
 
 
 def _reservation_info(

@@ -7,13 +7,27 @@ reservations at the moment of reading; it is never stored.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
+from reserver_core import paging
 from reserver_core.clock import as_utc
 from reserver_core.errors import AlreadyExistsError, NotFoundError, ValidationError
 from reserver_core.models import (
@@ -24,13 +38,21 @@ from reserver_core.models import (
     UTCDateTime,
     row_by_id,
 )
-from reserver_core.schemas import ResourceInfo, ResourceStatus, StatusFilter, Summary
-from reserver_core.text import check_printable, check_storable, clean_free_text
+from reserver_core.schemas import Page, ResourceInfo, ResourceStatus, StatusFilter, Summary
+from reserver_core.text import (
+    check_printable,
+    check_storable,
+    check_unmisleading,
+    check_visible,
+    clean_free_text,
+    normalized,
+)
 
 MAX_NAME_LENGTH = 200
 MAX_TAG_LENGTH = 50
 MAX_TAGS = 20
 MAX_DESCRIPTION_LENGTH = 2000
+MAX_SEARCH_LENGTH = 200
 _TAG_PATTERN = re.compile(r"^[\w][\w .:/+#-]*$")
 
 STATUS_FILTERS: tuple[str, ...] = (
@@ -59,12 +81,15 @@ def check_auto_reset_hours(hours: int) -> int:
 
 
 def clean_name(name: str) -> str:
-    """Trim a resource name and check its length (1-200 characters)."""
+    """Trim a resource name, fold its white space and normalize it to NFC; refuse bidi
+    controls, invisible characters and names with nothing visible; 1-200 characters."""
+    check_unmisleading(check_storable(name, "name"), "name", "a resource name")
     # Line breaks and tabs are whitespace, folded to one space like any other.
-    cleaned = " ".join(check_storable(name, "name").split())
+    cleaned = " ".join(normalized(name).split())
     check_printable(cleaned, "name")
     if not cleaned:
         raise ValidationError("a resource name cannot be empty", "name")
+    check_visible(cleaned, "name", "a resource name")
     if len(cleaned) > MAX_NAME_LENGTH:
         raise ValidationError(
             f"a resource name is at most {MAX_NAME_LENGTH} characters (got {len(cleaned)})", "name"
@@ -73,15 +98,22 @@ def clean_name(name: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """The folded form of a name that uniqueness is checked on."""
-    return name.casefold()
+    """The folded form of a name that uniqueness is checked on, the same on every database.
+
+    NFKC folds look-alike forms ("ﬁ" and "fi", NFC and NFD accents) together; case
+    folding then joins "Straße" and "STRASSE".
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
-    """Trim, lower-case and de-duplicate tags, keeping their order; reject bad ones."""
+    """Trim, lower-case, normalize to NFC and de-duplicate tags, keeping their order;
+    reject bad ones (bidi controls and invisible characters among them)."""
     cleaned: list[str] = []
     for raw in tags:
-        tag = " ".join(raw.split()).lower()
+        tag = normalized(" ".join(raw.split()).lower())
+        shown = repr(tag) if len(tag) <= MAX_TAG_LENGTH else f"{tag[:20]!r}..."
+        check_unmisleading(tag, "tags", f"tag {shown}")
         if not tag:
             continue
         if len(tag) > MAX_TAG_LENGTH:
@@ -151,8 +183,16 @@ def bookable_during(start: datetime, end: datetime) -> ColumnElement[bool]:
 
 
 def text_match(text: str) -> ColumnElement[bool]:
-    """Resources whose name, description or a tag contains `text` (any case)."""
-    needle = check_storable(text, "text").strip().lower()
+    """Resources whose name, description or a tag contains `text` (any case, literally:
+    `%` and `_` are no wildcards); `text` is at most MAX_SEARCH_LENGTH characters."""
+    term = check_storable(text, "text").strip()
+    # Only a description could hold a longer term, and SQLite fails a LIKE pattern
+    # over 50,000 bytes as an error of the database: a 503 instead of the caller's 422.
+    if len(term) > MAX_SEARCH_LENGTH:
+        raise ValidationError(
+            f"a search term is at most {MAX_SEARCH_LENGTH} characters (got {len(term)})", "text"
+        )
+    needle = normalized(term.lower())
     tag_hit = exists().where(
         ResourceTag.resource_id == Resource.id,
         ResourceTag.tag.contains(needle, autoescape=True),
@@ -166,7 +206,9 @@ def text_match(text: str) -> ColumnElement[bool]:
 
 def has_tag(tag: str) -> ColumnElement[bool]:
     """Resources carrying exactly `tag`."""
-    return exists().where(ResourceTag.resource_id == Resource.id, ResourceTag.tag == tag.lower())
+    return exists().where(
+        ResourceTag.resource_id == Resource.id, ResourceTag.tag == normalized(tag.lower())
+    )
 
 
 def derive_status(
@@ -195,17 +237,35 @@ def in_maintenance(
     )
 
 
-def matches_status(status: ResourceStatus, wanted: StatusFilter, has_window: bool = False) -> bool:
-    """Whether a derived status passes a status filter.
+def status_conditions(
+    wanted: StatusFilter, now: datetime, has_window: bool = False
+) -> list[ColumnElement[bool]]:
+    """The conditions for resources whose status derived at `now` passes a status filter.
 
-    With a search window, `available` means free for the whole window, which the
-    window's own condition decides: a resource busy now may be free then.
+    They say in SQL what `derive_status` says in Python, so that a page of a search
+    holds its full count of matches. With a search window, `available` means free
+    for the whole window, which the window's own condition decides: a resource busy
+    now may be free then.
     """
     if wanted == "all" or (wanted == "available" and has_window):
-        return True
+        return []
+    if wanted == "disabled":
+        return [Resource.enabled.is_(False)]
+    maintenance = and_(
+        Resource.unavailable_since.is_not(None),
+        Resource.maintenance_until.is_not(None),
+        Resource.unavailable_since <= now,
+        Resource.maintenance_until > now,
+    )
     if wanted == "unavailable":
-        return status in ("maintenance", "disabled")
-    return status == wanted
+        return [or_(Resource.enabled.is_(False), maintenance)]
+    if wanted == "maintenance":
+        return [Resource.enabled.is_(True), maintenance]
+    covering = select(Reservation.resource_id).where(
+        IS_ACTIVE, Reservation.start_time <= now, Reservation.end_time > now
+    )
+    in_use = Resource.id.in_(covering) if wanted == "in_use" else Resource.id.not_in(covering)
+    return [Resource.enabled.is_(True), not_(maintenance), in_use]
 
 
 RESOURCE_COLUMNS = (
@@ -238,6 +298,10 @@ _ONE_RESOURCE_AHEAD = (
 )
 
 
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
+"""A list of ids given at execution: building the IN list into the statement would
+coerce each id and make the statement's cache key, costing more than the query."""
+
 _FEW_RESOURCES = 500
 """Up to this many resources, tags and use are read for their ids; beyond, for all."""
 
@@ -249,11 +313,53 @@ def load_resources(
     connection = session.connection()
     query = select(*RESOURCE_COLUMNS).where(*conditions).order_by(Resource.name_key)
     rows = connection.execute(query).all()
-    if not rows:
-        return []
     # Reading everything and picking costs less than a long IN list (and than
     # evaluating the conditions again in a subquery).
     subset = [row[0] for row in rows] if conditions and len(rows) <= _FEW_RESOURCES else None
+    return _infos(connection, now, rows, subset)
+
+
+def page_resources(
+    session: Session,
+    now: datetime,
+    conditions: Sequence[ColumnElement[bool]],
+    limit: int,
+    after: paging.ResourceKey | None,
+) -> Page[ResourceInfo]:
+    """At most `limit` resources matching every condition, by name, after the key `after`."""
+    connection = session.connection()
+    key = tuple_(Resource.name_key, Resource.id)
+    query = select(*RESOURCE_COLUMNS, Resource.name_key).where(*conditions)
+    if after is not None:
+        query = query.where(key > after)
+    # One row more than asked tells whether a next page exists.
+    rows = connection.execute(query.order_by(Resource.name_key, Resource.id).limit(limit + 1)).all()
+    shown = [row[:-1] for row in rows[:limit]]
+    # A page's ids make a short IN list: the tags and use of the rest of a large
+    # store are never read.
+    items = _infos(connection, now, shown, [row[0] for row in shown])
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items, paging.resource_cursor(last[-1], last[0]) if last is not None else None)
+
+
+def resources_by_id(session: Session, now: datetime, ids: Sequence[int]) -> dict[int, ResourceInfo]:
+    """The resources of these ids by id, with tags and derived status."""
+    if not ids:
+        return {}
+    connection = session.connection()
+    rows = connection.execute(select(*RESOURCE_COLUMNS).where(Resource.id.in_(ids))).all()
+    # Up to a page's worth of ids, their own tags and use are read, however large the
+    # store; beyond, reading everything costs less than a long IN list.
+    subset = list(ids) if len(ids) <= paging.MAX_LIMIT else None
+    return {info.id: info for info in _infos(connection, now, rows, subset)}
+
+
+def _infos(
+    connection: Connection, now: datetime, rows: Sequence[Any], subset: list[int] | None
+) -> list[ResourceInfo]:
+    """The infos of resource rows, their tags and use read for the `subset` ids (None: all)."""
+    if not rows:
+        return []
     tags = _tags_by_resource(connection, subset)
     busy = _busy_until(connection, now, subset)
     return [_info(row, tags.get(row[0], []), busy.get(row[0]), now) for row in rows]
@@ -330,9 +436,9 @@ def _tags_by_resource(connection: Connection, ids: list[int] | None) -> dict[int
         ResourceTag.resource_id, ResourceTag.position
     )
     if ids is not None:
-        query = query.where(ResourceTag.resource_id.in_(ids))
+        query = query.where(ResourceTag.resource_id.in_(_IDS))
     tags: dict[int, list[str]] = {}
-    for resource_id, tag in connection.execute(query).all():
+    for resource_id, tag in connection.execute(query, {"ids": ids}).all():
         found = tags.get(resource_id)
         if found is None:
             tags[resource_id] = [tag]
@@ -351,8 +457,8 @@ def _busy_until(
         Reservation.start_time <= now,
     )
     if ids is not None:
-        covering = covering.where(Reservation.resource_id.in_(ids))
-    busy = {resource_id: end for resource_id, end in connection.execute(covering)}
+        covering = covering.where(Reservation.resource_id.in_(_IDS))
+    busy = {resource_id: end for resource_id, end in connection.execute(covering, {"ids": ids})}
     # Follow each run: read the active reservations starting up to the latest
     # end so far, extend the runs they continue, and repeat past the new ends.
     open_runs = dict(busy)
@@ -369,7 +475,12 @@ def _busy_until(
             )
             .order_by(Reservation.start_time)
         )
-        for resource_id, start, end in connection.execute(following):
+        if ids is not None:
+            # Only the runs' own resources: the rest of the store's bookings in the
+            # span would be read, and dropped, once per page of a listing.
+            following = following.where(Reservation.resource_id.in_(_IDS))
+        runs = {"ids": list(open_runs)}
+        for resource_id, start, end in connection.execute(following, runs):
             if open_runs.get(resource_id) == start:
                 open_runs[resource_id] = end
                 busy[resource_id] = end
@@ -508,7 +619,9 @@ def count_resources(session: Session) -> int:
 def tagged(session: Session, tag: str) -> list[int]:
     """The ids of the resources carrying `tag`; NotFoundError when none does."""
     ids = list(
-        session.scalars(select(ResourceTag.resource_id).where(ResourceTag.tag == tag.lower()))
+        session.scalars(
+            select(ResourceTag.resource_id).where(ResourceTag.tag == normalized(tag.lower()))
+        )
     )
     if not ids:
         raise NotFoundError(f"tag {tag!r} not found on any resource")

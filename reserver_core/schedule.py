@@ -131,7 +131,7 @@ def _slot(
     ):
         state = "maintenance"
     elif holder is not None:
-        state = "mine" if holder.user_id == user_id else "booked"
+        state = "mine" if user_id is not None and holder.user_id == user_id else "booked"
     else:
         state = "free"
     if holder is None:

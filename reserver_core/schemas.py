@@ -13,7 +13,7 @@ import typing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Literal, TypeVar, get_args, get_origin
+from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 
 from reserver_core.errors import LineError
 
@@ -63,12 +63,16 @@ class ResourceInfo:
 
 @dataclass(frozen=True)
 class ReservationInfo:
-    """A reservation with its resource nested, as the HTTP contract has it."""
+    """A reservation with its resource nested, as the HTTP contract has it.
+
+    `user_id` and `username` are None where the caller may not see who holds it
+    (anonymous reads of a resource's bookings).
+    """
 
     id: int
     resource_id: int
-    user_id: int
-    username: str
+    user_id: int | None
+    username: str | None
     start_time: datetime
     end_time: datetime
     status: ReservationStatus
@@ -192,6 +196,14 @@ class Token:
 
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing and the cursor the next page starts after (None: the last page)."""
+
+    items: list[T]
+    next: str | None = None
 
 
 def to_json(value: Any) -> Any:

@@ -38,6 +38,14 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     """SQLite `synchronous` pragma. FULL survives a power cut; NORMAL is faster but
     may lose the last commits (never corrupts) on power loss."""
+    database_connect_timeout: float = 5.0
+    """Seconds to wait for a connection to a PostgreSQL or MySQL/MariaDB server, or for
+    a free one in the pool, before the database counts as unavailable (PostgreSQL
+    waits at least 2)."""
+    database_statement_timeout: float = 30.0
+    """Seconds one statement may take on PostgreSQL or MySQL/MariaDB, lock waits
+    included, before it is cancelled and the database counts as unavailable. Schema
+    upgrades are exempt; expiring a backlog of 100,000 reservations takes ~5 s."""
     bcrypt_rounds: int = 12
     """bcrypt cost factor for password hashes."""
     token_ttl_minutes: int = 60 * 24
@@ -45,9 +53,14 @@ class Settings:
     allow_registration: bool = True
     """Whether a server accepts new accounts through POST /register."""
     login_max_failures: int = 5
-    """Failed logins of one username tolerated within the throttle window."""
+    """Failed logins of one username from one address tolerated within the window;
+    from everywhere together, twice as many before each attempt waits a doubling delay."""
     login_window_minutes: int = 15
     """Length of the window in which failed logins are counted."""
+    registration_limit: int = 20
+    """Accounts a server creates per client address per hour; 0 means no limit."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) of reverse proxies whose X-Forwarded-For names the client."""
     slot_minutes: int = 30
     """Size of a schedule grid cell."""
     day_start: time = time(8, 0)
@@ -55,7 +68,8 @@ class Settings:
     day_end: time = time(18, 0)
     """End of the span shown in a schedule grid."""
     secret_key: str | None = None
-    """Signing key of a server's tokens; None means generated and kept on disk."""
+    """Signing key of a server's tokens (32 characters or more, not a published example);
+    None means generated and kept on disk."""
     cors_origins: tuple[str, ...] = ()
     """Origins a server allows cross-site requests from; none by default."""
 
@@ -67,8 +81,12 @@ _ENVIRONMENT = {
     "RESERVER_EXPIRY_INTERVAL": "expiry_interval",
     "RESERVER_SECRET_KEY": "secret_key",
     "RESERVER_BCRYPT_ROUNDS": "bcrypt_rounds",
+    "RESERVER_DATABASE_CONNECT_TIMEOUT": "database_connect_timeout",
+    "RESERVER_DATABASE_STATEMENT_TIMEOUT": "database_statement_timeout",
     "RESERVER_ALLOW_REGISTRATION": "allow_registration",
     "RESERVER_CORS_ORIGINS": "cors_origins",
+    "RESERVER_REGISTRATION_LIMIT": "registration_limit",
+    "RESERVER_TRUSTED_PROXIES": "trusted_proxies",
 }
 
 
@@ -165,6 +183,8 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
             return None
         if kind == "int":
             return int(value)
+        if kind == "float":
+            return float(value)
         if kind == "bool":
             if isinstance(value, bool):
                 return value
@@ -196,6 +216,14 @@ def _check(settings: Settings) -> None:
         raise ValidationError(
             "sqlite_synchronous must be FULL, NORMAL or EXTRA", "sqlite_synchronous"
         )
+    if settings.registration_limit < 0:
+        raise ValidationError(
+            "registration_limit must be 0 (no limit) or more", "registration_limit"
+        )
+    _check_networks(settings.trusted_proxies)
+    for name in ("database_connect_timeout", "database_statement_timeout"):
+        if not 0 < getattr(settings, name) <= 3600:
+            raise ValidationError(f"{name} must be more than 0 and at most 3600 seconds", name)
     if not 4 <= settings.bcrypt_rounds <= 31:
         raise ValidationError("bcrypt_rounds must be between 4 and 31", "bcrypt_rounds")
     if settings.day_start >= settings.day_end and settings.day_end != time(0, 0):
@@ -204,3 +232,15 @@ def _check(settings: Settings) -> None:
         raise ValidationError(
             "slot_minutes must be one of 5, 10, 15, 20, 30, 60, 120", "slot_minutes"
         )
+
+
+def _check_networks(networks: tuple[str, ...]) -> None:
+    import ipaddress
+
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ValidationError(
+                f"trusted_proxies: {network!r} is not an address or network", "trusted_proxies"
+            ) from exc

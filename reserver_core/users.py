@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
-import getpass
+import functools
+import os
 import re
 from datetime import datetime, timedelta
+from importlib.resources import files
 
 import bcrypt
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from reserver_core.errors import AlreadyExistsError, AuthError, ThrottledError, ValidationError
-from reserver_core.models import LoginFailure, User
+from reserver_core import throttle
+from reserver_core.errors import AlreadyExistsError, AuthError, ValidationError
+from reserver_core.models import User
 from reserver_core.schemas import UserInfo
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_BYTES = 72
 """bcrypt reads only the first 72 bytes; longer passwords are refused, never truncated."""
 _USERNAME = re.compile(r"^[a-z0-9_-]{3,50}$")
 
 
 def local_username() -> str:
-    """The operating-system account name, made into a valid reserver username."""
+    """The name of the operating-system account this process runs as, made into a valid
+    reserver username.
+
+    Read from the account database by the process's user id, never from `USER` or
+    `LOGNAME`, which anyone can set to pose as someone else.
+    """
     try:
-        raw = getpass.getuser()
-    except (KeyError, OSError):
-        raw = "local-user"
+        import pwd
+
+        raw = pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, OSError):
+        raw = f"uid-{os.getuid()}" if hasattr(os, "getuid") else "local-user"
     name = re.sub(r"[^a-z0-9_-]", "-", raw.lower())[:50]
     return name if len(name) >= 3 else f"{name}-user"[:50]
 
@@ -42,7 +52,15 @@ def clean_username(username: str) -> str:
 
 
 def check_password(password: str) -> None:
-    """At least 8 characters and at most 72 bytes (bcrypt's limit)."""
+    """At least 10 characters, not only white space, not among the most common
+    passwords (any case), and at most 72 bytes (bcrypt's limit)."""
+    if password and not password.strip():
+        raise ValidationError("a password cannot be only spaces or other white space", "password")
+    if password.strip().casefold() in common_passwords():
+        raise ValidationError(
+            "this password is among the most common ones, which are guessed first: choose another",
+            "password",
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             f"a password has at least {MIN_PASSWORD_LENGTH} characters", "password"
@@ -52,6 +70,14 @@ def check_password(password: str) -> None:
             f"a password has at most {MAX_PASSWORD_BYTES} bytes (bcrypt ignores the rest)",
             "password",
         )
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The most common passwords, lower case, read once from the list shipped with reserver."""
+    listing = files("reserver_core") / "data" / "common_passwords.txt"
+    lines = listing.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 def hash_password(password: str, rounds: int) -> str:
@@ -138,52 +164,56 @@ def _locked_user(session: Session, username: str) -> User | None:
     return session.scalars(query).first()
 
 
-def check_throttle(
-    session: Session, username: str, now: datetime, max_failures: int, window: timedelta
-) -> None:
-    """Refuse further attempts after `max_failures` failures within `window`."""
-    failures = session.execute(
-        select(func.count(), func.min(LoginFailure.at)).where(
-            LoginFailure.username == username, LoginFailure.at > now - window
-        )
-    ).one()
-    count, oldest = failures
-    if count >= max_failures and oldest is not None:
-        retry_after = max(1, int((oldest + window - now).total_seconds()) + 1)
-        raise ThrottledError(
-            f"too many failed logins for {username!r}; try again in {_wait(retry_after)}",
-            retry_after,
-        )
+def login_keys(username: str, address: str) -> tuple[str, str]:
+    """The counters of a login: the username at this address, and the username anywhere."""
+    return f"login:{username}@{address}", f"login:{username}"
 
 
-def login_candidate(
-    session: Session, username: str, now: datetime, max_failures: int, window: timedelta
+def admit_login(
+    session: Session,
+    username: str,
+    address: str,
+    now: datetime,
+    max_failures: int,
+    window: timedelta,
 ) -> User | None:
-    """The account a login names, once the throttle lets the attempt through."""
-    check_throttle(session, username, now, max_failures, window)
+    """The account a login names, once the throttle lets the attempt through.
+
+    The attempt counts as a failure until it succeeds (`forget_failures`), under
+    a lock on each counter: a burst of parallel guesses is counted one by one.
+    Failures from one address stop only that address, after `max_failures`.
+    Failures from everywhere only slow the username down, with a delay doubling
+    after twice that many and capped, so that guesses spread over many
+    addresses cannot lock the owner out for longer than the delay.
+    """
+    here_key, anywhere_key = login_keys(username, address)
+    here = throttle.locked_counter(session, here_key, now, window)
+    if here.count >= max_failures:
+        raise throttle.refuse(
+            f"too many failed logins for {username!r} from this address",
+            throttle.retry_seconds(here.window_start + window, now),
+        )
+    anywhere = throttle.locked_counter(session, anywhere_key, now, window)
+    delay = timedelta(seconds=throttle.slowdown_seconds(anywhere.count, 2 * max_failures))
+    if delay and now < anywhere.last_at + delay:
+        raise throttle.refuse(
+            f"many failed logins for {username!r} lately",
+            throttle.retry_seconds(anywhere.last_at + delay, now),
+        )
+    throttle.bump(here, now)
+    throttle.bump(anywhere, now)
     return find_user(session, username)
 
 
-def _wait(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)  # rounded up: trying at the minute said must work
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-def record_failure(session: Session, username: str, now: datetime, window: timedelta) -> None:
-    """Count one failed login and forget failures older than the window."""
-    session.execute(
-        delete(LoginFailure).where(
-            LoginFailure.username == username, LoginFailure.at <= now - window
-        )
-    )
-    session.add(LoginFailure(username=username, at=now))
-
-
-def clear_failures(session: Session, username: str) -> None:
+def forget_failures(session: Session, username: str, address: str) -> None:
     """Forget a username's failed logins after a successful one."""
-    session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+    throttle.forget(session, *login_keys(username, address))
+
+
+@functools.cache
+def dummy_hash(rounds: int) -> str:
+    """A hash to check unknown usernames' passwords against, so that they take as long."""
+    return hash_password("not a password anyone has", rounds)
 
 
 def wrong_credentials() -> AuthError:

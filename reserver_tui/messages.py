@@ -25,9 +25,13 @@ from reserver_core.schemas import (
 
 @dataclass
 class ResourcesLoaded(Message):
-    """Every resource, with its derived status."""
+    """Resources with their derived status: a batch of the reading numbered `load` (its
+    first when `first`), which has read every resource when `complete`."""
 
     resources: list[ResourceInfo]
+    load: int = 0
+    first: bool = True
+    complete: bool = True
 
 
 @dataclass

@@ -22,6 +22,7 @@ from reserver_core.local import LocalBackend
 from reserver_core.settings import Settings, data_dir
 from server.deps import CallerCache, in_thread
 from server.errors import ERROR_RESPONSES, install_error_handlers
+from server.outage import OutageLog
 from server.responses import json_response
 from server.routes import admin, auth, health, reservations, resources, seed
 from server.secret import load_secret
@@ -43,12 +44,9 @@ def server_database_url(settings: Settings, database_url: str | None = None) -> 
 
 def open_shared_backend(settings: Settings, database_url: str | None, clock: Clock) -> LocalBackend:
     """Open (and migrate) the store and return the anonymous backend every request builds on."""
+    # A weak key is refused before the store is touched.
+    secret = load_secret(settings)
     database = Database.open(server_database_url(settings, database_url), settings)
-    try:
-        secret = load_secret(settings)
-    except Exception:
-        database.close()
-        raise
     return LocalBackend(database, settings, clock, token_secret=secret)
 
 
@@ -140,6 +138,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backend = open_shared_backend(settings, database_url, clock or SystemClock())
+        backend.database.observer = OutageLog()
         app.state.backend = backend
         app.state.callers = CallerCache()
         workers = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="reserver-worker")

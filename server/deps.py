@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import ipaddress
 import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, ParamSpec, TypeVar, TypeVarTuple
@@ -41,6 +42,31 @@ Instant = Annotated[Text, Field(json_schema_extra={"format": "date-time"})]
 
 Id = Annotated[int, Path(description="A numeric id; one no row can have is simply not found")]
 """An id in a path: the core answers 404 for any id it does not know, in range or not."""
+
+
+def client_address(request: Request) -> str:
+    """The address a request came from: the peer's, or, when the peer is a trusted
+    proxy (`trusted_proxies`), the nearest untrusted address in X-Forwarded-For."""
+    backend: LocalBackend = request.app.state.backend
+    peer = request.client.host if request.client else "unknown"
+    trusted = [ipaddress.ip_network(n, strict=False) for n in backend.settings.trusted_proxies]
+    if not trusted:
+        return peer
+    hops = [peer]
+    for header in request.headers.getlist("x-forwarded-for"):
+        hops[:0] = [hop.strip() for hop in header.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return hop  # a forged or broken entry: the client, as far as we can tell
+        if not any(address in network for network in trusted):
+            return hop
+    return hops[0]
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+"""Where the request came from, for throttling."""
 
 
 class CallerCache:

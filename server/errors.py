@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from reserver_core.errors import (
+    STORE_UNAVAILABLE,
     AlreadyExistsError,
     AuthError,
     ConflictError,
@@ -101,8 +102,10 @@ def status_for(error: ReserverError) -> int:
 
 
 def error_body(error: ReserverError) -> dict[str, Any]:
-    """The JSON body describing a domain error."""
-    body: dict[str, Any] = {"detail": error.message, "code": error.code}
+    """The JSON body describing a domain error; a store's failure never names the store
+    (its details are in the server's log, see `server.outage`)."""
+    detail = STORE_UNAVAILABLE if isinstance(error, StoreError) else error.message
+    body: dict[str, Any] = {"detail": detail, "code": error.code}
     field = getattr(error, "field", None)
     if field is not None:
         body["field"] = field

@@ -7,7 +7,7 @@ import logging
 import sys
 
 from reserver_core.clock import SystemClock
-from reserver_core.errors import ReserverError
+from reserver_core.errors import ReserverError, StoreError
 from reserver_core.settings import Settings, load_settings
 from server.app import create_app, open_shared_backend
 
@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         serve(options.host, options.port, options.database_url)
     except ReserverError as exc:
-        print(f"reserver server: {exc}", file=sys.stderr)
+        # The operator's own store: which one failed, and why, is theirs to read.
+        details = f": {exc.details}" if isinstance(exc, StoreError) and exc.details else ""
+        print(f"reserver server: {exc}{details}", file=sys.stderr)
         return 2
     return 0

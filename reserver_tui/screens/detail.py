@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, Static
 
 from reserver_core.backend import Backend
-from reserver_core.display import format_time, format_window
+from reserver_core.display import format_time, format_window, holder_name
 from reserver_core.schemas import ReservationInfo, ResourceInfo, Slot
 from reserver_core.timeparse import next_whole, zone_name
 from reserver_tui import messages
@@ -133,7 +133,7 @@ class ResourceDetailScreen(ReserverScreen):
         rows = {
             str(reservation.id): (
                 format_window(reservation.start_time, reservation.end_time, tz),
-                "you" if reservation.user_id == mine else reservation.username,
+                "you" if reservation.user_id == mine else holder_name(reservation),
             )
             for reservation in upcoming
         }

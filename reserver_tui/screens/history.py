@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Label, Static
 
-from reserver_core.display import describe_event, format_time, format_window
+from reserver_core.display import describe_event, format_time, format_window, holder_name
 from reserver_core.schemas import ReservationInfo
 from reserver_tui import messages
 from reserver_tui.markup import literal
@@ -33,7 +33,7 @@ class HistoryModal(ReserverModal):
             yield Label(f"History of reservation #{reservation.id}", classes="dialog-title")
             yield Static(
                 f"[b]{literal(reservation.resource.name)}[/b]  {window}  ·  {reservation.status}"
-                f"  ·  held by {literal(reservation.username)}",
+                f"  ·  held by {literal(holder_name(reservation))}",
                 id="history-summary",
             )
             yield KeyedTable(["When", "What", "Who", "Details"], id="events")

@@ -104,6 +104,8 @@ class ResourcesScreen(ResourceTableScreen):
             text = f"{table.total:,} resources"
         else:
             text = f"{table.shown:,} of {table.total:,} resources"
+        if text and self.reading_more:
+            text += " so far, reading more…"
         if text:
             text += f" · sorted by {SORT_LABELS[table.sort_key]}"
             current = table.current

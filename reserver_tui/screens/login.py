@@ -65,7 +65,7 @@ class LoginScreen(ReserverScreen):
                 yield Input(self.username, id="username", placeholder="alice")
             with Horizontal(classes="field"):
                 yield Label("Password", classes="field-label")
-                yield Input(id="password", password=True, placeholder="at least 8 characters")
+                yield Input(id="password", password=True, placeholder="at least 10 characters")
             yield Static(id="feedback")
             with Horizontal(classes="buttons"):
                 yield Button("Log in", id="login", variant="primary")

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from reserver_core.backend import Backend
-from reserver_core.display import format_duration, format_time, format_window
+from reserver_core.display import format_duration, format_time, format_window, holder_name
 from reserver_core.schemas import ReservationInfo
 from reserver_tui import messages
 from reserver_tui.markup import literal
@@ -118,7 +118,7 @@ class MyReservationsScreen(ReserverScreen):
                     reservation.resource.name,
                     cancelled,
                     reservation.cancellation_reason or "",
-                    reservation.username,
+                    holder_name(reservation),
                 )
             else:
                 status: str = reservation.status
@@ -129,7 +129,7 @@ class MyReservationsScreen(ReserverScreen):
                     reservation.resource.name,
                     format_duration(reservation.end_time - reservation.start_time),
                     status,
-                    reservation.username,
+                    holder_name(reservation),
                 )
             groups[tab][str(reservation.id)] = cells
         for key, title in TABS:

@@ -6,7 +6,7 @@ on the rows in memory, never by asking the store again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar, Literal
@@ -192,12 +192,16 @@ class ResourceTable(ScrollView, can_focus=True):
             return self._rows[self._visible[self.cursor]].resource
         return None
 
-    def set_resources(self, resources: list[ResourceInfo]) -> None:
-        """Replace the contents by key: drop gone rows, update changed ones, add new ones."""
+    def add_resources(
+        self, resources: list[ResourceInfo], keep: Collection[int] | None = None
+    ) -> None:
+        """Update rows by key: change the changed ones, add the new ones and, given `keep`,
+        drop every row whose id it lacks."""
         incoming = {resource.id: resource for resource in resources}
         with self.app.batch_update():
-            for gone in self._rows.keys() - incoming.keys():
-                del self._rows[gone]
+            if keep is not None:
+                for gone in [resource_id for resource_id in self._rows if resource_id not in keep]:
+                    del self._rows[gone]
             for resource_id, resource in incoming.items():
                 row = self._rows.get(resource_id)
                 if row is None or row.resource != resource:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from reserver_core.schemas import Token, UserInfo
-from server.deps import AnonymousBackend, MemberBackend, Text, on_workers
+from server.deps import AnonymousBackend, ClientAddress, MemberBackend, Text, on_workers
 from server.responses import json_response
 
 router = APIRouter(tags=["auth"])
@@ -24,9 +24,10 @@ class Registration(BaseModel):
 
 @router.post("/register", response_model=UserInfo, status_code=201)
 @on_workers
-def register(body: Registration, backend: AnonymousBackend) -> Response:
-    """Create an account; the first one on an empty server is an admin."""
-    return json_response(backend.register(body.username, body.password), 201)
+def register(body: Registration, backend: AnonymousBackend, address: ClientAddress) -> Response:
+    """Create an account; the first one on an empty server is an admin (429 beyond the
+    registrations an address may make in an hour)."""
+    return json_response(backend.register(body.username, body.password, address), 201)
 
 
 @router.post("/token", response_model=Token)
@@ -35,9 +36,10 @@ def token(
     username: Annotated[Text, Form()],
     password: Annotated[Text, Form()],
     backend: AnonymousBackend,
+    address: ClientAddress,
 ) -> Response:
     """OAuth2 password flow: a bearer token for a username and password (429 when throttled)."""
-    return json_response(backend.login(username, password))
+    return json_response(backend.login(username, password, address))
 
 
 @router.get("/me", response_model=UserInfo)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Header, Request
+from pydantic import BaseModel, StrictInt
 from starlette.responses import Response
 
-from reserver_core.schemas import EventInfo, ReservationInfo
+from reserver_core.http_contract import IDEMPOTENCY_HEADER
+from reserver_core.schemas import EventInfo, Page, ReservationInfo
 from reserver_core.timeparse import parse_instant
 from server.deps import AdminBackend, Id, Instant, MemberBackend, Text, on_workers
 from server.errors import ErrorBody
+from server.paging import PAGED, After, Limit, listing
 from server.responses import json_response
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
@@ -20,7 +22,8 @@ router = APIRouter(prefix="/reservations", tags=["reservations"])
 class NewReservation(BaseModel):
     """A booking request; times in ISO 8601 (an offset is honoured, none means UTC)."""
 
-    resource_id: int
+    # Strict: `true`, `"1"` and `1.0` are not ids, whatever Python would make of them.
+    resource_id: StrictInt
     start_time: Instant
     end_time: Instant
 
@@ -30,6 +33,18 @@ class Cancellation(BaseModel):
 
     reason: Text | None = None
 
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        description="Your name for this booking request (1-100 printable ASCII characters). "
+        "Sent again by the same user within 24 hours with the same resource and times, it "
+        "books nothing and answers 201 with the booking it made, as that booking is now; "
+        "with another resource or times it is refused (422).",
+    ),
+]
+"""The optional `Idempotency-Key` header of a booking request."""
 
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
@@ -41,25 +56,51 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 @router.post("", response_model=ReservationInfo, status_code=201, responses=CONFLICT)
 @on_workers
-def book(body: NewReservation, backend: MemberBackend) -> Response:
-    """Book `[start_time, end_time)` on a resource; 409 names the clashing windows."""
+def book(
+    body: NewReservation, backend: MemberBackend, idempotency_key: IdempotencyKeyHeader = None
+) -> Response:
+    """Book `[start_time, end_time)` on a resource; 409 names the clashing windows.
+
+    A retry with the first request's `Idempotency-Key` answers like the first: 201
+    and the same booking.
+    """
     start = parse_instant(body.start_time, "start_time")
     end = parse_instant(body.end_time, "end_time")
-    return json_response(backend.book(body.resource_id, start, end), 201)
+    return json_response(backend.book(body.resource_id, start, end, idempotency_key), 201)
 
 
-@router.get("", response_model=list[ReservationInfo])
+@router.get("", response_model=list[ReservationInfo], responses=PAGED)
 @on_workers
-def all_reservations(backend: AdminBackend, include_cancelled: bool = False) -> Response:
-    """Admin: every reservation, newest first."""
-    return json_response(backend.all_reservations(include_cancelled))
+def all_reservations(
+    request: Request,
+    backend: AdminBackend,
+    include_cancelled: bool = False,
+    limit: Limit = None,
+    after: After = None,
+) -> Response:
+    """Admin: every reservation, newest first: a page with `limit`, else all of them."""
+
+    def fetch(size: int, cursor: str | None) -> Page[ReservationInfo]:
+        return backend.all_reservations_page(include_cancelled, limit=size, after=cursor)
+
+    return listing(request, fetch, limit, after)
 
 
-@router.get("/my", response_model=list[ReservationInfo])
+@router.get("/my", response_model=list[ReservationInfo], responses=PAGED)
 @on_workers
-def my_reservations(backend: MemberBackend, include_cancelled: bool = False) -> Response:
-    """The caller's reservations, newest first."""
-    return json_response(backend.my_reservations(include_cancelled))
+def my_reservations(
+    request: Request,
+    backend: MemberBackend,
+    include_cancelled: bool = False,
+    limit: Limit = None,
+    after: After = None,
+) -> Response:
+    """The caller's reservations, newest first: a page with `limit`, else all of them."""
+
+    def fetch(size: int, cursor: str | None) -> Page[ReservationInfo]:
+        return backend.my_reservations_page(include_cancelled, limit=size, after=cursor)
+
+    return listing(request, fetch, limit, after)
 
 
 @router.get("/{reservation_id}", response_model=ReservationInfo)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 from datetime import date, time, timedelta
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Body, Query, UploadFile
+from fastapi import APIRouter, Body, Query, Request, UploadFile
 from pydantic import BaseModel
 from starlette.responses import Response
 
@@ -15,15 +15,18 @@ from reserver_core.resources import split_tags
 from reserver_core.schemas import (
     FreeSlot,
     ImportReport,
+    Page,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
     Schedule,
+    StatusFilter,
     Summary,
 )
 from reserver_core.timeparse import parse_instant
 from server.deps import AdminBackend, BackendDep, Id, Instant, Text, on_workers
 from server.errors import ErrorBody
+from server.paging import PAGED, After, Limit, listing
 from server.responses import json_response
 
 router = APIRouter(prefix="/resources", tags=["resources"])
@@ -68,11 +71,13 @@ def _local_time(value: time | None, name: str, default: time) -> time:
     return value
 
 
-@router.get("", response_model=list[ResourceInfo])
+@router.get("", response_model=list[ResourceInfo], responses=PAGED)
 @on_workers
-def list_resources(backend: BackendDep) -> Response:
-    """Every resource with its derived status, by name."""
-    return json_response(backend.list_resources())
+def list_resources(
+    request: Request, backend: BackendDep, limit: Limit = None, after: After = None
+) -> Response:
+    """Resources with their derived status, by name: a page with `limit`, else every one."""
+    return listing(request, backend.resources_page, limit, after)
 
 
 @router.post("", response_model=ResourceInfo, status_code=201)
@@ -85,9 +90,10 @@ def create_resource(body: NewResource, backend: AdminBackend) -> Response:
     return json_response(created, 201)
 
 
-@router.get("/search", response_model=list[ResourceInfo])
+@router.get("/search", response_model=list[ResourceInfo], responses=PAGED)
 @on_workers
 def search_resources(
+    request: Request,
     backend: BackendDep,
     q: Annotated[Text | None, Query(description="Text in the name, description or a tag")] = None,
     status: Annotated[
@@ -96,16 +102,19 @@ def search_resources(
     tags: Annotated[list[Text] | None, Query(description="Tags every result carries")] = None,
     available_from: Annotated[Instant | None, Query()] = None,
     available_until: Annotated[Instant | None, Query()] = None,
+    limit: Limit = None,
+    after: After = None,
 ) -> Response:
-    """Resources matching text and tags, a status, and free for the whole window if given."""
-    found = backend.search_resources(
-        q,
-        tags,
-        status,  # type: ignore[arg-type]
-        parse_instant(available_from, "available_from") if available_from else None,
-        parse_instant(available_until, "available_until") if available_until else None,
-    )
-    return json_response(found)
+    """Resources matching text and tags, a status, and free for the whole window if given,
+    by name: a page with `limit`, else every one."""
+    start = parse_instant(available_from, "available_from") if available_from else None
+    end = parse_instant(available_until, "available_until") if available_until else None
+    wanted = cast(StatusFilter, status)  # the core refuses an unknown one
+
+    def fetch(size: int, cursor: str | None) -> Page[ResourceInfo]:
+        return backend.search_resources_page(q, tags, wanted, start, end, limit=size, after=cursor)
+
+    return listing(request, fetch, limit, after)
 
 
 @router.get("/lookup", response_model=ResourceInfo)
@@ -247,16 +256,24 @@ def end_maintenance(resource_id: Id, backend: AdminBackend) -> Response:
     return json_response(backend.end_maintenance(resource_id))
 
 
-@router.get("/{resource_id}/reservations", response_model=list[ReservationInfo])
+@router.get("/{resource_id}/reservations", response_model=list[ReservationInfo], responses=PAGED)
 @on_workers
 def resource_reservations(
+    request: Request,
     resource_id: Id,
     backend: BackendDep,
     start: Annotated[Instant, Query()],
     end: Annotated[Instant, Query()],
+    limit: Limit = None,
+    after: After = None,
 ) -> Response:
-    """Active reservations of a resource overlapping `[start, end)`, by start."""
-    found = backend.resource_reservations(
-        resource_id, parse_instant(start, "start"), parse_instant(end, "end")
-    )
-    return json_response(found)
+    """Active reservations of a resource overlapping `[start, end)`, by start: a page with
+    `limit`, else every one."""
+    begin, finish = parse_instant(start, "start"), parse_instant(end, "end")
+
+    def fetch(size: int, cursor: str | None) -> Page[ReservationInfo]:
+        return backend.resource_reservations_page(
+            resource_id, begin, finish, limit=size, after=cursor
+        )
+
+    return listing(request, fetch, limit, after)

@@ -8,25 +8,28 @@ error body every route shares (its `detail` is what the seed's clients read).
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Body, Query, UploadFile
 from starlette.responses import Response
 
+from reserver_core.schemas import Page, ResourceInfo, StatusFilter
 from reserver_core.timeparse import parse_instant
 from server import seed_shapes as shapes
 from server.deps import (
     AdminBackend,
     AnonymousBackend,
     BackendDep,
+    ClientAddress,
     Id,
     Instant,
     MemberBackend,
     Text,
     on_workers,
 )
+from server.paging import stream
 from server.responses import json_response
-from server.routes import auth, reservations, resources
+from server.routes import auth, health, reservations, resources
 
 TAG = "seed compatibility"
 """The OpenAPI tag of these routes."""
@@ -51,27 +54,30 @@ router.add_api_route(
 
 
 @router.get("/health")
-@on_workers
-def seed_health(backend: BackendDep) -> Response:
+async def seed_health(backend: AnonymousBackend) -> Response:
     """`healthy` or `unhealthy`, the resource count and the cleanup task's state."""
-    report = backend.health()
+    report = await health.check_health(backend)
     return json_response(shapes.seed_health(report), 200 if report.database == "ok" else 503)
 
 
 @router.post("/register", status_code=201)
 @on_workers
-def seed_register(body: auth.Registration, backend: AnonymousBackend) -> Response:
+def seed_register(
+    body: auth.Registration, backend: AnonymousBackend, address: ClientAddress
+) -> Response:
     """Create an account: `{id, username}`."""
-    user = backend.register(body.username, body.password)
+    user = backend.register(body.username, body.password, address)
     return json_response({"id": user.id, "username": user.username}, 201)
 
 
 @router.get("/resources")
 @on_workers
 def seed_resources(backend: BackendDep) -> Response:
-    """Every resource, by name."""
+    """Every resource, by name (streamed, read a page at a time)."""
     now = backend.now()
-    return json_response([shapes.seed_resource(r, now) for r in backend.list_resources()])
+    return stream(
+        backend.resources_page, shape=lambda page: [shapes.seed_resource(r, now) for r in page]
+    )
 
 
 @router.post("/resources", status_code=201)
@@ -94,14 +100,19 @@ def seed_search(
     available_from: Annotated[Instant | None, Query()] = None,
     available_until: Annotated[Instant | None, Query()] = None,
 ) -> Response:
-    """Resources matching `q`, a status and, given a window, free for all of it."""
+    """Resources matching `q`, a status and, given a window, free for all of it (streamed,
+    read a page at a time)."""
     if status is None:
         status = "all" if available_only is False else "available"
+    wanted = cast(StatusFilter, status)  # the core refuses an unknown one
     start = parse_instant(available_from, "available_from") if available_from else None
     end = parse_instant(available_until, "available_until") if available_until else None
-    found = backend.search_resources(q, None, status, start, end)  # type: ignore[arg-type]
     now, windowed = backend.now(), start is not None and status == "available"
-    return json_response([shapes.seed_resource(r, now, windowed) for r in found])
+
+    def fetch(size: int, cursor: str | None) -> Page[ResourceInfo]:
+        return backend.search_resources_page(q, None, wanted, start, end, limit=size, after=cursor)
+
+    return stream(fetch, shape=lambda page: [shapes.seed_resource(r, now, windowed) for r in page])
 
 
 @router.post(UPLOAD_PATH)
@@ -159,24 +170,35 @@ def seed_end_maintenance(resource_id: Id, backend: AdminBackend) -> Response:
     return json_response(shapes.seed_back_in_service(changed, backend.now()))
 
 
-def _book(body: reservations.NewReservation, backend: MemberBackend) -> dict[str, Any]:
+def _book(
+    body: reservations.NewReservation, backend: MemberBackend, key: str | None
+) -> dict[str, Any]:
     start = parse_instant(body.start_time, "start_time")
     end = parse_instant(body.end_time, "end_time")
-    return shapes.seed_reservation(backend.book(body.resource_id, start, end), backend.now())
+    booked = backend.book(body.resource_id, start, end, key)
+    return shapes.seed_reservation(booked, backend.now())
 
 
 @router.post("/reservations", status_code=201, responses=reservations.CONFLICT)
 @on_workers
-def seed_book(body: reservations.NewReservation, backend: MemberBackend) -> Response:
+def seed_book(
+    body: reservations.NewReservation,
+    backend: MemberBackend,
+    idempotency_key: reservations.IdempotencyKeyHeader = None,
+) -> Response:
     """Book `[start_time, end_time)`; 409 names the clashing windows."""
-    return json_response(_book(body, backend), 201)
+    return json_response(_book(body, backend, idempotency_key), 201)
 
 
 @router.post("/reserve", include_in_schema=False)
 @on_workers
-def seed_reserve(body: reservations.NewReservation, backend: MemberBackend) -> Response:
+def seed_reserve(
+    body: reservations.NewReservation,
+    backend: MemberBackend,
+    idempotency_key: reservations.IdempotencyKeyHeader = None,
+) -> Response:
     """The seed's older booking path."""
-    return json_response(_book(body, backend))
+    return json_response(_book(body, backend, idempotency_key))
 
 
 def _mine(backend: MemberBackend, include_cancelled: bool) -> Response:

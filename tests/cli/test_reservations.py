@@ -187,3 +187,48 @@ def test_after_a_window_ending_between_minutes_the_suggestion_is_the_next_minute
     assert suggested in free
     booked = reserver.data("--tz", "Europe/Berlin", *shlex.split(suggested)[1:])
     assert booked["start_time"] == "2026-12-01T10:31:00+00:00"
+
+
+def test_a_booking_run_again_with_its_idempotency_key_books_once(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    command = ("book", "Room A", "2026-12-01 13:00", "--for", "1h")
+    keyed = (*command, "--idempotency-key", "job-4711")
+    first = reserver.data(*keyed)
+    assert reserver.data(*keyed) == first
+    assert f"Booked #{first['id']}: Room A, " in reserver.ok(*keyed).stdout
+    assert [r["id"] for r in reserver.data("reservations", "list")] == [first["id"]]
+    # Without the key, running it again is a second booking, which clashes with the first.
+    assert reserver(*command).exit_code == ExitCode.CONFLICT
+    moved = reserver(
+        "book",
+        "Room A",
+        "2026-12-01 15:00",
+        "--for",
+        "1h",
+        "--idempotency-key",
+        "job-4711",
+        "--json",
+    )
+    assert moved.exit_code == ExitCode.INVALID_INPUT and moved.stdout == ""
+    assert moved.error()["message"] == (
+        f"the idempotency key 'job-4711' was already used for a different booking "
+        f"(#{first['id']}): use a new key for a new booking"
+    )
+    assert moved.error()["field"] == "idempotency_key"
+    # Keys are per user: bob's job-4711 is his own.
+    bobs = reserver(
+        "book",
+        "Room B",
+        "2026-12-01 13:00",
+        "--for",
+        "1h",
+        "--idempotency-key",
+        "job-4711",
+        "--json",
+        user="bob",
+    )
+    assert bobs.exit_code == 0 and bobs.json()["username"] == "bob"
+    bad = reserver(*command, "--idempotency-key", "naïve", "--json")
+    assert bad.exit_code == ExitCode.INVALID_INPUT
+    assert "printable ASCII" in bad.error()["message"]

@@ -71,6 +71,15 @@ def test_search_by_text_tag_status_and_free_window(
     assert bad_status.exit_code == 2 and bad_status.stdout == ""
 
 
+def test_an_over_long_search_term_is_invalid_input(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    refused = reserver("resources", "search", "x" * 50_000)
+    assert refused.exit_code == ExitCode.INVALID_INPUT and refused.stdout == ""
+    assert "a search term is at most 200 characters (got 50000)" in refused.stderr
+    assert reserver.data("resources", "search", "x" * 200) == []
+
+
 def test_admin_switches_and_status(reserver: Reserver, rooms: dict[str, int]) -> None:
     disabled = reserver.data("resources", "disable", "Room A")
     assert (disabled["available"], disabled["status"]) == (False, "disabled")

@@ -93,6 +93,14 @@ def test_store_errors_and_a_bad_fake_clock(reserver: Reserver, tmp_path: Path) -
     assert unusable.exit_code == ExitCode.STORE and "Traceback" not in unusable.stderr
     unknown = reserver("--database-url", "oracle://somewhere/db", "resources", "list")
     assert unknown.exit_code == ExitCode.STORE
+    # The local user's own file: the message says which one failed, and why.
+    notes = tmp_path / "notes.db"
+    notes.write_text("name,tags\n" * 500, encoding="utf-8")
+    not_a_store = reserver("--database-url", f"sqlite:///{notes}", "resources", "list")
+    assert not_a_store.exit_code == ExitCode.STORE
+    assert f"the database is unavailable: {notes} failed: file is not a database" in (
+        not_a_store.stderr
+    )
 
     both = reserver(
         "--server", "http://127.0.0.1:1", "--database-url", "sqlite:///x.db", "upcoming"
@@ -179,7 +187,7 @@ def test_register_login_status_logout_on_a_server(reserver: Reserver) -> None:
     assert reserver("upcoming", user="carol").exit_code == ExitCode.DENIED
 
     short = reserver("auth", "register", "dave", "--password-stdin", user="dave", stdin="short\n")
-    assert short.exit_code == ExitCode.INVALID_INPUT and "8 characters" in short.stderr
+    assert short.exit_code == ExitCode.INVALID_INPUT and "10 characters" in short.stderr
     taken = reserver("auth", "register", "alice", "--password-stdin", user="x", stdin=PASSWORD)
     assert taken.exit_code == ExitCode.CONFLICT
     no_password = reserver("auth", "login", "carol", user="carol")

@@ -424,3 +424,176 @@ def test_no_login_means_no_identity(world: World, tmp_path: Path) -> None:
         assert isinstance(world.admin, LocalBackend)
         with pytest.raises(AuthError, match="not logged in"):
             world.admin.as_user(None).whoami()
+
+
+def _import_rooms(world: World, names: list[str]) -> None:
+    csv = "name,tags\n" + "".join(f"{name},room\n" for name in names)
+    assert world.admin.import_csv(io.BytesIO(csv.encode())).created_count == len(names)
+
+
+def test_pages_of_resources_follow_the_names_without_repeats_or_gaps(world: World) -> None:
+    names = [f"Room {n:02d}" for n in range(1, 26)]
+    _import_rooms(world, names[::-1])
+    first = world.admin.resources_page(10)
+    # A resource created before the cursor shifts no later page, as an offset would.
+    _room(world, "Room 00")
+    second = world.admin.resources_page(10, first.next)
+    third = world.member("bob").resources_page(10, second.next)
+    pages = [first, second, third]
+    assert [len(page.items) for page in pages] == [10, 10, 5]
+    assert [r.name for page in pages for r in page.items] == names
+    assert (first.next is not None, second.next is not None, third.next) == (True, True, None)
+    assert third.items == world.admin.list_resources()[-5:]
+    whole = world.admin.resources_page(1000)
+    assert (len(whole.items), whole.next) == (26, None)
+
+
+def test_pages_of_a_search_hold_only_matches(world: World) -> None:
+    _import_rooms(world, [f"Room {n:02d}" for n in range(1, 13)])
+    for resource in world.admin.list_resources()[::3]:
+        world.admin.set_available(resource.id, False)
+    pages, after = [], None
+    while True:
+        page = world.admin.search_resources_page("room", status="available", limit=3, after=after)
+        pages.append([r.name for r in page.items])
+        if page.next is None:
+            break
+        after = page.next
+    assert pages == [
+        ["Room 02", "Room 03", "Room 05"],
+        ["Room 06", "Room 08", "Room 09"],
+        ["Room 11", "Room 12"],
+    ]
+    assert [name for page in pages for name in page] == [
+        r.name for r in world.admin.search_resources("room", status="available")
+    ]
+    disabled = world.admin.search_resources_page(status="disabled", limit=10)
+    assert [r.name for r in disabled.items] == ["Room 01", "Room 04", "Room 07", "Room 10"]
+
+
+def test_pages_of_reservations_follow_their_starts(world: World) -> None:
+    room = _room(world)
+    bob = world.member("bob")
+    booked = [
+        bob.book(room, TOMORROW_10 + n * HOUR, TOMORROW_10 + (n + 1) * HOUR) for n in range(5)
+    ]
+    first = bob.my_reservations_page(limit=2)
+    # A booking later than every one listed so far starts before the cursor, newest first.
+    bob.book(room, TOMORROW_10 + 8 * HOUR, TOMORROW_10 + 9 * HOUR)
+    second = bob.my_reservations_page(limit=2, after=first.next)
+    third = bob.my_reservations_page(limit=2, after=second.next)
+    newest_first = [r.id for page in (first, second, third) for r in page.items]
+    assert newest_first == [r.id for r in booked[::-1]]
+    assert third.next is None
+    everyone = world.admin.all_reservations_page(limit=4)
+    assert [r.id for r in everyone.items] == [r.id for r in world.admin.all_reservations()[:4]]
+    window = (TOMORROW_10, TOMORROW_10 + 4 * HOUR)
+    by_start = bob.resource_reservations_page(room, *window, limit=3)
+    rest = bob.resource_reservations_page(room, *window, limit=3, after=by_start.next)
+    assert [r.id for r in by_start.items + rest.items] == [r.id for r in booked[:4]]
+    assert rest.next is None
+    with pytest.raises(ForbiddenError):
+        bob.all_reservations_page(limit=2)
+    with pytest.raises(NotFoundError):
+        bob.resource_reservations_page(999, *window, limit=3)
+
+
+@pytest.mark.parametrize("limit", [0, -1, 1001])
+def test_a_page_holds_one_to_a_thousand_items(world: World, limit: int) -> None:
+    with pytest.raises(ValidationError, match="limit must be between 1 and 1000") as refused:
+        world.admin.resources_page(limit)
+    assert refused.value.field == "limit"
+    with pytest.raises(ValidationError, match="limit must be between 1 and 1000"):
+        world.admin.my_reservations_page(limit=limit)
+
+
+def test_a_cursor_reserver_did_not_make_is_refused(world: World) -> None:
+    _import_rooms(world, ["Room A", "Room B"])
+    room = world.admin.list_resources()[0].id
+    world.admin.book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    world.admin.book(room, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR)
+    resource_cursor = world.admin.resources_page(1).next
+    reservation_cursor = world.admin.my_reservations_page(limit=1).next
+    assert resource_cursor is not None and reservation_cursor is not None
+    window = (TOMORROW_10, TOMORROW_10 + 2 * HOUR)
+    refusals: list[Callable[[], object]] = [
+        lambda: world.admin.resources_page(10, "not a cursor"),
+        lambda: world.admin.resources_page(10, ""),
+        lambda: world.admin.resources_page(10, resource_cursor[:-3]),
+        lambda: world.admin.resources_page(10, reservation_cursor),
+        lambda: world.admin.search_resources_page(limit=10, after="%%%"),
+        lambda: world.admin.my_reservations_page(limit=10, after=resource_cursor),
+        lambda: world.admin.all_reservations_page(limit=10, after="e30"),
+        lambda: world.admin.resource_reservations_page(room, *window, limit=1, after="W10"),
+    ]
+    for refusal in refusals:
+        with pytest.raises(ValidationError, match="after is not a cursor") as refused:
+            refusal()
+        assert refused.value.field == "after"
+
+
+def test_a_booking_sent_again_with_its_idempotency_key_returns_the_first(world: World) -> None:
+    room = _room(world)
+    bob = world.member("bob")
+    start = NOW + HOUR
+    first = bob.book(room, start, start + HOUR, idempotency_key="retry-1")
+    world.set_now(NOW + timedelta(minutes=5))
+    again = bob.book(room, start, start + HOUR, idempotency_key="retry-1")
+    assert again == first == bob.get_reservation(first.id)
+    assert bob.book(room, start, start + HOUR, idempotency_key="  retry-1 ") == first
+    assert [r.id for r in bob.my_reservations(include_cancelled=True)] == [first.id]
+    assert [e.action for e in bob.history(first.id)] == ["created"]
+    # A retry answers with the booking as it is now, even once its start has passed.
+    world.set_now(start + timedelta(minutes=30))
+    running = bob.book(room, start, start + HOUR, idempotency_key="retry-1")
+    assert (running.id, running.resource.status) == (first.id, "in_use")
+    bob.cancel(running.id)
+    cancelled = bob.book(room, start, start + HOUR, idempotency_key="retry-1")
+    assert (cancelled.id, cancelled.status) == (first.id, "cancelled")
+    assert len(bob.my_reservations(include_cancelled=True)) == 1
+
+
+def test_an_idempotency_key_names_one_request_of_one_user(world: World) -> None:
+    room, other = _room(world), _room(world, "Room B")
+    bob, carol = world.member("bob"), world.member("carol")
+    first = bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR, idempotency_key="k")
+    for resource, start in ((room, TOMORROW_10 + HOUR), (other, TOMORROW_10)):
+        with pytest.raises(ValidationError) as refused:
+            bob.book(resource, start, start + HOUR, idempotency_key="k")
+        assert str(refused.value) == (
+            f"the idempotency key 'k' was already used for a different booking (#{first.id}): "
+            "use a new key for a new booking"
+        )
+        assert refused.value.field == "idempotency_key"
+    # Keys are per user: carol's "k" is her own, and her clash is an ordinary one.
+    with pytest.raises(ConflictError):
+        carol.book(room, TOMORROW_10, TOMORROW_10 + HOUR, idempotency_key="k")
+    theirs = carol.book(room, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR, idempotency_key="k")
+    assert (theirs.username, theirs.id != first.id) == ("carol", True)
+    longest = bob.book(other, TOMORROW_10, TOMORROW_10 + HOUR, idempotency_key="~" * 100)
+    assert longest.resource_id == other
+    for bad in ("", "   ", "x" * 101, "tab\there", "new\nline", "café", "\x7f"):
+        with pytest.raises(ValidationError, match="1 to 100 printable ASCII") as invalid:
+            bob.book(room, TOMORROW_10 + 3 * HOUR, TOMORROW_10 + 4 * HOUR, idempotency_key=bad)
+        assert invalid.value.field == "idempotency_key"
+    assert len(world.admin.all_reservations()) == 3
+
+
+def test_an_idempotency_key_holds_for_a_day(world: World) -> None:
+    room = _room(world)
+    bob = world.member("bob")
+    start = NOW + 2 * timedelta(days=1)
+    first = bob.book(room, start, start + HOUR, idempotency_key="daily")
+    world.set_now(NOW + timedelta(hours=24) - timedelta(seconds=1))
+    assert bob.book(room, start, start + HOUR, idempotency_key="daily").id == first.id
+    world.set_now(NOW + timedelta(hours=24))
+    bob = world.member("bob")  # a server's token lasts a day too
+    # A day on, the key is new: the same request books again (and meets the first booking) ...
+    with pytest.raises(ConflictError):
+        bob.book(room, start, start + HOUR, idempotency_key="daily")
+    # ... and other times are a booking of their own, which the key now names.
+    later = bob.book(room, start + HOUR, start + 2 * HOUR, idempotency_key="daily")
+    assert later.id != first.id
+    assert bob.book(room, start + HOUR, start + 2 * HOUR, idempotency_key="daily") == later
+    with pytest.raises(ValidationError, match="different booking"):
+        bob.book(room, start, start + HOUR, idempotency_key="daily")

@@ -210,6 +210,10 @@ def test_settings_file_then_environment_then_overrides(
     # With no file given, the one in the config directory is read.
     monkeypatch.setenv("RESERVER_CONFIG_DIR", str(tmp_path))
     assert load_settings().slot_minutes == 15
+    monkeypatch.setenv("RESERVER_DATABASE_CONNECT_TIMEOUT", "2.5")
+    monkeypatch.setenv("RESERVER_DATABASE_STATEMENT_TIMEOUT", "4")
+    chosen = load_settings(path)
+    assert (chosen.database_connect_timeout, chosen.database_statement_timeout) == (2.5, 4.0)
 
 
 @pytest.mark.parametrize(
@@ -222,6 +226,9 @@ def test_settings_file_then_environment_then_overrides(
         ("sqlite_synchronous = 'OFF'\n", {}, "sqlite_synchronous"),
         ("slot_minutes = 7\n", {}, "slot_minutes"),
         ("expiry_interval = [\n", {}, "settings"),
+        ("database_connect_timeout = 'soon'\n", {}, "database_connect_timeout"),
+        ("", {"RESERVER_DATABASE_STATEMENT_TIMEOUT": "0"}, "database_statement_timeout"),
+        ("", {"RESERVER_DATABASE_CONNECT_TIMEOUT": "nan"}, "database_connect_timeout"),
     ],
 )
 def test_bad_settings_name_the_setting(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import func, select
 from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
@@ -19,6 +21,7 @@ from reserver_core.errors import (
     ValidationError,
 )
 from reserver_core.local import LocalBackend
+from reserver_core.models import RateCounter
 from reserver_core.users import local_username
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
@@ -57,8 +60,8 @@ def test_usernames_are_stored_lower_case_and_unique_in_any_case(server: LocalBac
 
 
 def test_password_rules_include_bcrypts_72_byte_limit(server: LocalBackend) -> None:
-    with pytest.raises(ValidationError, match="at least 8 characters") as short:
-        server.register("alice", "1234567")
+    with pytest.raises(ValidationError, match="at least 10 characters") as short:
+        server.register("alice", "tr7-kq2-m")
     assert short.value.field == "password"
     # 37 characters but 74 bytes: refused, never silently truncated.
     with pytest.raises(ValidationError, match="at most 72 bytes") as long:
@@ -98,9 +101,16 @@ def test_the_first_local_user_is_the_admin(sqlite_url: str, clock: FixedClock) -
 
 
 def test_the_os_account_name_becomes_a_valid_username(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("getpass.getuser", lambda: "Jane.Doe@EXAMPLE")
+    def account(name: str) -> Callable[[int], SimpleNamespace]:
+        return lambda uid: SimpleNamespace(pw_name=name)
+
+    monkeypatch.setattr("pwd.getpwuid", account("Jane.Doe@EXAMPLE"))
     assert local_username() == "jane-doe-example"
-    monkeypatch.setattr("getpass.getuser", lambda: "jo")
+    monkeypatch.setattr("pwd.getpwuid", account("jo"))
+    assert local_username() == "jo-user"
+    # The account database decides, never the environment.
+    monkeypatch.setenv("USER", "admin")
+    monkeypatch.setenv("LOGNAME", "admin")
     assert local_username() == "jo-user"
 
 
@@ -114,15 +124,79 @@ def test_wrong_credentials_give_one_message_and_throttle_after_five(
     for _ in range(5):
         clock.advance(timedelta(seconds=10))
         with pytest.raises(AuthError, match="wrong username or password"):
-            server.authenticate("alice", "wrong-password")
-    # Even the right password is refused while throttled, with the wait named.
-    with pytest.raises(ThrottledError) as throttled:
-        server.authenticate("ALICE", PASSWORD)
-    # The oldest failure was 40 s ago: it leaves the 15-minute window in 860 s.
-    assert throttled.value.retry_after == 861
-    assert "try again in 15 minutes" in str(throttled.value)  # 14 min 21 s, rounded up
-    clock.advance(timedelta(seconds=861))
-    assert server.authenticate("alice", PASSWORD).username == "alice"
+            server.authenticate("alice", "wrong-password", "127.0.0.2")
+    # From that address even the right password is refused, with the wait named.
+    with pytest.raises(ThrottledError, match="from this address") as throttled:
+        server.authenticate("ALICE", PASSWORD, "127.0.0.2")
+    # The window opened with the first failure, 40 s ago: it closes in 860 s.
+    assert throttled.value.retry_after == 860
+    assert "try again in 15 minutes" in str(throttled.value)  # 14 min 20 s, rounded up
+    # The owner elsewhere is not stopped; the guessing address stays stopped.
+    assert server.authenticate("alice", PASSWORD, "127.0.0.3").username == "alice"
+    with pytest.raises(ThrottledError, match="from this address"):
+        server.authenticate("alice", PASSWORD, "127.0.0.2")
+    clock.advance(timedelta(seconds=860))
+    assert server.authenticate("alice", PASSWORD, "127.0.0.2").username == "alice"
+
+
+def test_guesses_spread_over_addresses_only_slow_the_username(
+    server: LocalBackend, clock: FixedClock
+) -> None:
+    server.register("alice", PASSWORD)
+    for n in range(10):
+        with pytest.raises(AuthError):
+            server.authenticate("alice", "wrong-password", f"10.0.0.{n + 1}")
+    # Ten failures from everywhere: each attempt now waits a delay doubling from 1 s.
+    with pytest.raises(ThrottledError, match="many failed logins") as slowed:
+        server.authenticate("alice", PASSWORD, "10.0.1.1")
+    assert slowed.value.retry_after == 1
+    clock.advance(timedelta(seconds=1))
+    with pytest.raises(AuthError):
+        server.authenticate("alice", "wrong-password", "10.0.1.2")
+    with pytest.raises(ThrottledError) as slower:
+        server.authenticate("alice", PASSWORD, "10.0.1.1")
+    assert slower.value.retry_after == 2
+    # Refused attempts do not extend the delay: the owner waits it out, once.
+    clock.advance(timedelta(seconds=2))
+    assert server.authenticate("alice", PASSWORD, "10.0.1.1").username == "alice"
+    with pytest.raises(AuthError, match="wrong username"):
+        server.authenticate("alice", "wrong-password", "10.0.1.3")
+
+
+def test_the_slowdown_is_capped(server: LocalBackend, clock: FixedClock) -> None:
+    server.register("alice", PASSWORD)
+    waits = []
+    for n in range(20):
+        try:
+            server.authenticate("alice", "wrong-password", f"10.0.0.{n + 1}")
+        except ThrottledError as slowed:
+            waits.append(slowed.retry_after)
+            clock.advance(timedelta(seconds=slowed.retry_after))
+            with pytest.raises(AuthError):
+                server.authenticate("alice", "wrong-password", f"10.0.0.{n + 1}")
+        except AuthError:
+            pass
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]
+    with pytest.raises(ThrottledError) as slowed:
+        server.authenticate("alice", PASSWORD, "10.0.1.1")
+    assert slowed.value.retry_after == 60
+
+
+def test_a_malformed_username_is_refused_before_anything_is_stored(server: LocalBackend) -> None:
+    for bad in ("x" * 51, "x" * 900_000, "ab", "bad name", "émile"):
+        with pytest.raises(ValidationError, match="a username is 3-50 characters"):
+            server.authenticate(bad, PASSWORD, "127.0.0.2")
+    assert server.database.read(lambda s: s.scalar(select(func.count(RateCounter.key)))) == 0
+
+
+def test_upkeep_forgets_counters_no_window_needs(server: LocalBackend, clock: FixedClock) -> None:
+    with pytest.raises(AuthError):
+        server.authenticate("nobody", "wrong-password", "127.0.0.2")
+    server.run_expiry()
+    assert server.database.read(lambda s: s.scalar(select(func.count(RateCounter.key)))) == 2
+    clock.advance(timedelta(hours=1, seconds=1))
+    server.run_expiry()
+    assert server.database.read(lambda s: s.scalar(select(func.count(RateCounter.key)))) == 0
 
 
 def test_a_success_clears_earlier_failures(server: LocalBackend) -> None:

@@ -53,7 +53,7 @@ def iso(moment: object) -> str:
 
 def test_register_and_token(server: LiveServer) -> None:
     first = httpx.post(
-        f"{server.url}/api/v1/register", json={"username": "Alice", "password": "p" * 8}
+        f"{server.url}/api/v1/register", json={"username": "Alice", "password": "pw-2468-kite"}
     )
     assert first.status_code == 201
     assert {k: first.json()[k] for k in ("username", "role")} == {
@@ -62,26 +62,26 @@ def test_register_and_token(server: LiveServer) -> None:
     }
     assert first.json()["created_at"] == "2026-12-01T09:00:00+00:00"
     second = httpx.post(
-        f"{server.url}/api/v1/register", json={"username": "bob", "password": "p" * 8}
+        f"{server.url}/api/v1/register", json={"username": "bob", "password": "pw-2468-kite"}
     )
     assert second.json()["role"] == "member"
     taken = httpx.post(
-        f"{server.url}/api/v1/register", json={"username": "ALICE", "password": "p" * 8}
+        f"{server.url}/api/v1/register", json={"username": "ALICE", "password": "pw-2468-kite"}
     )
     assert taken.status_code == 400
     assert "taken" in taken.json()["detail"]
     for body in (
-        {"username": "al", "password": "p" * 8},
+        {"username": "al", "password": "pw-2468-kite"},
         {"username": "carol", "password": "short"},
         {"username": "carol", "password": "p" * 73},
         {"username": "carol"},
-        {"username": "ca\u0000rol", "password": "p" * 8},
+        {"username": "ca\u0000rol", "password": "pw-2468-kite"},
     ):
         invalid = httpx.post(f"{server.url}/api/v1/register", json=body)
         assert invalid.status_code == 422, body
         assert isinstance(invalid.json()["detail"], str)
     token = httpx.post(
-        f"{server.url}/api/v1/token", data={"username": "alice", "password": "p" * 8}
+        f"{server.url}/api/v1/token", data={"username": "alice", "password": "pw-2468-kite"}
     )
     assert token.status_code == 200
     assert token.json()["token_type"] == "bearer"
@@ -302,6 +302,32 @@ def test_search(server: LiveServer, admin: httpx.Client, member: httpx.Client) -
         response = httpx.get(f"{server.url}/api/v1/resources/search", params=params)
         assert response.status_code == 422, params
         assert response.json()["detail"]
+
+
+def test_search_terms_are_bounded_and_match_literally(
+    server: LiveServer, admin: httpx.Client
+) -> None:
+    for name in ("100% cotton", "100 cotton", "a_b", "axb", "slash/ed"):
+        assert admin.post("/resources", json={"name": name}).status_code == 201
+
+    def names(q: str, root: str = "/api/v1") -> list[str]:
+        response = httpx.get(f"{server.url}{root}/resources/search", params={"q": q})
+        assert response.status_code == 200, response.text
+        return [r["name"] for r in response.json()]
+
+    assert names("100%") == ["100% cotton"]
+    assert names("%") == ["100% cotton"]
+    assert names("a_b") == ["a_b"]
+    assert names("_", root="") == ["a_b"]
+    assert names("h/e") == ["slash/ed"]
+    assert len(names("x" * 200)) == 0
+    # SQLite refuses a LIKE pattern over 50,000 bytes; the term is refused first.
+    for root in ("/api/v1", ""):
+        response = httpx.get(f"{server.url}{root}/resources/search", params={"q": "x" * 50_000})
+        assert response.status_code == 422, response.text
+        detail = response.json()["detail"]
+        assert detail == "a search term is at most 200 characters (got 50000)"
+    assert httpx.get(f"{server.url}/health").status_code == 200
 
 
 def test_reservation_lifecycle(

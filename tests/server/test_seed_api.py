@@ -97,7 +97,7 @@ def book(
 
 def test_accounts_answer_as_the_seed_did(server: LiveServer, admin: httpx.Client) -> None:
     with server.seed_client() as anonymous:
-        again = anonymous.post("/register", json={"username": "alice", "password": "x" * 12})
+        again = anonymous.post("/register", json={"username": "alice", "password": "another-pw-12"})
         assert again.status_code == 400
         assert "already" in again.json()["detail"].lower()
         wrong = anonymous.post("/token", data={"username": "alice", "password": "wrong-one"})
@@ -162,10 +162,12 @@ def test_status_of_one_resource_is_flat(
             "id": booked["id"],
             "start_time": booked["start_time"],
             "end_time": booked["end_time"],
-            "user_id": booked["user_id"],
+            "user_id": None,  # asked anonymously: that it is taken, not by whom
         },
     }
     assert seed_time(busy["current_time"]) == NOW + HOUR + timedelta(minutes=30)
+    seen = member.get(f"/resources/{room['id']}/status").json()
+    assert seen["current_reservation"]["user_id"] == booked["user_id"]
     down = httpx.get(f"{server.url}/resources/{lab['id']}/status").json()
     assert (down["status"], down["is_unavailable"], down["is_available_for_reservation"]) == (
         "unavailable",
@@ -231,7 +233,7 @@ def test_availability_has_the_seed_schedule(server: LiveServer, admin: httpx.Cli
             "id": held["id"],
             "start_time": held["start_time"],
             "end_time": held["end_time"],
-            "user_id": held["user_id"],
+            "user_id": None,  # asked anonymously
             "status": "active",
         }
     ]

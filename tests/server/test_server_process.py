@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
-from support.servers import LiveServer
+from support.servers import TEST_SECRET_KEY, LiveServer
 
 from reserver_core.settings import data_dir
 
@@ -71,7 +71,7 @@ def test_switches_registration_and_cors(live_server_factory: Factory, sqlite_url
         },
     )
     refused = httpx.post(
-        f"{closed.url}/api/v1/register", json={"username": "alice", "password": "p" * 8}
+        f"{closed.url}/api/v1/register", json={"username": "alice", "password": "pw-2468-kite"}
     )
     assert refused.status_code == 403
     assert "switched off" in refused.json()["detail"]
@@ -145,7 +145,7 @@ def test_health_is_503_while_the_database_is_down(
 
 
 def test_a_store_that_cannot_open_ends_with_one_clear_line(tmp_path: Path) -> None:
-    environment = {**os.environ, "RESERVER_SECRET_KEY": "k" * 40}
+    environment = {**os.environ, "RESERVER_SECRET_KEY": TEST_SECRET_KEY}
     result = subprocess.run(
         [sys.executable, "-m", "server", "--port", "1", "--database-url", "oracle://x/y"],
         capture_output=True,
@@ -156,6 +156,20 @@ def test_a_store_that_cannot_open_ends_with_one_clear_line(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "reserver server: unsupported database 'oracle'" in result.stderr
     assert "Traceback" not in result.stderr
+    # A database that does not answer: the operator reads which one, and why.
+    unreachable = "postgresql://postgres@127.0.0.1:1/reserver"
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "--port", "1", "--database-url", unreachable],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "reserver server: the database is unavailable: postgresql+psycopg://postgres@127.0.0.1:1/"
+    )
+    assert "Connection refused" in result.stderr and "Traceback" not in result.stderr
     short_key = {**environment, "RESERVER_SECRET_KEY": "short"}
     result = subprocess.run(
         [sys.executable, "-m", "server", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"],

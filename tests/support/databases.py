@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -20,7 +21,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 MYSQL_ADMIN_URL = os.environ.get("RESERVER_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
 
 
-def _unavailable(kind: str, reason: str) -> None:
+def unavailable(kind: str, reason: str) -> NoReturn:
+    """Skip the test for a missing `kind` of server, or fail it under CI."""
     message = f"{kind} is not reachable ({reason})"
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}; CI must run the {kind} tests", pytrace=False)
@@ -36,7 +38,7 @@ def throwaway_database(admin_url: str, kind: str) -> Iterator[str]:
             connection.execute(text(f"CREATE DATABASE {name}"))
     except OperationalError as exc:
         engine.dispose()
-        _unavailable(kind, str(exc.orig).splitlines()[0])
+        unavailable(kind, str(exc.orig).splitlines()[0])
     url = engine.url.set(database=name).render_as_string(hide_password=False)
     try:
         yield url
