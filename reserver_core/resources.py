@@ -336,8 +336,10 @@ def page_resources(
     rows = connection.execute(query.order_by(Resource.name_key, Resource.id).limit(limit + 1)).all()
     shown = [row[:-1] for row in rows[:limit]]
     # A page's ids make a short IN list: the tags and use of the rest of a large
-    # store are never read.
-    items = _infos(connection, now, shown, [row[0] for row in shown])
+    # store are never read. A page that holds the whole store reads it all, as
+    # a full listing does, which costs less than the list.
+    whole_store = after is None and not conditions and len(rows) <= limit
+    items = _infos(connection, now, shown, None if whole_store else [row[0] for row in shown])
     last = rows[limit - 1] if len(rows) > limit else None
     return Page(items, paging.resource_cursor(last[-1], last[0]) if last is not None else None)
 
