@@ -9,26 +9,10 @@ import httpx
 import jwt
 import pytest
 from support.clock import NOW
-from support.servers import TEST_SECRET_KEY, LiveServer, start_live_server
+from support.servers import TEST_SECRET_KEY, LiveServer
 
 HOUR = timedelta(hours=1)
 START = (NOW + timedelta(days=1)).replace(hour=10)
-
-
-@pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("http-server")
-    server = start_live_server(f"sqlite:///{folder / 'server.db'}", folder, now=NOW)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(shared_server: LiveServer) -> LiveServer:
-    """The module's server, emptied, with its clock at NOW."""
-    shared_server.reset()
-    shared_server.set_now(NOW)
-    return shared_server
 
 
 @pytest.fixture

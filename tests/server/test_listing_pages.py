@@ -10,26 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from support.clock import NOW
-from support.servers import LiveServer, start_live_server
+from support.servers import LiveServer
 
 HOUR = timedelta(hours=1)
 START = (NOW + timedelta(days=1)).replace(hour=10)
-
-
-@pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("paging-server")
-    server = start_live_server(f"sqlite:///{folder / 'server.db'}", folder, now=NOW)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(shared_server: LiveServer) -> LiveServer:
-    """The module's server, emptied, with its clock at NOW."""
-    shared_server.reset()
-    shared_server.set_now(NOW)
-    return shared_server
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 from support.clock import NOW
-from support.servers import LiveServer, start_live_server
+from support.servers import LiveServer
 
 HOUR = timedelta(hours=1)
 TOMORROW_10 = (NOW + timedelta(days=1)).replace(hour=10)
@@ -37,21 +37,6 @@ RESERVATION_KEYS = {
 def seed_time(text: str) -> datetime:
     """A time as the seed's CLI reads it."""
     return datetime.fromisoformat(text.replace("Z", ""))
-
-
-@pytest.fixture(scope="module")
-def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("seed-server")
-    server = start_live_server(f"sqlite:///{folder / 'server.db'}", folder, now=NOW)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(shared_server: LiveServer) -> LiveServer:
-    shared_server.reset()
-    shared_server.set_now(NOW)
-    return shared_server
 
 
 def login(server: LiveServer, username: str) -> httpx.Client:
