@@ -162,6 +162,7 @@ class Resource(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     unavailable_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     maintenance_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    maintenance_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
     auto_reset_hours: Mapped[int] = mapped_column(Integer, default=8)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -202,6 +203,8 @@ class Reservation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancellation_reason: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    """The owner's short word on what the booking is for."""
 
     __table_args__ = (
         CheckConstraint("end_time > start_time", name="window"),

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import column, insert, select, table
 from support.clock import NOW
 from support.settings import fast_settings
 
@@ -198,7 +198,23 @@ def test_a_store_with_names_that_now_collide_upgrades(any_url: str, clock: Fixed
         ]
         with old.write_engine.begin() as connection:
             connection.execute(
-                insert(Resource.__table__),  # type: ignore[arg-type]
+                # The table as revision 0004 has it, not as today's model does.
+                insert(
+                    table(
+                        "resources",
+                        *(
+                            column(name)
+                            for name in (
+                                "name",
+                                "name_key",
+                                "description",
+                                "enabled",
+                                "auto_reset_hours",
+                                "created_at",
+                            )
+                        ),
+                    )
+                ),
                 [
                     {
                         **r,
