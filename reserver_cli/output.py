@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from reserver_cli.exit_codes import ExitCode, exit_code_for
 from reserver_core.errors import (
+    AmbiguousNameError,
     ImportRejectedError,
+    NotFoundError,
     ReserverError,
     StoreError,
     ThrottledError,
@@ -115,6 +117,8 @@ class Output:
             extra["field"] = error.field
         if isinstance(error, UnavailableError) and error.until is not None:
             extra["until"] = error.until.isoformat()
+        if isinstance(error, NotFoundError | AmbiguousNameError) and error.candidates:
+            extra["candidates"] = error.candidates
         if isinstance(error, StoreError):
             # The driver's traceback goes to the log file, for whoever looks into it.
             logging.getLogger("reserver.cli").warning("database error", exc_info=error)

@@ -21,7 +21,11 @@ app = command_group("reservations", "List reservations and look at their history
 
 ReservationArg = Annotated[int, typer.Argument(metavar="ID", help="The reservation's number.")]
 ResourceArg = Annotated[
-    str, typer.Argument(metavar="RESOURCE", help="Resource id or exact name (any case).")
+    str,
+    typer.Argument(
+        metavar="RESOURCE",
+        help="Resource id or name: any case, or its first letters when only one name begins so.",
+    ),
 ]
 
 
@@ -175,7 +179,7 @@ def next_free(
     ctx: typer.Context,
     resource: Annotated[
         str | None,
-        typer.Argument(metavar="[RESOURCE]", help="Resource id or exact name."),
+        typer.Argument(metavar="[RESOURCE]", help="Resource id or name (or its first letters)."),
     ] = None,
     tag: Annotated[
         str | None,

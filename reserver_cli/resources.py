@@ -26,7 +26,11 @@ app = command_group(
 )
 
 ResourceArg = Annotated[
-    str, typer.Argument(metavar="RESOURCE", help="Resource id or exact name (any case).")
+    str,
+    typer.Argument(
+        metavar="RESOURCE",
+        help="Resource id or name: any case, or its first letters when only one name begins so.",
+    ),
 ]
 
 

@@ -76,7 +76,9 @@ class Backend(Protocol):
         ...
 
     def find_resource(self, reference: str) -> ResourceInfo:
-        """A resource by id (digits) or exact name (case-insensitive)."""
+        """A resource by id (digits), by name (any case), or by the one name it equals
+        without accents or begins (3+ characters). AmbiguousNameError when it begins
+        several; NotFoundError, with close matches as `candidates`, when none."""
         ...
 
     def search_resources(

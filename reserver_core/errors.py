@@ -7,6 +7,7 @@ remote backend turns HTTP errors back into the same classes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,9 +26,14 @@ class ReserverError(Exception):
 
 
 class NotFoundError(ReserverError):
-    """A resource, reservation or user that does not exist."""
+    """A resource, reservation or user that does not exist; `candidates` are the close
+    matches of a name that matched nothing, best first."""
 
     code = "not_found"
+
+    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.candidates = list(candidates)
 
 
 class ValidationError(ReserverError):
@@ -38,6 +44,16 @@ class ValidationError(ReserverError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class AmbiguousNameError(ValidationError):
+    """A name that is the beginning of several resources' names; `candidates` lists them."""
+
+    code = "ambiguous"
+
+    def __init__(self, message: str, candidates: Sequence[str]) -> None:
+        super().__init__(message, "resource")
+        self.candidates = list(candidates)
 
 
 @dataclass(frozen=True)

@@ -270,20 +270,25 @@ class LocalBackend:
         return self.database.read(lambda s: resources.load_resource(s, now, resource_id))
 
     def find_resource(self, reference: str) -> ResourceInfo:
-        """A resource by id or by exact name (any case)."""
+        """A resource by id, by name (any case), or by the one name it begins or
+        equals without accents; NotFoundError names close matches."""
         reference = reference.strip()
+        now = self.now()
         # ASCII only: str.isdigit also accepts digits int() refuses, such as "²".
-        numeric = reference.isascii() and reference.isdigit()
-        if numeric:
+        if reference.isascii() and reference.isdigit():
             try:
                 return self.get_resource(int(reference))
             except NotFoundError:
                 pass  # a resource may be named with digits alone
-        found = self._load([resources.named(reference)])
-        if not found:
-            by = "by id or by name" if numeric else "by name"
-            raise NotFoundError(f"resource {reference!r} not found {by}")
-        return found[0]
+            try:
+                return self.database.read(lambda s: self._resolve(s, now, reference))
+            except NotFoundError:
+                raise NotFoundError(f"no resource with id {reference} or named so") from None
+        return self.database.read(lambda s: self._resolve(s, now, reference))
+
+    @staticmethod
+    def _resolve(session: Session, now: datetime, reference: str) -> ResourceInfo:
+        return resources.load_resource(session, now, resources.resolve_name(session, reference))
 
     def resources_page(self, limit: int, after: str | None = None) -> Page[ResourceInfo]:
         """At most `limit` resources by name, after the cursor `after` (a page's `next`)."""

@@ -22,6 +22,7 @@ from reserver_core.backend import ProgressCallback
 from reserver_core.clock import as_utc
 from reserver_core.errors import (
     AlreadyExistsError,
+    AmbiguousNameError,
     AuthError,
     ConflictError,
     ForbiddenError,
@@ -212,6 +213,10 @@ class RemoteBackend:
             return ThrottledError(message, int(retry_after) if retry_after.isdigit() else 60)
         if code == "invalid":
             return ValidationError(message, field)
+        if code == "ambiguous":
+            return AmbiguousNameError(message, [str(c) for c in body.get("candidates") or []])
+        if code == "not_found" and body.get("candidates"):
+            return NotFoundError(message, [str(c) for c in body["candidates"]])
         if code == "exists":
             return AlreadyExistsError(message, field)
         if (
@@ -286,7 +291,7 @@ class RemoteBackend:
         return self._call(ResourceInfo, "GET", f"/resources/{resource_id}")
 
     def find_resource(self, reference: str) -> ResourceInfo:
-        """A resource by id or exact name (any case)."""
+        """A resource by id, name, or the one name it equals without accents or begins."""
         params = {"reference": reference}
         return self._call(ResourceInfo, "GET", "/resources/lookup", params=params)
 

@@ -6,6 +6,7 @@ reservations at the moment of reading; it is never stored.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -29,7 +30,12 @@ from sqlalchemy.orm import Session
 
 from reserver_core import paging
 from reserver_core.clock import as_utc
-from reserver_core.errors import AlreadyExistsError, NotFoundError, ValidationError
+from reserver_core.errors import (
+    AlreadyExistsError,
+    AmbiguousNameError,
+    NotFoundError,
+    ValidationError,
+)
 from reserver_core.models import (
     IS_ACTIVE,
     Reservation,
@@ -575,6 +581,75 @@ def end_maintenance(session: Session, resource_id: int) -> None:
 def named(name: str) -> ColumnElement[bool]:
     """The resource of exactly `name` (any case, white space folded)."""
     return Resource.name_key == name_key(" ".join(name.split()))
+
+
+MIN_PREFIX = 3
+"""The shortest beginning of a name that is taken to mean the one resource it begins."""
+MAX_CANDIDATES = 5
+
+
+def match_key(name: str) -> str:
+    """A name as a person's near miss is compared with it: any case, any accents,
+    white space folded ("Café  A" and "cafe a" match)."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(name.split()).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def resolve_name(session: Session, reference: str) -> int:
+    """The id of the resource `reference` names.
+
+    The exact name (any case) wins; else the one name it equals without accents, or
+    the one name it begins (at least MIN_PREFIX characters). Several such names are an
+    AmbiguousNameError listing them; none is a NotFoundError with close matches.
+    """
+    exact = session.scalar(select(Resource.id).where(named(reference)))
+    if exact is not None:
+        return exact
+    wanted = match_key(reference)
+    rows = session.execute(select(Resource.id, Resource.name).order_by(Resource.name_key)).all()
+    keyed = [(match_key(name), resource_id, name) for resource_id, name in rows]
+    for matches in (
+        [(i, n) for key, i, n in keyed if key == wanted],
+        [(i, n) for key, i, n in keyed if len(wanted) >= MIN_PREFIX and key.startswith(wanted)],
+    ):
+        if len(matches) == 1:
+            return matches[0][0]
+        if matches:
+            names = [name for _, name in matches]
+            raise AmbiguousNameError(
+                f"{reference!r} could be any of {len(names)} resources: "
+                f"{_quoted(names)}; give more of the name",
+                names,
+            )
+    suggestions = _close_matches(wanted, keyed)
+    message = f"no resource named {reference!r}"
+    if suggestions:
+        message += f"; did you mean {_quoted(suggestions, 'or')}?"
+    raise NotFoundError(message, suggestions)
+
+
+def _close_matches(wanted: str, keyed: list[tuple[str, int, str]]) -> list[str]:
+    """Names containing `wanted`, then names spelled like it, best first."""
+    if not wanted:
+        return []
+    by_key: dict[str, str] = {}
+    for key, _, name in keyed:
+        by_key.setdefault(key, name)
+    containing = [name for key, name in by_key.items() if wanted in key]
+    spelled = difflib.get_close_matches(wanted, by_key, n=MAX_CANDIDATES, cutoff=0.6)
+    found = dict.fromkeys(containing + [by_key[key] for key in spelled])
+    return list(found)[:MAX_CANDIDATES]
+
+
+def _quoted(names: list[str], last: str = "and") -> str:
+    """'A', 'B' and 'C', with "and N more" past MAX_CANDIDATES."""
+    shown = [repr(name) for name in names[:MAX_CANDIDATES]]
+    rest = len(names) - len(shown)
+    if rest:
+        return ", ".join(shown) + f" and {rest} more"
+    if len(shown) == 1:
+        return shown[0]
+    return ", ".join(shown[:-1]) + f" {last} " + shown[-1]
 
 
 def search_conditions(

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from reserver_core.errors import (
     STORE_UNAVAILABLE,
     AlreadyExistsError,
+    AmbiguousNameError,
     AuthError,
     ConflictError,
     ForbiddenError,
@@ -84,6 +85,9 @@ class ErrorBody(BaseModel):
     resource: str | None = Field(None, description="The resource a conflict or refusal is on.")
     until: datetime | None = Field(None, description="When a resource's maintenance ends.")
     errors: list[LineErrorBody] | None = Field(None, description="A rejected file's bad lines.")
+    candidates: list[str] | None = Field(
+        None, description="The names an unknown or ambiguous resource name could mean."
+    )
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -122,6 +126,8 @@ def error_body(error: ReserverError) -> dict[str, Any]:
         body["resource"] = error.resource
     if isinstance(error, UnavailableError) and error.until is not None:
         body["until"] = error.until.isoformat()
+    if isinstance(error, NotFoundError | AmbiguousNameError) and error.candidates:
+        body["candidates"] = error.candidates
     if isinstance(error, ImportRejectedError):
         body["errors"] = [{"line": e.line, "message": e.message} for e in error.errors]
     return body

@@ -120,7 +120,9 @@ def search_resources(
 @router.get("/lookup", response_model=ResourceInfo)
 @on_workers
 def find_resource(backend: BackendDep, reference: Annotated[Text, Query()]) -> Response:
-    """A resource by id (digits) or exact name, any case."""
+    """A resource by id (digits), by name (any case), or by the one name it equals
+    without accents or begins; an unknown name answers 404 with `candidates`, a
+    beginning of several names 422 with code `ambiguous`."""
     return json_response(backend.find_resource(reference))
 
 

@@ -241,3 +241,23 @@ def test_names_with_brackets_print_as_typed(reserver: Reserver) -> None:
     free = reserver.ok("next-free", "[bold]Scope[/bold]").stdout
     assert "[bold]Scope[/bold] is free" in free
     assert "reserver book '[bold]Scope[/bold]'" in free  # a command that books it
+
+
+def test_a_near_miss_names_close_matches_and_a_unique_beginning_is_enough(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    shown = reserver.data("resources", "show", "Beam")
+    assert shown["id"] == rooms["Beamer"]
+    booked = reserver.data("book", "beam", "2026-12-01 14:00", "--for", "1h")
+    assert booked["resource"]["name"] == "Beamer"
+
+    missed = reserver("resources", "show", "Beemer")
+    assert missed.exit_code == ExitCode.NOT_FOUND
+    assert "no resource named 'Beemer'; did you mean 'Beamer'?" in missed.stderr
+    missed_json = reserver("resources", "show", "Beemer", "--json").error()
+    assert (missed_json["code"], missed_json["candidates"]) == ("not_found", ["Beamer"])
+
+    ambiguous = reserver("book", "Room", "2026-12-01 15:00", "--for", "1h")
+    assert ambiguous.exit_code == ExitCode.INVALID_INPUT
+    assert "'Room' could be any of 2 resources: 'Room A' and 'Room B'" in ambiguous.stderr
+    assert reserver.data("upcoming") == [booked]

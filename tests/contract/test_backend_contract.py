@@ -25,6 +25,7 @@ from reserver_core.clock import FixedClock
 from reserver_core.display import describe_error
 from reserver_core.errors import (
     AlreadyExistsError,
+    AmbiguousNameError,
     AuthError,
     ConflictError,
     ForbiddenError,
@@ -154,13 +155,14 @@ def test_resources_create_find_update_and_unique_names(world: World) -> None:
     assert taken.value.field == "name"
     with pytest.raises(ValidationError):
         world.admin.create_resource("   ")
-    with pytest.raises(NotFoundError, match="resource 'Nowhere' not found by name"):
+    with pytest.raises(NotFoundError, match=r"^no resource named 'Nowhere'$") as unknown:
         world.admin.find_resource("Nowhere")
+    assert unknown.value.candidates == []
     with pytest.raises(NotFoundError):
         world.admin.get_resource(999_999)
     # Ids no store can hold are simply unknown, as are digits int() would refuse.
     for reference in ("²", "0", str(10**30)):
-        with pytest.raises(NotFoundError, match="not found"):
+        with pytest.raises(NotFoundError, match="no resource"):
             world.admin.find_resource(reference)
     for unknown in (0, -1, 10**30):
         with pytest.raises(NotFoundError, match=r"resource -?[0-9]+ not found"):
@@ -186,6 +188,37 @@ def test_resources_create_find_update_and_unique_names(world: World) -> None:
         world.member("bob").create_resource("Room C")
     with pytest.raises(ForbiddenError):
         world.member("carol").update_resource(room.id, name="Mine")
+
+
+def test_a_name_may_be_a_near_miss_or_a_unique_beginning(world: World) -> None:
+    aurora = world.admin.create_resource("Aurora meeting room")
+    cafe = world.admin.create_resource("Café Lounge")
+    world.admin.create_resource("Room 101")
+    world.admin.create_resource("Room 102")
+    member = world.member("bob")
+    assert member.find_resource("Aurora") == aurora
+    assert member.find_resource("  aurora   MEETING ") == aurora
+    assert member.find_resource("cafe lounge") == cafe
+    assert member.find_resource("CAFÉ") == cafe
+    with pytest.raises(NotFoundError) as missed:
+        member.find_resource("Aurra meeting")
+    assert missed.value.message == (
+        "no resource named 'Aurra meeting'; did you mean 'Aurora meeting room'?"
+    )
+    assert missed.value.candidates == ["Aurora meeting room"]
+    with pytest.raises(NotFoundError) as inside:
+        member.find_resource("meeting")
+    assert inside.value.candidates == ["Aurora meeting room"]
+    with pytest.raises(AmbiguousNameError) as ambiguous:
+        member.find_resource("Room")
+    assert ambiguous.value.candidates == ["Room 101", "Room 102"]
+    assert ambiguous.value.message == (
+        "'Room' could be any of 2 resources: 'Room 101' and 'Room 102'; give more of the name"
+    )
+    # Too short a beginning is not taken for a name, even when only one name starts so.
+    with pytest.raises(NotFoundError, match="no resource named 'Au'"):
+        member.find_resource("Au")
+    assert member.find_resource("Room 101") == world.admin.find_resource("room 101")
 
 
 def test_search_by_text_tags_status_and_window(world: World) -> None:

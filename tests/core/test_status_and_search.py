@@ -12,7 +12,12 @@ from support.clock import NOW
 from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
-from reserver_core.errors import ConflictError, ValidationError
+from reserver_core.errors import (
+    AmbiguousNameError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from reserver_core.local import LocalBackend
 from reserver_core.schemas import ResourceInfo
 from reserver_core.settings import load_settings
@@ -321,3 +326,23 @@ def test_control_characters_never_reach_a_terminal(local: LocalBackend) -> None:
     made = local.create_resource("Room\nB\tC", description="two\nlines")
     assert (made.name, made.description) == ("Room B C", "two\nlines")
     assert local.cancel(booked.id, reason="room\nmoved").cancellation_reason == "room\nmoved"
+
+
+def test_many_names_a_reference_could_mean_are_counted_not_all_listed(
+    local: LocalBackend,
+) -> None:
+    for number in range(7):
+        local.create_resource(f"Bench {number}")
+    local.create_resource("Bänch")
+    with pytest.raises(AmbiguousNameError) as ambiguous:
+        local.find_resource("bench")
+    assert ambiguous.value.candidates == [f"Bench {n}" for n in range(7)]
+    assert ambiguous.value.message.startswith(
+        "'bench' could be any of 7 resources: 'Bench 0', 'Bench 1', 'Bench 2', 'Bench 3',"
+        " 'Bench 4' and 2 more"
+    )
+    # Without accents "banch" is one name exactly, though it also begins none.
+    assert local.find_resource("BANCH").name == "Bänch"
+    with pytest.raises(NotFoundError) as missed:
+        local.find_resource("Bemch 3")
+    assert missed.value.candidates[0] == "Bench 3"

@@ -182,7 +182,11 @@ def test_resource_endpoints_and_admin_permissions(
     assert member.get(f"/resources/{10**30}").status_code == 404
     for reference in ("²", str(10**30)):
         missing = member.get("/resources/lookup", params={"reference": reference})
-        assert (missing.status_code, "not found" in missing.json()["detail"]) == (404, True)
+        assert (missing.status_code, "no resource" in missing.json()["detail"]) == (404, True)
+    near = member.get("/resources/lookup", params={"reference": "Rom A"})
+    assert (near.status_code, near.json()["candidates"]) == (404, ["Room A"])
+    assert near.json()["detail"] == "no resource named 'Rom A'; did you mean 'Room A'?"
+    assert member.get("/resources/lookup", params={"reference": "room"}).json()["id"] == rid
     assert member.patch(f"/resources/{rid}", json={"name": "X"}).status_code == 403
     renamed = admin.patch(f"/resources/{rid}", json={"description": "by the window"})
     assert renamed.json()["description"] == "by the window"
