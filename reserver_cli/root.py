@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from reserver_cli.command_group import HELP_OPTIONS, CommandGroup
 from reserver_cli.context import CliContext, GlobalOptions
-from reserver_cli.exit_codes import EXIT_CODES_HELP, ExitCode, ExplainedError
+from reserver_cli.exit_codes import EXIT_CODES_HELP, ExplainedError
 from reserver_cli.output import Output
 from reserver_core.errors import ReserverError, ValidationError
 
@@ -150,7 +150,9 @@ class ReserverGroup(TyperGroup):
         """Parse the command line after moving global options to the front."""
         return super().parse_args(ctx, hoist_global_options(args))
 
-    def make_context(self, info_name: Any, args: list[str], parent: Any = None, **extra: Any) -> Any:
+    def make_context(
+        self, info_name: Any, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
         """Parse the global options; with --json, a usage error among them is a document."""
         try:
             return super().make_context(info_name, args, parent, **extra)
@@ -161,6 +163,7 @@ class ReserverGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command; report a domain error and exit with its code."""
+        code: int
         try:
             return super().invoke(ctx)
         except ExplainedError as exc:
@@ -208,11 +211,11 @@ def report_usage_error(output: Output, error: Any) -> int:
     if output.json_mode:
         output.error_document("usage", message, error.exit_code, extra)
     error.show()
-    return error.exit_code
+    return int(error.exit_code)
 
 
 def _output(ctx: Any) -> Output:
-    found = ctx.find_object(CliContext)
+    found: CliContext | None = ctx.find_object(CliContext)
     if found is not None:
         return found.output
     # The command named is unknown, so the root command never ran: only its options know.
