@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from reserver_core.clock import FixedClock
 from reserver_core.csv_io import MAX_IMPORT_BYTES
 from reserver_core.errors import ForbiddenError, ImportRejectedError, ValidationError
 from reserver_core.local import LocalBackend
+from reserver_core.schemas import ImportReport
 
 
 def upload(text: str | bytes) -> io.BytesIO:
@@ -288,3 +291,28 @@ def test_only_admins_import(local: LocalBackend, sqlite_url: str, clock: FixedCl
             member.import_csv(upload("name,tags\nRoom,\n"))
     finally:
         member.close()
+
+
+def test_two_updating_imports_of_one_file_at_once(any_url: str, clock: FixedClock) -> None:
+    rows = "".join(f"Rack {index},lab,true,Shelf {index}\n" for index in range(500))
+    data = ("name,tags,available,description\n" + rows).encode()
+    first = LocalBackend.open(any_url, fast_settings(), clock, username="alice")
+    barrier = threading.Barrier(2)
+
+    def run() -> ImportReport:
+        # Its own backend, as a second terminal would have.
+        backend = LocalBackend.open(any_url, fast_settings(), clock, username="alice")
+        try:
+            barrier.wait()
+            return backend.import_csv(upload(data), update_existing=True)
+        finally:
+            backend.close()
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            reports = list(pool.map(lambda _: run(), range(2)))
+        counts = sorted((r.created_count, r.unchanged_count) for r in reports)
+        assert counts == [(0, 500), (500, 0)]
+        assert len(names(first)) == len(set(names(first))) == 500
+    finally:
+        first.close()
