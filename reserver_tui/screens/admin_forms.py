@@ -235,20 +235,23 @@ class ImportModal(ReserverModal):
         with Vertical(id="dialog", classes="dialog -wide"):
             yield Label("Import resources from CSV", classes="dialog-title")
             yield Static(
-                f"Header [b]{HEADER_HELP}[/b], as an export writes it; tags comma-separated "
-                "in one quoted field. Any bad line rejects the whole file unless you skip "
-                "invalid lines."
+                f"Header [b]{HEADER_HELP}[/b]; tags comma-separated in one field. "
+                "Any bad line rejects the whole file unless you skip bad lines."
             )
             yield _field("File", Input(placeholder="~/resources.csv", id="path"))
-            yield _field("", Checkbox("Skip invalid lines, import the rest", id="skip"))
-            yield _field(
-                "",
+            # One row, so that the buttons stay in sight at 80x24.
+            yield Horizontal(
+                Label("", classes="field-label"),
                 Checkbox(
-                    "Update existing resources (by name)",
-                    id="update",
-                    tooltip="A name the store has takes the file's tags, availability and "
-                    "description, instead of being a bad line",
+                    "Skip bad lines", id="skip", tooltip="Import the good lines, list the bad"
                 ),
+                Checkbox(
+                    "Update existing resources",
+                    id="update",
+                    tooltip="A resource the file names (in any case) takes its tags, "
+                    "availability and description, instead of being a bad line",
+                ),
+                classes="field",
             )
             yield ProgressBar(id="progress", show_eta=False)
             yield Static(id="feedback")

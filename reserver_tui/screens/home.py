@@ -34,7 +34,7 @@ ADMIN_FIRST_RUN = """\
 [b]No resources yet.[/b] This store is empty — add what people will book:
 
   [b reverse] n [/]  create a resource by hand
-  [b reverse] i [/]  import a CSV file  ([i]name,tags[,available][,description][/i], one a line)
+  [b reverse] i [/]  import a CSV file  (header [i]name,tags[,available][,description][/i])
   [b reverse] s [/]  load the bundled sample set (rooms, projectors, lab instruments)
 
 Then pick a resource and press [b]Enter[/b] to see its week, or [b]b[/b] to book it.
