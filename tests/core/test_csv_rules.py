@@ -12,6 +12,7 @@ from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
 from reserver_core.csv_io import MAX_IMPORT_BYTES
+from reserver_core.display import counted, describe_import
 from reserver_core.errors import ForbiddenError, ImportRejectedError, ValidationError
 from reserver_core.local import LocalBackend
 from reserver_core.schemas import ImportReport
@@ -316,3 +317,40 @@ def test_two_updating_imports_of_one_file_at_once(any_url: str, clock: FixedCloc
         assert len(names(first)) == len(set(names(first))) == 500
     finally:
         first.close()
+
+
+@pytest.mark.parametrize(
+    ("report", "said"),
+    [
+        (ImportReport(created_count=1), "Imported 1 resource"),
+        (ImportReport(created_count=0), "Imported 0 resources"),
+        (
+            ImportReport(created_count=2, skipped_count=1),
+            "Imported 2 resources; skipped 1 bad line",
+        ),
+        (
+            ImportReport(created_count=1, updated_count=1, unchanged_count=0, skipped_count=3),
+            "Imported 2 resources: 1 new, 1 updated, 0 unchanged; skipped 3 bad lines",
+        ),
+        (
+            ImportReport(created_count=0, unchanged_count=1),
+            "Imported 1 resource: 0 new, 0 updated, 1 unchanged",
+        ),
+    ],
+)
+def test_an_import_is_said_with_its_counts_in_the_right_number(
+    report: ImportReport, said: str
+) -> None:
+    assert describe_import(report) == said
+
+
+def test_a_count_takes_the_singular_for_one_only() -> None:
+    assert [counted(n, "resource") for n in (0, 1, 2)] == [
+        "0 resources",
+        "1 resource",
+        "2 resources",
+    ]
+    assert (
+        counted(1, "entry", "entries") == "1 entry"
+        and counted(3, "entry", "entries") == "3 entries"
+    )
