@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -194,9 +195,18 @@ def test_older_and_reordered_headers_are_read_by_their_names(
     assert room.description == ("Big, bright" if "description" in text.lower() else "")
 
 
+@pytest.fixture
+def any_store(any_url: str, clock: FixedClock) -> Iterator[LocalBackend]:
+    """An admin's backend on a fresh store of each kind of database in turn."""
+    backend = LocalBackend.open(any_url, fast_settings(), clock, username="alice")
+    yield backend
+    backend.close()
+
+
 def test_update_takes_the_files_fields_and_keeps_the_columns_it_leaves_out(
-    local: LocalBackend,
+    any_store: LocalBackend,
 ) -> None:
+    local = any_store
     local.import_csv(
         upload(
             "name,tags,available,description\n"

@@ -254,7 +254,10 @@ def test_resource_endpoints_and_admin_permissions(
 
     export = admin.get("/resources/export")
     assert export.headers["content-type"].startswith("text/csv")
-    assert export.text.splitlines() == ["name,tags,available", 'Room A,"meeting,big",true']
+    assert export.text.splitlines() == [
+        "name,tags,available,description",
+        'Room A,"meeting,big",true,by the window',
+    ]
 
 
 def test_search(server: LiveServer, admin: httpx.Client, member: httpx.Client) -> None:
