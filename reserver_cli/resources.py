@@ -488,6 +488,9 @@ def export_csv(
 ) -> None:
     """Write every resource as CSV, ready for import.
 
+    The columns are name,tags,available,description: an edited export goes
+    back with import --update.
+
     \b
     Examples:
       reserver resources export > resources.csv
