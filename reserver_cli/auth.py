@@ -45,7 +45,7 @@ def _username(given: str | None) -> str:
         return given
     if not sys.stdin.isatty():
         raise ValidationError("give the USERNAME (there is no terminal to ask on)", "username")
-    return str(typer.prompt("Username"))
+    return str(typer.prompt("Username", err=True))
 
 
 def _password(from_stdin: bool, confirm: bool) -> str:
@@ -59,7 +59,7 @@ def _password(from_stdin: bool, confirm: bool) -> str:
         raise ValidationError(
             "there is no terminal to ask for the password on; use --password-stdin", "password"
         )
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm, err=True))
 
 
 @app.command("register")

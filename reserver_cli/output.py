@@ -2,7 +2,9 @@
 
 In human mode results are Rich renderables (colours only on a terminal and
 never with NO_COLOR); with `--json` stdout carries exactly one JSON document
-and Rich is not even imported, so scripts start fast and parse cleanly.
+and Rich is not even imported, so scripts start fast and parse cleanly. That
+document is the result, or on failure `{"error": {"code", "message",
+"exit_code", ...}}`; stderr then still says the error in words for people.
 """
 
 from __future__ import annotations
@@ -101,9 +103,10 @@ class Output:
         fields: dict[str, Any] | None = None,
         message: str | None = None,
     ) -> ExitCode:
-        """Report a domain error on stderr and return the exit code it maps to.
+        """Report a domain error on stderr (and with --json as the error document on
+        stdout); return the exit code it maps to.
 
-        `message` replaces the error's own for people; --json keeps the original.
+        `message` replaces the error's own for people; the document keeps the original.
         """
         code = exit_code_for(error)
         details = list(lines or [])
@@ -126,20 +129,37 @@ class Output:
                 # Only a store of the user's own has details; a server keeps its to itself.
                 extra["details"] = error.details
         if self.json_mode:
-            payload = {"code": error.code, "message": error.message, "exit_code": int(code)}
-            sys.stderr.write(json.dumps({"error": payload | extra}, ensure_ascii=False) + "\n")
-        else:
-            shown = message or error.message
-            self.stderr.print(f"error: {shown}", markup=False, style="bold red")
-            for line in details:
-                self.stderr.print(f"  {line}", markup=False)
+            self.error_document(error.code, error.message, code, extra)
+        self.error_lines(message or error.message, details)
         return code
 
     def unexpected(self, message: str) -> ExitCode:
         """Report a failure that is reserver's fault, not the user's."""
         if self.json_mode:
-            payload = {"code": "unexpected", "message": message, "exit_code": 1}
-            sys.stderr.write(json.dumps({"error": payload}, ensure_ascii=False) + "\n")
-        else:
-            self.stderr.print(f"error: {message}", markup=False, style="bold red")
+            self.error_document("unexpected", message, ExitCode.UNEXPECTED)
+        self.error_lines(message)
         return ExitCode.UNEXPECTED
+
+    def interrupted(self, message: str) -> ExitCode:
+        """Report a command stopped by Ctrl-C or a prompt left unanswered."""
+        if self.json_mode:
+            self.error_document("interrupted", message.strip(), ExitCode.INTERRUPTED)
+        self.note(message)
+        return ExitCode.INTERRUPTED
+
+    def error_document(
+        self, code: str, message: str, exit_code: int, extra: dict[str, Any] | None = None
+    ) -> None:
+        """Write the --json error document to stdout: the one document of a failed command."""
+        payload = {"code": code, "message": message, "exit_code": int(exit_code)}
+        self.json({"error": payload | dict(extra or {})})
+
+    def error_lines(self, message: str, details: list[str] | None = None) -> None:
+        """Say an error for people on stderr: `error: ...`, then its detail lines."""
+        lines = [f"  {line}" for line in details or []]
+        if self.json_mode:
+            sys.stderr.write("".join(f"{line}\n" for line in [f"error: {message}", *lines]))
+            return
+        self.stderr.print(f"error: {message}", markup=False, style="bold red")
+        for line in lines:
+            self.stderr.print(line, markup=False)

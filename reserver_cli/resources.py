@@ -14,6 +14,7 @@ import typer
 
 from reserver_cli.command_group import command_group
 from reserver_cli.context import CliContext
+from reserver_cli.exit_codes import ExplainedError
 from reserver_cli.pages import AfterOption, LimitOption, page_limit
 from reserver_core.errors import ValidationError
 
@@ -412,31 +413,56 @@ def import_csv(
         bool,
         typer.Option("--skip-invalid", help="Import the good rows and report the bad ones."),
     ] = False,
+    update_existing: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Update the resources the file names that exist (tags, description, "
+            "availability) instead of refusing them.",
+        ),
+    ] = False,
 ) -> None:
-    """Admin: import resources from a CSV file.
+    """Admin: import resources from a CSV file, all in one transaction.
 
-    The file's header is name,tags[,available]. By default a file with any
-    bad line is rejected whole and every bad line is listed; --skip-invalid
-    imports the good rows and lists the skipped ones.
+    The file's header is name,tags[,available][,description] (available and
+    description in either order, or left out), as export writes it. A name
+    the store has is a bad line, unless --update: then that resource takes
+    the line's tags, and its availability and description where the file has
+    those columns (matched by name in any case; it keeps its own name). By
+    default a file with any bad line is rejected whole and every bad line is
+    listed; --skip-invalid imports the good rows and lists the skipped ones.
 
     \b
     Examples:
       reserver resources import rooms.csv
       reserver resources import rooms.csv --skip-invalid
+      reserver resources export -o rooms.csv   # edit it, then:
+      reserver resources import rooms.csv --update
       cat rooms.csv | reserver resources import -
     """
+    from reserver_core.errors import ImportRejectedError
+
     cli = CliContext.of(ctx)
     backend = cli.backend
-    with _open_input(file) as data, _progress(cli, "Importing") as progress:
-        report = backend.import_csv(data, skip_invalid=skip_invalid, progress=progress)
+    try:
+        with _open_input(file) as data, _progress(cli, "Importing") as progress:
+            report = backend.import_csv(
+                data, skip_invalid=skip_invalid, progress=progress, update_existing=update_existing
+            )
+    except ImportRejectedError as exc:
+        from reserver_core.csv_io import names_existing_resources
+
+        if update_existing or not names_existing_resources(exc.errors):
+            raise
+        hint = "to update the resources that exist already, import again with --update"
+        raise ExplainedError(exc, [hint]) from exc
     for problem in report.errors:
         cli.output.warning(f"skipped line {problem.line}: {problem.message}")
 
     def human() -> str:
-        noun = "resource" if report.created_count == 1 else "resources"
-        bad = len(report.errors)
-        skipped = f", skipped {bad} bad line{'s' if bad > 1 else ''}" if bad else ""
-        return f"Imported {report.created_count} {noun}{skipped}."
+        from reserver_core.display import describe_import
+
+        return describe_import(report) + "."
 
     cli.output.result(report, human)
 
@@ -465,6 +491,9 @@ def export_csv(
     ] = None,
 ) -> None:
     """Write every resource as CSV, ready for import.
+
+    The columns are name,tags,available,description: an edited export goes
+    back with import --update.
 
     \b
     Examples:

@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from reserver_cli.command_group import HELP_OPTIONS, CommandGroup
 from reserver_cli.context import CliContext, GlobalOptions
-from reserver_cli.exit_codes import EXIT_CODES_HELP, ExitCode, ExplainedError
+from reserver_cli.exit_codes import EXIT_CODES_HELP, ExplainedError
 from reserver_cli.output import Output
 from reserver_core.errors import ReserverError, ValidationError
 
@@ -89,6 +89,12 @@ def load_command(name: str) -> Any:
     return command
 
 
+CLICK_ERROR: type[Exception] = next(
+    kind for kind in typer.BadParameter.__mro__ if kind.__name__ == "ClickException"
+)
+"""Click's ClickException: the base of its usage errors. Typer's own copy of Click
+(typer._click) exports none of its exception classes but BadParameter."""
+
 _VALUE_OPTIONS = frozenset({"--server", "--database-url", "--tz", "--user"})
 _FLAG_OPTIONS = frozenset({"--json"})
 
@@ -144,8 +150,20 @@ class ReserverGroup(TyperGroup):
         """Parse the command line after moving global options to the front."""
         return super().parse_args(ctx, hoist_global_options(args))
 
+    def make_context(
+        self, info_name: Any, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Parse the global options; with --json, a usage error among them is a document."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except CLICK_ERROR as exc:
+            if not asks_for_json(args):
+                raise
+            raise typer.Exit(report_usage_error(Output(json_mode=True), exc)) from exc
+
     def invoke(self, ctx: Any) -> Any:
         """Run the command; report a domain error and exit with its code."""
+        code: int
         try:
             return super().invoke(ctx)
         except ExplainedError as exc:
@@ -153,24 +171,55 @@ class ReserverGroup(TyperGroup):
         except ReserverError as exc:
             code = _output(ctx).failure(exc, message=_for_people(ctx, exc))
         except KeyboardInterrupt:
-            _output(ctx).note("interrupted")
-            code = ExitCode.INTERRUPTED
+            code = _output(ctx).interrupted("interrupted")
         except typer.Abort:
             # Ctrl-C or end of input at a prompt.
-            _output(ctx).note("\ncancelled")
-            code = ExitCode.INTERRUPTED
+            code = _output(ctx).interrupted("\ncancelled")
+        except CLICK_ERROR as exc:
+            output = _output(ctx)
+            if not output.json_mode:
+                raise  # Click says a usage error in its own words, as every CLI does.
+            code = report_usage_error(output, exc)
         except (typer.Exit, BrokenPipeError):
             raise
         except Exception as exc:
-            if getattr(exc, "exit_code", None) is not None:
-                raise  # Typer's own usage errors: it reports them itself.
             code = _output(ctx).unexpected(_log_unexpected(exc))
         raise typer.Exit(int(code))
 
 
+def asks_for_json(args: Sequence[str]) -> bool:
+    """Whether a command line holds --json among its options (not after `--`)."""
+    options = args[: list(args).index("--")] if "--" in args else args
+    return "--json" in options
+
+
+def report_usage_error(output: Output, error: Any) -> int:
+    """Report a usage error Click found (a bad option value, a missing argument, an
+    unknown command): Click's own words on stderr, with --json also the error document
+    on stdout. Returns its exit code, the same with or without --json."""
+    extra: dict[str, Any] = {}
+    param = getattr(error, "param", None)
+    if param is not None:
+        # As the usage line names it: --limit, or RESOURCE.
+        named = param.param_type_name == "option" and param.opts
+        extra["parameter"] = param.opts[0] if named else param.human_readable_name
+    message = error.format_message()
+    if type(error).__name__ == "NoArgsIsHelpError":
+        # Its message is the group's whole help text, which Click shows on stderr.
+        path = error.ctx.command_path
+        message = f"{path} needs a command; {path} --help lists them"
+    if output.json_mode:
+        output.error_document("usage", message, error.exit_code, extra)
+    error.show()
+    return int(error.exit_code)
+
+
 def _output(ctx: Any) -> Output:
-    found = ctx.find_object(CliContext)
-    return found.output if found is not None else Output(json_mode=False)
+    found: CliContext | None = ctx.find_object(CliContext)
+    if found is not None:
+        return found.output
+    # The command named is unknown, so the root command never ran: only its options know.
+    return Output(json_mode=bool(ctx.params.get("json_output")))
 
 
 def _for_people(ctx: Any, error: ReserverError) -> str | None:

@@ -245,9 +245,12 @@ class Backend(Protocol):
         data: BinaryIO,
         skip_invalid: bool = False,
         progress: ProgressCallback | None = None,
+        update_existing: bool = False,
     ) -> ImportReport:
-        """Admin: import `name,tags[,available]` rows; all or nothing unless
-        `skip_invalid`, in which case bad lines are reported and skipped."""
+        """Admin: import `name,tags[,available][,description]` rows in one transaction;
+        all or nothing unless `skip_invalid`, in which case bad lines are reported and
+        skipped. A name the store has is a bad line unless `update_existing`: then that
+        resource takes the row's fields."""
         ...
 
     def export_csv(self, out: TextIO, progress: ProgressCallback | None = None) -> int:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reserver_core.errors import ConflictError, ReserverError, StoreError, UnavailableError
-from reserver_core.schemas import EventInfo, ReservationInfo
+from reserver_core.schemas import EventInfo, ImportReport, ReservationInfo
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -60,6 +60,26 @@ def wait_text(seconds: int) -> str:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = -(-seconds // 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun, singular for exactly one: "1 resource", "2 resources"."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def describe_import(report: ImportReport) -> str:
+    """What an import did, for people: "Imported 3 resources: 1 new, 1 updated,
+    1 unchanged; skipped 2 bad lines" (the parts only when it updated)."""
+    written = report.created_count + report.updated_count + report.unchanged_count
+    text = f"Imported {counted(written, 'resource')}"
+    if report.updated_count or report.unchanged_count:
+        text += (
+            f": {report.created_count} new, {report.updated_count} updated, "
+            f"{report.unchanged_count} unchanged"
+        )
+    if report.skipped_count:
+        text += f"; skipped {counted(report.skipped_count, 'bad line')}"
+    return text
 
 
 def describe_window(start: datetime, end: datetime) -> str:

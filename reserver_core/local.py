@@ -660,20 +660,33 @@ class LocalBackend:
         data: BinaryIO,
         skip_invalid: bool = False,
         progress: ProgressCallback | None = None,
+        update_existing: bool = False,
     ) -> ImportReport:
         """Admin: validate the whole file, then import it in one transaction."""
         self._require_admin()
         content = data.read(csv_io.MAX_IMPORT_BYTES + 1)
         rows, errors = csv_io.parse_resources_csv(content)
         now = self.now()
-        try:
-            return self.database.write(
-                lambda s: csv_io.import_resources(s, rows, errors, skip_invalid, now, progress)
+
+        def run(session: Session) -> ImportReport:
+            return csv_io.import_resources(
+                session, rows, errors, skip_invalid, now, progress, update_existing
             )
+
+        raced = AlreadyExistsError(
+            "another import created some of these names at the same time; try again", "file"
+        )
+        try:
+            return self.database.write(run)
         except IntegrityError as exc:
-            raise AlreadyExistsError(
-                "another import created some of these names at the same time; try again", "file"
-            ) from exc
+            if not update_existing:
+                raise raced from exc
+            # Another import created some of these names after this one looked (where
+            # writers run side by side, unlike on SQLite): now they are there to update.
+            try:
+                return self.database.write(run)
+            except IntegrityError as again:
+                raise raced from again
 
     def export_csv(self, out: TextIO, progress: ProgressCallback | None = None) -> int:
         """Write every resource in the import format; returns the row count."""

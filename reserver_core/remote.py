@@ -528,13 +528,15 @@ class RemoteBackend:
         data: BinaryIO,
         skip_invalid: bool = False,
         progress: ProgressCallback | None = None,
+        update_existing: bool = False,
     ) -> ImportReport:
         """Admin: upload a CSV file; the server validates all of it before writing."""
         files = {"file": ("resources.csv", data, "text/csv")}
-        params = {"skip_invalid": skip_invalid}
+        params = {"skip_invalid": skip_invalid, "update": update_existing}
         report = self._call(ImportReport, "POST", "/resources/upload", files=files, params=params)
         if progress:
-            progress(report.created_count, report.created_count)
+            written = report.created_count + report.updated_count
+            progress(written, written)
         return report
 
     def export_csv(self, out: TextIO, progress: ProgressCallback | None = None) -> int:

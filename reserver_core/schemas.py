@@ -160,9 +160,13 @@ class FreeSlot:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What a CSV import created and which lines it skipped."""
+    """What a CSV import created, updated and left unchanged, and which lines it skipped."""
 
     created_count: int
+    updated_count: int = 0
+    unchanged_count: int = 0
+    skipped_count: int = 0
+    """The bad lines skipped, which `errors` lists."""
     errors: list[LineError] = field(default_factory=list)
 
 

@@ -15,7 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
 from reserver_core.backend import Backend
-from reserver_core.csv_io import export_to_path
+from reserver_core.csv_io import HEADER_HELP, export_to_path, names_existing_resources
+from reserver_core.display import describe_import
 from reserver_core.errors import (
     AlreadyExistsError,
     ImportRejectedError,
@@ -52,8 +53,10 @@ def import_csv(
     path: Path | None,
     skip_invalid: bool,
     requester: ReserverScreen | ReserverModal,
+    update_existing: bool = False,
 ) -> messages.ImportFinished:
-    """Import a CSV file (None: the bundled sample set), posting progress to `requester`."""
+    """Import a CSV file (None: the bundled sample set), posting progress to `requester`;
+    with `update_existing` the resources it names that exist take its fields."""
     progress = _progress_to(requester)
     if path is None:
         data = package_files.files("reserver_tui").joinpath(SAMPLE_CSV).read_bytes()
@@ -64,7 +67,12 @@ def import_csv(
         except OSError as exc:
             raise ValidationError(f"cannot read {path}: {exc.strerror}", "path") from exc
         source = str(path)
-    report = backend.import_csv(io.BytesIO(data), skip_invalid=skip_invalid, progress=progress)
+    report = backend.import_csv(
+        io.BytesIO(data),
+        skip_invalid=skip_invalid,
+        progress=progress,
+        update_existing=update_existing,
+    )
     return messages.ImportFinished(report, source)
 
 
@@ -227,11 +235,24 @@ class ImportModal(ReserverModal):
         with Vertical(id="dialog", classes="dialog -wide"):
             yield Label("Import resources from CSV", classes="dialog-title")
             yield Static(
-                "Header [b]name,tags[,available][/b]; tags comma-separated in one quoted field. "
-                "Any bad line rejects the whole file unless you skip invalid lines."
+                f"Header [b]{HEADER_HELP}[/b]; tags comma-separated in one field. "
+                "Any bad line rejects the whole file unless you skip bad lines."
             )
             yield _field("File", Input(placeholder="~/resources.csv", id="path"))
-            yield _field("", Checkbox("Skip invalid lines, import the rest", id="skip"))
+            # One row, so that the buttons stay in sight at 80x24.
+            yield Horizontal(
+                Label("", classes="field-label"),
+                Checkbox(
+                    "Skip bad lines", id="skip", tooltip="Import the good lines, list the bad"
+                ),
+                Checkbox(
+                    "Update existing resources",
+                    id="update",
+                    tooltip="A resource the file names (in any case) takes its tags, "
+                    "availability and description, instead of being a bad line",
+                ),
+                classes="field",
+            )
             yield ProgressBar(id="progress", show_eta=False)
             yield Static(id="feedback")
             yield KeyedTable(["Line", "Problem"], id="rejected")
@@ -255,9 +276,12 @@ class ImportModal(ReserverModal):
         self.show_feedback("Importing…")
         self.query_one("#import", Button).disabled = True
         skip = self.query_one("#skip", Checkbox).value
+        update = self.query_one("#update", Checkbox).value
         path = Path(text)
         self.call_backend(
-            "import", lambda backend: import_csv(backend, path, skip, self), changes_data=True
+            "import",
+            lambda backend: import_csv(backend, path, skip, self, update),
+            changes_data=True,
         )
 
     def on_import_progress(self, event: messages.ImportProgress) -> None:
@@ -270,19 +294,22 @@ class ImportModal(ReserverModal):
         self.query_one("#import", Button).disabled = False
         # The line below says how it ended; a file with nothing to add left the bar at 0%.
         self.query_one(ProgressBar).display = False
-        text = f"✓ Imported {report.created_count} resources"
-        if report.errors:
-            text += f"; skipped {len(report.errors)} bad lines:"
-        self.show_feedback(text)
+        text = f"✓ {describe_import(report)}"
+        self.show_feedback(text + (":" if report.errors else ""))
         self._show_rejected(report.errors)
 
     def show_failure(self, error: ReserverError) -> None:
         """Say why the import failed, with every rejected line."""
         self.query_one("#import", Button).disabled = False
         self.query_one(ProgressBar).display = False
-        self.show_feedback(f"✗ {literal(error.message)}")
+        text = f"✗ {literal(error.message)}"
         if isinstance(error, ImportRejectedError):
+            if not self.query_one("#update", Checkbox).value and names_existing_resources(
+                error.errors
+            ):
+                text += "; tick [b]Update existing resources[/b] to change those that exist"
             self._show_rejected(error.errors)
+        self.show_feedback(text)
 
     def _show_rejected(self, errors: list[LineError]) -> None:
         table = self.query_one("#rejected", KeyedTable)

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Select, Static
 
-from reserver_core.display import format_window
+from reserver_core.display import counted, format_window
 from reserver_core.schemas import ReservationInfo, StatusFilter
 from reserver_tui import messages
 from reserver_tui.markup import literal
@@ -34,7 +34,7 @@ ADMIN_FIRST_RUN = """\
 [b]No resources yet.[/b] This store is empty — add what people will book:
 
   [b reverse] n [/]  create a resource by hand
-  [b reverse] i [/]  import a CSV file  ([i]name,tags[,available][/i], one resource a line)
+  [b reverse] i [/]  import a CSV file  (header [i]name,tags[,available][,description][/i])
   [b reverse] s [/]  load the bundled sample set (rooms, projectors, lab instruments)
 
 Then pick a resource and press [b]Enter[/b] to see its week, or [b]b[/b] to book it.
@@ -212,4 +212,7 @@ class ResourcesScreen(ResourceTableScreen):
         )
 
     def on_import_finished(self, event: messages.ImportFinished) -> None:
-        self.notify(f"{event.report.created_count} resources from {event.source}", title="Imported")
+        self.notify(
+            f"{counted(event.report.created_count, 'resource')} from {event.source}",
+            title="Imported",
+        )

@@ -169,9 +169,14 @@ def upload_csv(
     file: UploadFile,
     backend: AdminBackend,
     skip_invalid: bool = False,
+    update: Annotated[
+        bool, Query(description="Update the resources the file names that exist already.")
+    ] = False,
 ) -> Response:
-    """Admin: import `name,tags[,available]`; all or nothing unless `skip_invalid`."""
-    return json_response(backend.import_csv(file.file, skip_invalid))
+    """Admin: import `name,tags[,available][,description]` in one transaction; all or
+    nothing unless `skip_invalid`. The answer counts what was created, updated, left
+    unchanged and skipped."""
+    return json_response(backend.import_csv(file.file, skip_invalid, update_existing=update))
 
 
 @router.get("/availability/summary", response_model=Summary)

@@ -118,7 +118,8 @@ def seed_search(
 @router.post(UPLOAD_PATH)
 @on_workers
 def seed_upload(file: UploadFile, backend: AdminBackend, skip_invalid: bool = False) -> Response:
-    """Admin: import `name,tags[,available]`; all or nothing unless `skip_invalid`."""
+    """Admin: import `name,tags[,available][,description]`; all or nothing unless
+    `skip_invalid`."""
     return json_response(shapes.seed_import(backend.import_csv(file.file, skip_invalid)))
 
 

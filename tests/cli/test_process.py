@@ -116,8 +116,8 @@ def test_exit_codes_and_streams_of_a_real_process(tmp_path: Path) -> None:
     create_room(env)
     missing = run("resources", "show", "Room Z", "--json", env=env)
     assert missing.returncode == ExitCode.NOT_FOUND
-    assert missing.stdout == ""
-    assert json.loads(missing.stderr)["error"]["code"] == "not_found"
+    assert json.loads(missing.stdout)["error"]["code"] == "not_found"
+    assert missing.stderr == "error: resource 'Room Z' not found by name\n"
     listed = run("resources", "list", "--json", env=env)
     assert [r["name"] for r in json.loads(listed.stdout)] == ["Room A"]
     assert listed.stderr == ""

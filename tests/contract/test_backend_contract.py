@@ -8,6 +8,7 @@ errors with the same messages.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -418,11 +419,74 @@ def test_csv_import_export(world: World) -> None:
     out = io.StringIO()
     assert world.admin.export_csv(out) == 3
     assert out.getvalue().splitlines() == [
-        "name,tags,available",
-        'Scope 1,"lab,scope",true',
-        "Scope 2,lab,false",
-        "Scope 3,lab,true",
+        "name,tags,available,description",
+        'Scope 1,"lab,scope",true,',
+        "Scope 2,lab,false,",
+        "Scope 3,lab,true,",
     ]
+
+
+def _export(backend: Backend) -> str:
+    out = io.StringIO()
+    backend.export_csv(out)
+    return out.getvalue()
+
+
+def _fields(backend: Backend) -> list[tuple[str, list[str], bool, str]]:
+    return [(i.name, i.tags, i.available, i.description) for i in backend.list_resources()]
+
+
+def test_reimporting_an_edited_export_updates_by_name(world: World) -> None:
+    world.admin.create_resource("Scope 1", tags=["lab", "scope"], description="Bench 3, left")
+    world.admin.create_resource("Scope 2", tags=["lab"], description='The "old" one\nby the door')
+    world.admin.create_resource("Van", tags=["van"], available=False)
+    exported = _export(world.admin)
+    with pytest.raises(ImportRejectedError) as refused:
+        world.admin.import_csv(io.BytesIO(exported.encode()))
+    assert [e.message for e in refused.value.errors] == [
+        f"a resource named {name!r} already exists" for name in ("Scope 1", "Scope 2", "Van")
+    ]
+    unchanged = world.admin.import_csv(io.BytesIO(exported.encode()), update_existing=True)
+    assert (unchanged.created_count, unchanged.updated_count, unchanged.unchanged_count) == (
+        0,
+        0,
+        3,
+    )
+    # Edited as a spreadsheet saves it: CRLF line ends, quotes doubled.
+    rows = list(csv.reader(io.StringIO(exported)))
+    rows[1][3] = 'Bench 4, "right"\nsecond line, ünï'
+    rows[3][1:3] = ["van,car", "true"]
+    rows.append(["Scope 3", "lab", "false", "New"])
+    edited = io.StringIO()
+    csv.writer(edited, lineterminator="\r\n").writerows(rows)
+    report = world.admin.import_csv(io.BytesIO(edited.getvalue().encode()), update_existing=True)
+    counts = (report.created_count, report.updated_count, report.unchanged_count)
+    assert counts == (1, 2, 1) and (report.skipped_count, report.errors) == (0, [])
+    assert _fields(world.admin) == [
+        ("Scope 1", ["lab", "scope"], True, 'Bench 4, "right"\nsecond line, ünï'),
+        ("Scope 2", ["lab"], True, 'The "old" one\nby the door'),
+        ("Scope 3", ["lab"], False, "New"),
+        ("Van", ["van", "car"], True, ""),
+    ]
+
+
+def test_an_update_with_a_bad_line_changes_nothing(world: World) -> None:
+    world.admin.create_resource("Scope 1", tags=["lab"], description="Old")
+    before = _export(world.admin)
+    bad = b"name,tags,description\nScope 1,lab,New\nScope 2,lab,\n,nameless,\n"
+    with pytest.raises(ImportRejectedError) as refused:
+        world.admin.import_csv(io.BytesIO(bad), update_existing=True)
+    assert [e.line for e in refused.value.errors] == [4]
+    assert _export(world.admin) == before
+    skipped = world.admin.import_csv(io.BytesIO(bad), skip_invalid=True, update_existing=True)
+    assert (skipped.created_count, skipped.updated_count, skipped.unchanged_count) == (1, 1, 0)
+    assert (skipped.skipped_count, [e.line for e in skipped.errors]) == (1, [4])
+    assert [(name, description) for name, _, _, description in _fields(world.admin)] == [
+        ("Scope 1", "New"),
+        ("Scope 2", ""),
+    ]
+    with pytest.raises(ForbiddenError):
+        world.member("bob").import_csv(io.BytesIO(bad), update_existing=True)
 
 
 def test_expiry(world: World) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
@@ -256,7 +258,10 @@ def test_resource_endpoints_and_admin_permissions(
 
     export = admin.get("/resources/export")
     assert export.headers["content-type"].startswith("text/csv")
-    assert export.text.splitlines() == ["name,tags,available", 'Room A,"meeting,big",true']
+    assert export.text.splitlines() == [
+        "name,tags,available,description",
+        'Room A,"meeting,big",true,by the window',
+    ]
 
 
 def test_search(server: LiveServer, admin: httpx.Client, member: httpx.Client) -> None:
@@ -447,11 +452,68 @@ def test_reservation_lifecycle(
     assert cleanup.json()["expired_count"] == 1
 
 
+def test_an_upload_may_update_the_resources_it_names(
+    server: LiveServer, admin: httpx.Client
+) -> None:
+    first = b"name,tags,description\nScope 1,lab,Old\nScope 2,lab,Same\n"
+    admin.post("/resources/upload", files={"file": ("r.csv", first, "text/csv")})
+    again = b"name,tags,description\nScope 1,lab,New\nScope 2,lab,Same\nScope 3,,\n"
+    refused = admin.post("/resources/upload", files={"file": ("r.csv", again, "text/csv")})
+    assert refused.status_code == 422 and [e["line"] for e in refused.json()["errors"]] == [2, 3]
+    updated = admin.post(
+        "/resources/upload", params={"update": "true"}, files={"file": ("r.csv", again, "text/csv")}
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json() == {
+        "created_count": 1,
+        "updated_count": 1,
+        "unchanged_count": 1,
+        "skipped_count": 0,
+        "errors": [],
+    }
+    described = {r["name"]: r["description"] for r in admin.get("/resources").json()}
+    assert described == {"Scope 1": "New", "Scope 2": "Same", "Scope 3": ""}
+
+
+def test_two_updating_uploads_of_one_file_at_once_neither_fail_nor_duplicate(
+    server: LiveServer, admin: httpx.Client
+) -> None:
+    for round_number in range(3):
+        rows = "".join(
+            f"Rack {round_number}-{index},lab,true,Shelf {index}\n" for index in range(300)
+        )
+        data = ("name,tags,available,description\n" + rows).encode()
+        barrier = threading.Barrier(2)
+
+        def upload(data: bytes = data, barrier: threading.Barrier = barrier) -> httpx.Response:
+            with server.client(server.token("alice")) as client:
+                barrier.wait()
+                return client.post(
+                    "/resources/upload",
+                    params={"update": "true"},
+                    files={"file": ("racks.csv", data, "text/csv")},
+                )
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda _: upload(), range(2)))
+        assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+        reports = sorted((a.json() for a in answers), key=lambda r: -r["created_count"])
+        assert [(r["created_count"], r["unchanged_count"]) for r in reports] == [(300, 0), (0, 300)]
+    names = [r["name"] for r in admin.get("/resources").json()]
+    assert len(names) == len(set(names)) == 900
+
+
 def test_csv_upload(server: LiveServer, admin: httpx.Client, member: httpx.Client) -> None:
     good = b'name,tags,available\nScope 1,"lab,scope",true\nScope 2,lab,no\n'
     uploaded = admin.post("/resources/upload", files={"file": ("r.csv", good, "text/csv")})
     assert uploaded.status_code == 200
-    assert uploaded.json() == {"created_count": 2, "errors": []}
+    assert uploaded.json() == {
+        "created_count": 2,
+        "updated_count": 0,
+        "unchanged_count": 0,
+        "skipped_count": 0,
+        "errors": [],
+    }
     assert (
         member.post("/resources/upload", files={"file": ("r.csv", good, "text/csv")}).status_code
         == 403

@@ -26,8 +26,15 @@ class Outcome:
         return json.loads(self.stdout)
 
     def error(self) -> dict[str, Any]:
-        """The JSON error object a --json command wrote on stderr."""
-        return dict(json.loads(self.stderr)["error"])
+        """The error object of the one JSON document a failed --json command wrote on
+        stdout; it names the command's exit code and says what went wrong."""
+        document = self.json()
+        assert isinstance(document, dict) and list(document) == ["error"], self.stdout
+        error = dict(document["error"])
+        assert error["exit_code"] == self.exit_code != 0, (error, self.exit_code)
+        assert isinstance(error["code"], str) and error["code"], error
+        assert isinstance(error["message"], str) and error["message"], error
+        return error
 
 
 class Reserver:

@@ -64,6 +64,23 @@ async def rejected_import(pilot: Pilot[object]) -> None:
     await settle(pilot)
 
 
+async def updated_import(pilot: Pilot[object]) -> None:
+    Path("edited.csv").write_text(
+        "name,tags,available,description\n"
+        'Aurora room,"room,meeting,screen",true,"Corner room, 8 seats, new screen"\n'
+        "Lab bench,lab,true,\n"
+    )
+    await settle(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("i")
+    await settle(pilot)
+    await type_into(pilot, "#path", "edited.csv")
+    await pilot.click("#update")
+    await pilot.click("#import")
+    await settle(pilot)
+
+
 async def login(pilot: Pilot[object]) -> None:
     from reserver_tui.screens.login import LoginScreen
 
@@ -113,3 +130,12 @@ def test_screen(name: str, seeded_url: str, make_app: AppFactory, snap_compare: 
 
 def test_first_run(store_url: str, make_app: AppFactory, snap_compare: object) -> None:
     assert snap_compare(make_app(store_url), terminal_size=SIZE, run_before=keys())  # type: ignore[operator]
+
+
+def test_import_dialog_at_80x24(
+    seeded_url: str, make_app: AppFactory, snap_compare: object
+) -> None:
+    """Both options and the buttons fit a small terminal, the result said beside them."""
+    assert snap_compare(  # type: ignore[operator]
+        make_app(seeded_url), terminal_size=(80, 24), run_before=updated_import
+    )
