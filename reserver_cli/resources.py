@@ -100,7 +100,12 @@ def search(
         typer.Option("--free-from", metavar="WHEN", help="Only resources bookable from WHEN ..."),
     ] = None,
     free_until: Annotated[
-        str | None, typer.Option("--free-until", metavar="WHEN", help="... until WHEN.")
+        str | None,
+        typer.Option(
+            "--free-until",
+            metavar="WHEN",
+            help="... until WHEN (a bare 01:00 is the first 01:00 after --free-from).",
+        ),
     ] = None,
     free_for: Annotated[
         str | None,
@@ -145,8 +150,8 @@ def _free_window(
         raise ValidationError("with --free-from give either --free-until or --for", "free_until")
     start = cli.parse_when(free_from, "free_from")
     if free_for is not None:
-        return start, cli.parse_end(start, free_for, "for")
-    return start, cli.parse_when(str(free_until), "free_until")
+        return start, cli.end_after(start, free_for, "for")
+    return start, cli.parse_end(start, str(free_until), "free_until")
 
 
 @app.command("show")

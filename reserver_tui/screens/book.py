@@ -49,7 +49,8 @@ def read_window(
 
     A bare `HH:MM` start is on `day` (today, tomorrow, mon, 2026-12-01); any other
     start form of the time parser stands alone. The end is a duration (`90m`,
-    `1h30m`, `+45m`), a bare `HH:MM` on the start's day, or any full time form.
+    `1h30m`, `+45m`), a bare `HH:MM` (the first such time after the start, so
+    23:00 to 01:00 is two hours), or any full time form.
     """
     start_text = start.strip()
     if _CLOCK.fullmatch(start_text):
@@ -64,10 +65,6 @@ def read_window(
         ends = add_length(begins, length, end_text, "end")
     else:
         ends = parse_end(end_text, begins, now, tz, field="end")
-        if ends <= begins and _CLOCK.fullmatch(end_text):
-            raise ValidationError(
-                f"{end_text} is not after the start; for a length write it as 1h30m or 90m", "end"
-            )
     check_window(begins, ends, now, policy)
     return begins, ends
 

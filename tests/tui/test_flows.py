@@ -138,7 +138,7 @@ async def test_validation_as_you_type_explains_bad_input(
         await type_into(pilot, "#day", "tomorrow")
         await type_into(pilot, "#end", "10m")
         assert "at least 15 minutes" in text_of(feedback)
-        await type_into(pilot, "#end", "8:00")
+        await type_into(pilot, "#end", "tomorrow 8:00")
         assert "not after the start" in text_of(feedback)
         assert app.screen.query_one("#book").disabled
         await pilot.press("escape")
