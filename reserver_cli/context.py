@@ -175,18 +175,19 @@ class CliContext:
         return parse_end(text, start, self.now(), self.zone, field=field)
 
     def show_time(self, value: datetime | None) -> str:
-        """An instant for people, in the local zone ("Tue 1 Dec 14:00 CET")."""
+        """An instant for people, in the local zone ("Tue 1 Dec 14:00 CET", a year when
+        it is not this one)."""
         if value is None:
             return "-"
         from reserver_core.display import format_time
 
-        return format_time(value, self.zone)
+        return format_time(value, self.zone, now=self.now())
 
     def show_window(self, start: datetime, end: datetime) -> str:
         """A window for people, in the local zone ("Tue 1 Dec 14:00-15:30 CET")."""
         from reserver_core.display import format_window
 
-        return format_window(start, end, self.zone)
+        return format_window(start, end, self.zone, now=self.now())
 
     def show_duration(self, delta: timedelta) -> str:
         """A duration for people ("1h30m")."""

@@ -34,7 +34,10 @@ def book(
     end: Annotated[
         str | None,
         typer.Option(
-            "--end", "-e", metavar="END", help="When it ends; a bare 01:00 is the first 01:00 after START."
+            "--end",
+            "-e",
+            metavar="END",
+            help="When it ends; a bare 01:00 is the first 01:00 after START.",
         ),
     ] = None,
     duration: Annotated[

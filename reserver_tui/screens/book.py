@@ -174,7 +174,7 @@ class BookModal(ReserverModal):
             return None
         self._window = window
         start, end = window
-        when = format_window(start, end, self.reserver.tz)
+        when = format_window(start, end, self.reserver.tz, now=self.reserver.now())
         feedback.update(f"✓ {when}  ({format_duration(end - start)})")
         feedback.set_class(False, "-invalid")
         self.query_one("#book", Button).disabled = self._busy
@@ -214,13 +214,18 @@ class BookModal(ReserverModal):
             self._show_conflict(error)
             return
         feedback = self.query_one("#feedback", Static)
-        feedback.update(f"✗ {literal(describe_error(error, self.reserver.tz))}")
+        feedback.update(
+            f"✗ {literal(describe_error(error, self.reserver.tz, now=self.reserver.now()))}"
+        )
         feedback.set_class(True, "-invalid")
 
     def _show_conflict(self, error: ConflictError) -> None:
         self._conflict = error
         tz = self.reserver.tz
-        windows = "\n".join(f"  • {format_window(w.start, w.end, tz)}" for w in error.windows)
+        now = self.reserver.now()
+        windows = "\n".join(
+            f"  • {format_window(w.start, w.end, tz, now=now)}" for w in error.windows
+        )
         panel = self.query_one("#conflict", Static)
         name = literal(self.resource.name)
         panel.update(

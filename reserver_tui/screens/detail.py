@@ -107,11 +107,13 @@ class ResourceDetailScreen(ReserverScreen):
     def _show_title(self) -> None:
         resource = self.resource
         tz = self.reserver.tz
-        status = status_text(resource, tz, self.reserver.today())
+        status = status_text(resource, tz, self.reserver.now())
         tags = ", ".join(resource.tags) or "no tags"
         lines = [f"[b]{literal(resource.name)}[/b]  [dim]{literal(tags)}[/dim]  ·  [b]{status}[/b]"]
         if resource.status == "maintenance" and resource.maintenance_until is not None:
-            lines[0] += f" until {format_time(resource.maintenance_until, tz)}"
+            lines[0] += (
+                f" until {format_time(resource.maintenance_until, tz, now=self.reserver.now())}"
+            )
         if resource.description:
             lines.append(literal(resource.description))
         self.query_one("#detail-title", Static).update("\n".join(lines))
@@ -129,10 +131,11 @@ class ResourceDetailScreen(ReserverScreen):
 
     def _show_upcoming(self, upcoming: list[ReservationInfo]) -> None:
         tz = self.reserver.tz
+        now = self.reserver.now()
         mine = self.reserver.user.id if self.reserver.user else None
         rows = {
             str(reservation.id): (
-                format_window(reservation.start_time, reservation.end_time, tz),
+                format_window(reservation.start_time, reservation.end_time, tz, now=now),
                 "you" if reservation.user_id == mine else holder_name(reservation),
             )
             for reservation in upcoming
@@ -210,5 +213,10 @@ class ResourceDetailScreen(ReserverScreen):
 
     def _booked(self, reservation: object) -> None:
         if isinstance(reservation, ReservationInfo):
-            window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+            window = format_window(
+                reservation.start_time,
+                reservation.end_time,
+                self.reserver.tz,
+                now=self.reserver.now(),
+            )
             self.notify(f"{reservation.resource.name}, {window}", title="Booked")

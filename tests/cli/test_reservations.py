@@ -139,6 +139,24 @@ def test_a_bare_end_is_the_first_such_time_after_the_start(
     assert "the end '2026-12-01 01:00' is not after the start (2026-12-01 23:00)" in dated.stderr
 
 
+def test_a_date_in_another_year_is_shown_with_its_year(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    shown = reserver.ok("book", "Room A", "2030-01-01 14:00", "--for", "1h").stdout
+    assert "Room A, Tue 1 Jan 2030 14:00-15:00 UTC." in shown
+    reserver.ok("book", "Room A", "2026-12-31 23:00", "--end", "01:00")
+    upcoming = reserver.ok("upcoming").stdout
+    assert "Tue 1 Jan 2030 14:00-15:00 UTC" in upcoming
+    assert "Thu 31 Dec 23:00 UTC - Fri 1 Jan 2027 01:00" in upcoming  # wrapped at 80 columns
+    number = str(reserver.data("upcoming")[-1]["id"])
+    history = reserver.ok("reservations", "history", number).stdout
+    assert "Room A, Tue 1 Jan 2030 14:00-15:00 UTC, active" in history
+    clash = reserver("book", "Room A", "2030-01-01 14:30", "--for", "1h")
+    assert clash.exit_code == ExitCode.CONFLICT, clash.stderr
+    assert "Tue 1 Jan 2030 14:00-15:00 UTC" in clash.stderr
+    assert "next free 1h slot: Tue 1 Jan 2030 15:00-16:00 UTC" in clash.stderr
+
+
 def test_bad_times_are_clear_errors(reserver: Reserver, rooms: dict[str, int]) -> None:
     past = reserver("book", "Room A", "2026-12-01 08:00", "--for", "1h")
     assert past.exit_code == ExitCode.INVALID_INPUT and "future" in past.stderr

@@ -8,7 +8,6 @@ from textual.widgets import Input, Static
 
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
-
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.help import HelpScreen
 
