@@ -38,6 +38,17 @@ def format_window(start: datetime, end: datetime, tz: ZoneInfo, *, now: datetime
     return f"{day} {first:%H:%M} {first_zone}-{last:%H:%M} {last_zone}"
 
 
+def short_window(start: datetime, end: datetime, tz: ZoneInfo, *, now: datetime) -> str:
+    """`[start, end)` in `tz` for a narrow list that names its zone elsewhere:
+    "Tue 1 Dec 14:00-15:30", "Tue 1 Dec 23:00 - Wed 2 Dec 01:00", years as `format_time`."""
+    first = _local(start, tz)
+    last = _local(end, tz)
+    begins = f"{day_label(first.date(), tz, now=now)} {first:%H:%M}"
+    if first.date() == last.date():
+        return f"{begins}-{last:%H:%M}"
+    return f"{begins} - {day_label(last.date(), tz, now=now)} {last:%H:%M}"
+
+
 def day_label(day: date, tz: ZoneInfo, *, now: datetime) -> str:
     """A local day as people read it, "Tue 1 Dec", with the year when it is not the
     current year in `tz` ("Tue 1 Jan 2030")."""
