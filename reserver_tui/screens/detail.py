@@ -150,7 +150,10 @@ class ResourceDetailScreen(ReserverScreen):
         table = self.query_one("#upcoming", KeyedTable)
         table.set_rows(rows)
         title = self.query_one(".pane-title", Label)
-        title.update("Upcoming reservations" if rows else "No upcoming reservations")
+        # The list's times name no zone, to fit its column: the title names it once.
+        title.update(
+            f"Upcoming reservations ({zone_name(tz)})" if rows else "No upcoming reservations"
+        )
 
     # -- moving through weeks -------------------------------------------------------------
     def action_week(self, step: int) -> None:

@@ -59,6 +59,7 @@ class WeekGrid(ScrollView, can_focus=True):
     WeekGrid {
         height: 1fr;
         padding: 0 1;
+        overflow-x: hidden;
     }
     WeekGrid > .week-grid--header { color: $text-muted; text-style: bold; }
     WeekGrid > .week-grid--today { color: $text-accent; text-style: bold underline; }
@@ -252,7 +253,9 @@ class WeekGrid(ScrollView, can_focus=True):
         return max(self.scrollable_content_region.height - _HEADER - _FOOTER, 1)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self._times) + _HEADER + _FOOTER)
+        self.virtual_size = Size(
+            self.scrollable_content_region.width, len(self._times) + _HEADER + _FOOTER
+        )
 
     def on_resize(self) -> None:
         self._update_virtual_size()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from support.clock import NOW
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
@@ -122,6 +122,10 @@ async def test_the_upcoming_list_fits_its_column(
         table = app.screen.query_one("#upcoming", KeyedTable)
         assert table.row_count == 2
         assert table.virtual_size.width <= table.scrollable_content_region.width, "nothing cut"
+        title = str(app.screen.query_one(".pane-title", Label).render())
+        assert title == "Upcoming reservations (Europe/Berlin)"
+        pane = app.screen.query_one("#upcoming-pane")
+        assert len(title) <= pane.content_region.width
 
 
 async def test_a_slot_of_ones_own_points_to_the_screen_by_its_name(
