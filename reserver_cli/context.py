@@ -161,25 +161,33 @@ class CliContext:
 
         return parse_duration(text, field=field)
 
-    def parse_end(self, start: datetime, length: str, field: str) -> datetime:
+    def end_after(self, start: datetime, length: str, field: str) -> datetime:
         """`start` plus a duration typed by the user; refused past the supported dates."""
         from reserver_core.timeparse import add_length
 
         return add_length(start, self.parse_duration(length, field), length, field)
 
+    def parse_end(self, start: datetime, text: str, field: str) -> datetime:
+        """The end of a window from `start` typed by the user: a bare 01:00 after 23:00
+        is the next day; whatever it is, it must come after the start."""
+        from reserver_core.timeparse import parse_end
+
+        return parse_end(text, start, self.now(), self.zone, field=field)
+
     def show_time(self, value: datetime | None) -> str:
-        """An instant for people, in the local zone ("Tue 1 Dec 14:00 CET")."""
+        """An instant for people, in the local zone ("Tue 1 Dec 14:00 CET", a year when
+        it is not this one)."""
         if value is None:
             return "-"
         from reserver_core.display import format_time
 
-        return format_time(value, self.zone)
+        return format_time(value, self.zone, now=self.now())
 
     def show_window(self, start: datetime, end: datetime) -> str:
         """A window for people, in the local zone ("Tue 1 Dec 14:00-15:30 CET")."""
         from reserver_core.display import format_window
 
-        return format_window(start, end, self.zone)
+        return format_window(start, end, self.zone, now=self.now())
 
     def show_duration(self, delta: timedelta) -> str:
         """A duration for people ("1h30m")."""

@@ -38,7 +38,10 @@ def book(
     end: Annotated[
         str | None,
         typer.Option(
-            "--end", "-e", metavar="END", help="When it ends (a bare 15:30 is on START's day)."
+            "--end",
+            "-e",
+            metavar="END",
+            help="When it ends; a bare 01:00 is the first 01:00 after START.",
         ),
     ] = None,
     duration: Annotated[
@@ -60,7 +63,9 @@ def book(
     START and END are read in your time zone (--tz to pick another): ISO 8601
     (2026-12-01 14:00, or with an offset such as +01:00 for an exact instant),
     14:00 (today), today 14:00, tomorrow 9:30, mon 10:00 (next Monday) or
-    +45m (from now). A local time skipped or repeated by a daylight-saving
+    +45m (from now). A bare time as END is the first such time after START, so
+    "23:00 --end 01:00" is two hours; an END with a day or a date means just that
+    and must come after START. A local time skipped or repeated by a daylight-saving
     change is refused; add an offset to choose. On a clash, the clashing
     bookings and the next free slot of the same length are shown.
 
@@ -95,10 +100,8 @@ def book(
 
 def _end_time(cli: CliContext, begin: datetime, end: str | None, duration: str | None) -> datetime:
     if duration is not None:
-        return cli.parse_end(begin, duration, "for")
-    from reserver_core.timeparse import parse_end
-
-    return parse_end(str(end), begin, cli.now(), cli.zone, field="end")
+        return cli.end_after(begin, duration, "for")
+    return cli.parse_end(begin, str(end), "end")
 
 
 def _explain_conflict(

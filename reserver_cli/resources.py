@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -105,7 +105,12 @@ def search(
         typer.Option("--free-from", metavar="WHEN", help="Only resources bookable from WHEN ..."),
     ] = None,
     free_until: Annotated[
-        str | None, typer.Option("--free-until", metavar="WHEN", help="... until WHEN.")
+        str | None,
+        typer.Option(
+            "--free-until",
+            metavar="WHEN",
+            help="... until WHEN (a bare 01:00 is the first 01:00 after --free-from).",
+        ),
     ] = None,
     free_for: Annotated[
         str | None,
@@ -150,8 +155,8 @@ def _free_window(
         raise ValidationError("with --free-from give either --free-until or --for", "free_until")
     start = cli.parse_when(free_from, "free_from")
     if free_for is not None:
-        return start, cli.parse_end(start, free_for, "for")
-    return start, cli.parse_when(str(free_until), "free_until")
+        return start, cli.end_after(start, free_for, "for")
+    return start, cli.parse_end(start, str(free_until), "free_until")
 
 
 @app.command("show")
@@ -351,18 +356,36 @@ def availability(
         ),
     ] = None,
     days: Annotated[int, typer.Option("--days", min=1, max=62, help="How many days.")] = 7,
+    from_hour: Annotated[
+        int | None,
+        typer.Option(
+            "--from-hour", metavar="HOUR", help="First hour of each day, 0-23 (default: settings)."
+        ),
+    ] = None,
+    to_hour: Annotated[
+        int | None,
+        typer.Option(
+            "--to-hour", metavar="HOUR", help="Hour each day ends, 1-24 (default: settings)."
+        ),
+    ] = None,
 ) -> None:
     """Show a resource's week as a grid of slots in your time zone.
+
+    Each day runs from the settings' day_start to day_end (08:00-18:00 unless
+    changed); --from-hour and --to-hour show other hours, --from-hour 0
+    --to-hour 24 the whole day.
 
     \b
     Examples:
       reserver resources availability "Room A"
       reserver resources availability 3 --from mon --days 5
+      reserver resources availability "Room A" --from-hour 18 --to-hour 24
       reserver resources availability "Room A" --tz America/New_York
     """
     cli = CliContext.of(ctx)
     first = _parse_day(cli, start_day) if start_day else None
     settings = cli.settings
+    day_start, day_end = _hour_span(from_hour, to_hour, settings.day_start, settings.day_end)
     target = cli.backend.find_resource(resource)
     grid = cli.backend.schedule(
         target.id,
@@ -370,8 +393,8 @@ def availability(
         days=days,
         tz=cli.zone.key,
         slot_minutes=settings.slot_minutes,
-        day_start=settings.day_start,
-        day_end=settings.day_end,
+        day_start=day_start,
+        day_end=day_end,
     )
 
     def human() -> Any:
@@ -380,6 +403,28 @@ def availability(
         return schedule_grid(grid, cli)
 
     cli.output.result(grid, human)
+
+
+def _hour_span(
+    from_hour: int | None, to_hour: int | None, day_start: time, day_end: time
+) -> tuple[time, time]:
+    """The hours of each day to show; an option not given falls back to the settings."""
+    if from_hour is not None and not 0 <= from_hour <= 23:
+        raise ValidationError(f"--from-hour must be 0 to 23, not {from_hour}", "from_hour")
+    if to_hour is not None and not 1 <= to_hour <= 24:
+        raise ValidationError(
+            f"--to-hour must be 1 to 24 (24 is midnight), not {to_hour}", "to_hour"
+        )
+    start = day_start if from_hour is None else time(from_hour)
+    end = day_end if to_hour is None else time(to_hour % 24)
+    if end != time(0) and end <= start:
+        raise ValidationError(
+            f"the day must start before it ends: {start:%H:%M} is not before {end:%H:%M}"
+            " (--from-hour must be less than --to-hour; without one, the settings' "
+            "day_start or day_end applies)",
+            "to_hour" if to_hour is not None else "from_hour",
+        )
+    return start, end
 
 
 @contextmanager

@@ -229,11 +229,12 @@ def _for_people(ctx: Any, error: ReserverError) -> str | None:
         return None
     try:
         zone = found.zone
+        now = found.now()
     except ReserverError:
         return None
     from reserver_core.display import describe_error
 
-    return describe_error(error, zone)
+    return describe_error(error, zone, now=now)
 
 
 def _log_unexpected(exc: Exception) -> str:

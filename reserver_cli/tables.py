@@ -295,7 +295,7 @@ def events_table(
             cli.show_time(event.timestamp),
             Text(event.action, style=STATUS_STYLES.get(event.action, "")),
             event.actor,
-            Text(describe_event(event, reservation, cli.zone)),
+            Text(describe_event(event, reservation, cli.zone, now=cli.now())),
         )
     return table
 

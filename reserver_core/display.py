@@ -6,7 +6,7 @@ wording, kept in history details and in error messages of the core.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reserver_core.errors import ConflictError, ReserverError, StoreError, UnavailableError
@@ -16,23 +16,51 @@ _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def format_time(value: datetime, tz: ZoneInfo) -> str:
-    """Show the instant `value` as local time in `tz`, e.g. "Tue 1 Dec 14:00 CET"."""
+def format_time(value: datetime, tz: ZoneInfo, *, now: datetime) -> str:
+    """Show the instant `value` as local time in `tz`, e.g. "Tue 1 Dec 14:00 CET"; the
+    year is added when it is not the year of `now` there ("Tue 1 Jan 2030 14:00 CET")."""
     local = _local(value, tz)
-    return f"{_day_label(local)} {local:%H:%M} {_abbreviation(local)}"
+    return f"{day_label(local.date(), tz, now=now)} {local:%H:%M} {_abbreviation(local)}"
 
 
-def format_window(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """Show `[start, end)` in `tz`, e.g. "Tue 1 Dec 14:00-15:30 CET"; the date once if shared."""
+def format_window(start: datetime, end: datetime, tz: ZoneInfo, *, now: datetime) -> str:
+    """Show `[start, end)` in `tz`, e.g. "Tue 1 Dec 14:00-15:30 CET"; the date once if shared,
+    each date with its year when that is not the year of `now`."""
     first = _local(start, tz)
     last = _local(end, tz)
     if first.date() != last.date():
-        return f"{format_time(start, tz)} - {format_time(end, tz)}"
+        return f"{format_time(start, tz, now=now)} - {format_time(end, tz, now=now)}"
     first_zone = _abbreviation(first)
     last_zone = _abbreviation(last)
+    day = day_label(first.date(), tz, now=now)
     if first_zone == last_zone:
-        return f"{_day_label(first)} {first:%H:%M}-{last:%H:%M} {last_zone}"
-    return f"{_day_label(first)} {first:%H:%M} {first_zone}-{last:%H:%M} {last_zone}"
+        return f"{day} {first:%H:%M}-{last:%H:%M} {last_zone}"
+    return f"{day} {first:%H:%M} {first_zone}-{last:%H:%M} {last_zone}"
+
+
+def short_window(start: datetime, end: datetime, tz: ZoneInfo, *, now: datetime) -> str:
+    """`[start, end)` in `tz` for a narrow list that names its zone elsewhere:
+    "Tue 1 Dec 14:00-15:30", "Tue 1 Dec 23:00 - Wed 2 Dec 01:00", years as `format_time`."""
+    first = _local(start, tz)
+    last = _local(end, tz)
+    begins = f"{day_label(first.date(), tz, now=now)} {first:%H:%M}"
+    if first.date() == last.date():
+        return f"{begins}-{last:%H:%M}"
+    return f"{begins} - {day_label(last.date(), tz, now=now)} {last:%H:%M}"
+
+
+def day_label(day: date, tz: ZoneInfo, *, now: datetime) -> str:
+    """A local day as people read it, "Tue 1 Dec", with the year when it is not the
+    current year in `tz` ("Tue 1 Jan 2030")."""
+    label = f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
+    return label if day.year == _local(now, tz).year else f"{label} {day.year}"
+
+
+def month_label(day: date, tz: ZoneInfo, *, now: datetime) -> str:
+    """The month of a local day as a heading, "Dec", with the year when it is not the
+    current year in `tz` ("Jan 2027")."""
+    label = _MONTH_NAMES[day.month - 1]
+    return label if day.year == _local(now, tz).year else f"{label} {day.year}"
 
 
 def format_duration(delta: timedelta) -> str:
@@ -94,27 +122,30 @@ def already_booked(resource: str, windows: str) -> str:
     return f"{resource} is already booked {windows}, which conflicts with that time"
 
 
-def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
+def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
     """A domain error as a sentence for people: the times it names shown in `tz`, not UTC,
     and which store failed and why when known (the store is theirs)."""
     if isinstance(error, ConflictError) and error.windows and error.resource:
-        clashes = ", ".join(format_window(w.start, w.end, tz) for w in error.windows)
+        clashes = ", ".join(format_window(w.start, w.end, tz, now=now) for w in error.windows)
         return already_booked(error.resource, clashes)
     if isinstance(error, UnavailableError) and error.until is not None and error.resource:
-        return f"{error.resource} is under maintenance until {format_time(error.until, tz)}"
+        until = format_time(error.until, tz, now=now)
+        return f"{error.resource} is under maintenance until {until}"
     if isinstance(error, StoreError) and error.details:
         return f"{error.message}: {error.details}"
     return error.message
 
 
-def describe_event(event: EventInfo, reservation: ReservationInfo, tz: ZoneInfo) -> str:
+def describe_event(
+    event: EventInfo, reservation: ReservationInfo, tz: ZoneInfo, *, now: datetime
+) -> str:
     """An event's details for people; a "created" event names the booked window in `tz`.
 
     The stored details of a booking spell its window in UTC; a reservation's window
     never changes, so it is shown from the reservation instead.
     """
     if event.action == "created":
-        return format_window(reservation.start_time, reservation.end_time, tz)
+        return format_window(reservation.start_time, reservation.end_time, tz, now=now)
     return event.details
 
 
@@ -122,10 +153,6 @@ def _local(value: datetime, tz: ZoneInfo) -> datetime:
     if value.utcoffset() is None:
         raise ValueError("the time to show must be an aware datetime")
     return value.astimezone(tz)
-
-
-def _day_label(local: datetime) -> str:
-    return f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}"
 
 
 def _abbreviation(local: datetime) -> str:

@@ -19,6 +19,11 @@ in time (such as a start) can be given as:
                             the units form below; exact elapsed time, so +1d is
                             24 hours even across a daylight-saving change
 
+An end (of a booking, of a search window) can be given in any of these forms
+and must come after the start. A bare time of day is the first such time after the
+start: from 23:00, an end of 01:00 is 01:00 the next day, two hours later. An end
+with a day or a date (tomorrow 01:00, 2026-12-02 01:00) means just that.
+
 Hours run 0-23 and minutes 00-59 (24:00 is not accepted). Letters may be in
 any case. A date needs a time (2026-12-01 alone is rejected). A local time
 that does not exist (skipped when the clocks go forward) or that happens twice
@@ -53,6 +58,7 @@ __all__ = [
     "localize",
     "parse_day",
     "parse_duration",
+    "parse_end",
     "parse_instant",
     "parse_when",
     "resolve_zone",
@@ -119,7 +125,7 @@ _UNITS_RE = re.compile(
     rf"(?:(?P<minutes>{_NUMBER})\s*(?:m|mins?|minutes?))?",
     re.ASCII,
 )
-_BARE_CLOCK_RE = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
+_BARE_CLOCK_RE = re.compile(r"(?P<hour>\d{1,2}):(?P<minute>\d{2})", re.ASCII)
 _DURATION_CLOCK_RE = re.compile(r"(?P<hours>\d+):(?P<minutes>\d{2})", re.ASCII)
 _ZONEINFO_PATH_RE = re.compile(r"zoneinfo[^/]*/(?P<key>.+)$")
 
@@ -204,13 +210,37 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo, field: str = "start") -> 
 def parse_end(
     text: str, start: datetime, now: datetime, tz: ZoneInfo, field: str = "end"
 ) -> datetime:
-    """Read the end of a window starting at `start`: a bare `HH:MM` is on the start's
-    local day; any other form of `parse_when` stands alone."""
+    """Read the end of a window starting at `start`; it must come after the start.
+
+    A bare `HH:MM` is the first such local time after the start, so 23:00 to 01:00 is
+    two hours; any other form of `parse_when` (a day, a date, +45m) keeps its meaning.
+    """
     raw = text.strip()
-    if _BARE_CLOCK_RE.fullmatch(raw):
-        day = start.astimezone(tz).date().isoformat()
-        return parse_when(f"{day} {raw}", now, tz, field=field)
-    return parse_when(raw, now, tz, field=field)
+    clock = _BARE_CLOCK_RE.fullmatch(raw)
+    if clock is None:
+        end = parse_when(raw, now, tz, field=field)
+    else:
+        end = _clock_after(raw, clock, start, tz, field)
+    if end <= start:
+        raise ValidationError(
+            f"the end {raw!r} is not after the start "
+            f"({start.astimezone(tz):%Y-%m-%d %H:%M}); give a later end or a length such as 90m",
+            field,
+        )
+    return end
+
+
+def _clock_after(
+    raw: str, found: re.Match[str], start: datetime, tz: ZoneInfo, field: str
+) -> datetime:
+    hour, minute = _clock(raw, found, field)
+    day = start.astimezone(tz).date()
+    end = localize(datetime.combine(day, time(hour, minute)), tz, field=field)
+    if end <= start:
+        end = localize(
+            datetime.combine(day + timedelta(days=1), time(hour, minute)), tz, field=field
+        )
+    return end
 
 
 def add_length(start: datetime, length: timedelta, raw: str, field: str) -> datetime:

@@ -194,7 +194,7 @@ class ReserverApp(App[None]):
         self._update_subtitle()
         self.refresh_bindings()
         username = previous.username if previous is not None else ""
-        ask_for_login(self, describe_error(error, self.tz), username)
+        ask_for_login(self, describe_error(error, self.tz, now=self.now()), username)
 
     def _update_subtitle(self) -> None:
         if self.backend is None:
@@ -255,7 +255,12 @@ class ReserverApp(App[None]):
                 self._session_ended(error)
                 return
             title = "Import rejected" if isinstance(error, ImportRejectedError) else ""
-            self.notify(describe_error(error, self.tz), title=title, severity="error", timeout=8)
+            self.notify(
+                describe_error(error, self.tz, now=self.now()),
+                title=title,
+                severity="error",
+                timeout=8,
+            )
             return
         path = log_unexpected(group, error)
         if requester is not None:
@@ -272,7 +277,8 @@ class ReserverApp(App[None]):
             self.offline = True
             self._update_subtitle()
             self.notify(
-                f"{describe_error(error, self.tz)}. Trying again every {RECONNECT_SECONDS:.0f} s.",
+                f"{describe_error(error, self.tz, now=self.now())}. "
+                f"Trying again every {RECONNECT_SECONDS:.0f} s.",
                 title="Server unreachable",
                 severity="error",
                 timeout=10,

@@ -15,9 +15,9 @@ from reserver_core.settings import log_dir
 log = logging.getLogger("reserver_tui")
 
 
-def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
+def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
     """A domain error as a sentence for people, its times in their own time zone."""
-    message = display.describe_error(error, tz)
+    message = display.describe_error(error, tz, now=now)
     return message[:1].upper() + message[1:]
 
 

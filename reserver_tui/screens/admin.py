@@ -48,7 +48,7 @@ class AdminScreen(ResourceTableScreen):
         yield Header()
         with Horizontal(id="toolbar"):
             yield filter_input()
-        yield ResourceTable(self.reserver.tz, self.reserver.today, id="admin-resources")
+        yield ResourceTable(self.reserver.tz, self.reserver.now, id="admin-resources")
         yield InfoLine(id="admin-info")
         yield Footer(compact=True)
 
@@ -75,9 +75,10 @@ class AdminScreen(ResourceTableScreen):
             "enabled" if resource.available else "[red]disabled[/red]",
         ]
         if resource.status != "disabled":
-            parts.append(status_text(resource, tz, self.reserver.today()))
+            parts.append(status_text(resource, tz, self.reserver.now()))
         if resource.status == "maintenance" and resource.maintenance_until is not None:
-            parts.append(f"back in service {format_time(resource.maintenance_until, tz)}")
+            until = format_time(resource.maintenance_until, tz, now=self.reserver.now())
+            parts.append(f"back in service {until}")
         else:
             parts.append(f"maintenance resets after {resource.auto_reset_hours} h")
         info.text = "  ·  ".join(parts)

@@ -49,7 +49,8 @@ def read_window(
 
     A bare `HH:MM` start is on `day` (today, tomorrow, mon, 2026-12-01); any other
     start form of the time parser stands alone. The end is a duration (`90m`,
-    `1h30m`, `+45m`), a bare `HH:MM` on the start's day, or any full time form.
+    `1h30m`, `+45m`), a bare `HH:MM` (the first such time after the start, so
+    23:00 to 01:00 is two hours), or any full time form.
     """
     start_text = start.strip()
     if _CLOCK.fullmatch(start_text):
@@ -64,10 +65,6 @@ def read_window(
         ends = add_length(begins, length, end_text, "end")
     else:
         ends = parse_end(end_text, begins, now, tz, field="end")
-        if ends <= begins and _CLOCK.fullmatch(end_text):
-            raise ValidationError(
-                f"{end_text} is not after the start; for a length write it as 1h30m or 90m", "end"
-            )
     check_window(begins, ends, now, policy)
     return begins, ends
 
@@ -177,7 +174,7 @@ class BookModal(ReserverModal):
             return None
         self._window = window
         start, end = window
-        when = format_window(start, end, self.reserver.tz)
+        when = format_window(start, end, self.reserver.tz, now=self.reserver.now())
         feedback.update(f"✓ {when}  ({format_duration(end - start)})")
         feedback.set_class(False, "-invalid")
         self.query_one("#book", Button).disabled = self._busy
@@ -217,13 +214,18 @@ class BookModal(ReserverModal):
             self._show_conflict(error)
             return
         feedback = self.query_one("#feedback", Static)
-        feedback.update(f"✗ {literal(describe_error(error, self.reserver.tz))}")
+        feedback.update(
+            f"✗ {literal(describe_error(error, self.reserver.tz, now=self.reserver.now()))}"
+        )
         feedback.set_class(True, "-invalid")
 
     def _show_conflict(self, error: ConflictError) -> None:
         self._conflict = error
         tz = self.reserver.tz
-        windows = "\n".join(f"  • {format_window(w.start, w.end, tz)}" for w in error.windows)
+        now = self.reserver.now()
+        windows = "\n".join(
+            f"  • {format_window(w.start, w.end, tz, now=now)}" for w in error.windows
+        )
         panel = self.query_one("#conflict", Static)
         name = literal(self.resource.name)
         panel.update(

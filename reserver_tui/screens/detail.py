@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Label, Static
 
 from reserver_core.backend import Backend
-from reserver_core.display import format_time, format_window, holder_name
+from reserver_core.display import format_time, format_window, holder_name, short_window
 from reserver_core.schemas import ReservationInfo, ResourceInfo, Slot
 from reserver_core.timeparse import next_whole, zone_name
 from reserver_tui import messages
@@ -52,9 +52,9 @@ class ResourceDetailScreen(ReserverScreen):
         Binding("tab", "app.focus_next", "Grid/list", show=False),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read the schedule again"),
     ]
-    # Seven readable day columns beside the 44-column list need about 104 columns.
+    # Seven readable day columns beside the 48-column list need about 108 columns.
     # Textual declares this as an instance attribute, so it cannot be a ClassVar here.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (104, "-wide")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (108, "-wide")]  # noqa: RUF012
 
     def __init__(self, resource: ResourceInfo) -> None:
         super().__init__()
@@ -66,7 +66,7 @@ class ResourceDetailScreen(ReserverScreen):
         yield Header()
         yield Static(id="detail-title")
         with Horizontal(id="detail-body"):
-            with VerticalScroll(id="grid-pane"):
+            with Vertical(id="grid-pane"):
                 yield WeekGrid(self.reserver.tz, id="week")
             with Vertical(id="upcoming-pane"):
                 yield Label("Upcoming reservations", classes="pane-title")
@@ -95,8 +95,9 @@ class ResourceDetailScreen(ReserverScreen):
             days=7,
             tz=zone_name(app.tz),
             slot_minutes=settings.slot_minutes,
-            day_start=settings.day_start,
-            day_end=settings.day_end,
+            # The whole day, so evening and night can be seen and booked too.
+            day_start=time(0),
+            day_end=time(0),
         )
         now = app.now()
         upcoming = backend.resource_reservations(
@@ -107,11 +108,13 @@ class ResourceDetailScreen(ReserverScreen):
     def _show_title(self) -> None:
         resource = self.resource
         tz = self.reserver.tz
-        status = status_text(resource, tz, self.reserver.today())
+        status = status_text(resource, tz, self.reserver.now())
         tags = ", ".join(resource.tags) or "no tags"
         lines = [f"[b]{literal(resource.name)}[/b]  [dim]{literal(tags)}[/dim]  ·  [b]{status}[/b]"]
         if resource.status == "maintenance" and resource.maintenance_until is not None:
-            lines[0] += f" until {format_time(resource.maintenance_until, tz)}"
+            lines[0] += (
+                f" until {format_time(resource.maintenance_until, tz, now=self.reserver.now())}"
+            )
         if resource.description:
             lines.append(literal(resource.description))
         self.query_one("#detail-title", Static).update("\n".join(lines))
@@ -123,16 +126,23 @@ class ResourceDetailScreen(ReserverScreen):
         today = self.reserver.today()
         days = [day.day for day in schedule.days]
         today_index = days.index(today) if today in days else -1
-        self.query_one(WeekGrid).show(schedule, today_index, self._keep_cursor)
+        self.query_one(WeekGrid).show(
+            schedule,
+            today_index,
+            self._keep_cursor,
+            now=self.reserver.now(),
+            working_start=self.reserver.settings.day_start,
+        )
         self._keep_cursor = True
         self._show_upcoming(event.upcoming)
 
     def _show_upcoming(self, upcoming: list[ReservationInfo]) -> None:
         tz = self.reserver.tz
+        now = self.reserver.now()
         mine = self.reserver.user.id if self.reserver.user else None
         rows = {
             str(reservation.id): (
-                format_window(reservation.start_time, reservation.end_time, tz),
+                short_window(reservation.start_time, reservation.end_time, tz, now=now),
                 "you" if reservation.user_id == mine else holder_name(reservation),
             )
             for reservation in upcoming
@@ -140,7 +150,10 @@ class ResourceDetailScreen(ReserverScreen):
         table = self.query_one("#upcoming", KeyedTable)
         table.set_rows(rows)
         title = self.query_one(".pane-title", Label)
-        title.update("Upcoming reservations" if rows else "No upcoming reservations")
+        # The list's times name no zone, to fit its column: the title names it once.
+        title.update(
+            f"Upcoming reservations ({zone_name(tz)})" if rows else "No upcoming reservations"
+        )
 
     # -- moving through weeks -------------------------------------------------------------
     def action_week(self, step: int) -> None:
@@ -210,5 +223,10 @@ class ResourceDetailScreen(ReserverScreen):
 
     def _booked(self, reservation: object) -> None:
         if isinstance(reservation, ReservationInfo):
-            window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+            window = format_window(
+                reservation.start_time,
+                reservation.end_time,
+                self.reserver.tz,
+                now=self.reserver.now(),
+            )
             self.notify(f"{reservation.resource.name}, {window}", title="Booked")

@@ -85,7 +85,7 @@ class FindSlotScreen(ReserverScreen):
             feedback.update(f"✗ {literal(short_message(exc))}")
             feedback.set_class(True, "-invalid")
             return None
-        window = format_window(start, end, self.reserver.tz)
+        window = format_window(start, end, self.reserver.tz, now=self.reserver.now())
         feedback.update(f"✓ {window}  ({format_duration(length)})")
         feedback.set_class(False, "-invalid")
         text = self.query_one("#text", Input).value.strip() or None
@@ -124,7 +124,7 @@ class FindSlotScreen(ReserverScreen):
             }
         )
         assert self._window is not None
-        when = format_window(*self._window, self.reserver.tz)
+        when = format_window(*self._window, self.reserver.tz, now=self.reserver.now())
         count = len(self._found)
         title = f"{count} resource{'s' if count != 1 else ''} free {when}"
         if count:
@@ -146,7 +146,12 @@ class FindSlotScreen(ReserverScreen):
 
     def _booked(self, reservation: object) -> None:
         if isinstance(reservation, ReservationInfo):
-            window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+            window = format_window(
+                reservation.start_time,
+                reservation.end_time,
+                self.reserver.tz,
+                now=self.reserver.now(),
+            )
             self.notify(f"{reservation.resource.name}, {window}", title="Booked")
 
     def action_focus_form(self) -> None:

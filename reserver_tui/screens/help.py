@@ -58,7 +58,7 @@ class HelpScreen(ReserverModal):
             "[b u]Times you can type[/]  (in your time zone: "
             f"{timeparse.zone_name(self.reserver.tz)})",
             "  In the booking form a bare time (14:00) is on the Day given; the end is a time",
-            "  (15:30) or a length (90m, 1h30m).",
+            "  (15:30, the first after the start: 23:00 to 01:00 is 2h) or a length (90m).",
             escape(TIME_FORMS.rstrip()),
         ]
         with Vertical(id="dialog", classes="dialog -wide -tall"):

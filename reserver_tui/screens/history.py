@@ -28,7 +28,9 @@ class HistoryModal(ReserverModal):
 
     def compose_dialog(self) -> ComposeResult:
         reservation = self.reservation
-        window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+        window = format_window(
+            reservation.start_time, reservation.end_time, self.reserver.tz, now=self.reserver.now()
+        )
         with Vertical(id="dialog", classes="dialog -wide"):
             yield Label(f"History of reservation #{reservation.id}", classes="dialog-title")
             yield Static(
@@ -50,14 +52,15 @@ class HistoryModal(ReserverModal):
 
     def on_history_loaded(self, event: messages.HistoryLoaded) -> None:
         tz = self.reserver.tz
+        now = self.reserver.now()
         table = self.query_one(KeyedTable)
         table.set_rows(
             {
                 str(item.id): (
-                    format_time(item.timestamp, tz),
+                    format_time(item.timestamp, tz, now=now),
                     item.action,
                     item.actor,
-                    describe_event(item, self.reservation, tz),
+                    describe_event(item, self.reservation, tz, now=now),
                 )
                 for item in event.events
             }

@@ -71,7 +71,7 @@ class ResourcesScreen(ResourceTableScreen):
                 STATUS_CHOICES, value="all", allow_blank=False, id="status-filter", compact=True
             )
         with Vertical(id="body"):
-            yield ResourceTable(self.reserver.tz, self.reserver.today, id="resources")
+            yield ResourceTable(self.reserver.tz, self.reserver.now, id="resources")
             yield Static(id="first-run")
         yield InfoLine(id="table-info")
         yield Footer(compact=True)
@@ -194,7 +194,12 @@ class ResourcesScreen(ResourceTableScreen):
 
     def _booked(self, reservation: object) -> None:
         if isinstance(reservation, ReservationInfo):
-            window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+            window = format_window(
+                reservation.start_time,
+                reservation.end_time,
+                self.reserver.tz,
+                now=self.reserver.now(),
+            )
             self.notify(f"{reservation.resource.name}, {window}", title="Booked")
 
     def action_new_resource(self) -> None:

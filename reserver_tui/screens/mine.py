@@ -108,10 +108,12 @@ class MyReservationsScreen(ReserverScreen):
         others = [r for r in event.reservations if tab_of(r, now) != "upcoming"]
         for reservation in [*upcoming, *others]:
             tab = tab_of(reservation, now)
-            window = format_window(reservation.start_time, reservation.end_time, tz)
+            window = format_window(reservation.start_time, reservation.end_time, tz, now=now)
             if tab == "cancelled":
                 cancelled = (
-                    format_time(reservation.cancelled_at, tz) if reservation.cancelled_at else ""
+                    format_time(reservation.cancelled_at, tz, now=now)
+                    if reservation.cancelled_at
+                    else ""
                 )
                 cells: tuple[str, ...] = (
                     window,
@@ -159,7 +161,9 @@ class MyReservationsScreen(ReserverScreen):
         if reservation.status != "active" or reservation.end_time <= self.reserver.now():
             self.notify("Only an upcoming reservation can be cancelled.", severity="warning")
             return
-        window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+        window = format_window(
+            reservation.start_time, reservation.end_time, self.reserver.tz, now=self.reserver.now()
+        )
 
         def answered(answer: object) -> None:
             if isinstance(answer, Confirmed):
@@ -182,7 +186,9 @@ class MyReservationsScreen(ReserverScreen):
 
     def on_cancelled(self, event: messages.Cancelled) -> None:
         reservation = event.reservation
-        window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+        window = format_window(
+            reservation.start_time, reservation.end_time, self.reserver.tz, now=self.reserver.now()
+        )
         self.notify(f"{reservation.resource.name}, {window}", title="Cancelled")
 
     @on(KeyedTable.RowSelected)

@@ -82,11 +82,14 @@ class StatusScreen(ReserverScreen):
         last = _moment(expiry.get("last_run"))
         following = _moment(expiry.get("next_run"))
         tz = app.tz
+        now = app.now()
         lines = ["[b]Expiry[/b] marks finished bookings expired and ends elapsed maintenance."]
-        lines.append(f"  Last run: {format_time(last, tz) if last else 'not yet'}")
+        lines.append(f"  Last run: {format_time(last, tz, now=now) if last else 'not yet'}")
         if expiry.get("last_expired_count") is not None:
             lines[-1] += f"  ({expiry['last_expired_count']} expired)"
-        lines.append(f"  Next run: {format_time(following, tz) if following else 'not scheduled'}")
+        lines.append(
+            f"  Next run: {format_time(following, tz, now=now) if following else 'not scheduled'}"
+        )
         if expiry.get("last_error"):
             lines.append(f"  [red]Last error: {literal(str(expiry['last_error']))}[/red]")
         self.query_one("#expiry-panel", Static).update("\n".join(lines))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from reserver_core.display import day_label
 from reserver_core.schemas import ResourceInfo, StatusFilter
 
 SortKey = Literal["name", "status", "next"]
@@ -34,18 +35,19 @@ _NEXT_WIDTH = 16
 _FAR_FUTURE = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
 
 
-def local_clock(moment: datetime, tz: ZoneInfo, today: date) -> str:
-    """`14:30` for a time today, `Wed 2 Dec 14:30` for another day, in `tz`."""
+def local_clock(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """`14:30` for a time today, `Wed 2 Dec 14:30` for another day (`Fri 1 Jan 2027 00:30`
+    in another year), in `tz`."""
     local = moment.astimezone(tz)
-    if local.date() == today:
+    if local.date() == now.astimezone(tz).date():
         return f"{local:%H:%M}"
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
+    return f"{day_label(local.date(), tz, now=now)} {local:%H:%M}"
 
 
-def status_text(resource: ResourceInfo, tz: ZoneInfo, today: date) -> str:
+def status_text(resource: ResourceInfo, tz: ZoneInfo, now: datetime) -> str:
     """available / in use until HH:MM / maintenance / disabled."""
     if resource.status == "in_use" and resource.busy_until is not None:
-        return f"in use until {local_clock(resource.busy_until, tz, today)}"
+        return f"in use until {local_clock(resource.busy_until, tz, now)}"
     return resource.status.replace("_", " ")
 
 
@@ -60,14 +62,14 @@ def next_free(resource: ResourceInfo) -> datetime | None:
     return _FAR_FUTURE
 
 
-def next_free_text(resource: ResourceInfo, tz: ZoneInfo, today: date) -> str:
+def next_free_text(resource: ResourceInfo, tz: ZoneInfo, now: datetime) -> str:
     """`now`, a local time, or `-` for a disabled resource."""
     moment = next_free(resource)
     if moment is None:
         return "now"
     if moment == _FAR_FUTURE:
         return "-"
-    return local_clock(moment, tz, today)
+    return local_clock(moment, tz, now)
 
 
 @dataclass
@@ -151,14 +153,14 @@ class ResourceTable(ScrollView, can_focus=True):
     def __init__(
         self,
         tz: ZoneInfo,
-        today: Callable[[], date],
+        now: Callable[[], datetime],
         *,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.tz = tz
-        self._today = today
+        self._now = now
         self._rows: dict[int, _Row] = {}
         self._ordered: list[tuple[int, str, str]] = []
         self._visible: list[int] = []
@@ -340,12 +342,12 @@ class ResourceTable(ScrollView, can_focus=True):
     def _cells(self, row: _Row) -> tuple[str, str, str, str]:
         if row.cells is None:
             resource = row.resource
-            today = self._today()
+            now = self._now()
             row.cells = (
                 resource.name,
                 ", ".join(resource.tags),
-                f"● {status_text(resource, self.tz, today)}",
-                next_free_text(resource, self.tz, today),
+                f"● {status_text(resource, self.tz, now)}",
+                next_free_text(resource, self.tz, now),
             )
         return row.cells
 

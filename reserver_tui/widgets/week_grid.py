@@ -1,24 +1,34 @@
-"""A week of a resource's slots: days across, local times down, one colour per state."""
+"""A week of a resource's slots: days across, local times down, one colour per state.
+
+The grid holds the whole day; it scrolls under a fixed line of day names and a
+fixed legend, and opens at the working hours or the week's first booking.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widget import Widget
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
+from reserver_core.display import month_label
 from reserver_core.schemas import Schedule, Slot
 
 _TIME_WIDTH = 6
 _MIN_COLUMN = 7
 """Room for the longest day label ("Wed 30") and the gap after it."""
+_HEADER = 1
+_FOOTER = 2
+"""A blank line, then the legend."""
 _LEGEND = (
     ("free", "free"),
     ("mine", "mine"),
@@ -29,7 +39,7 @@ _LEGEND = (
 )
 
 
-class WeekGrid(Widget, can_focus=True):
+class WeekGrid(ScrollView, can_focus=True):
     """The slot grid of a `Schedule`; arrows or h/j/k/l move, Enter picks a slot."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -47,10 +57,9 @@ class WeekGrid(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     WeekGrid {
-        height: auto;
+        height: 1fr;
         padding: 0 1;
-        text-wrap: nowrap;
-        text-overflow: clip;
+        overflow-x: hidden;
     }
     WeekGrid > .week-grid--header { color: $text-muted; text-style: bold; }
     WeekGrid > .week-grid--today { color: $text-accent; text-style: bold underline; }
@@ -106,10 +115,23 @@ class WeekGrid(Widget, can_focus=True):
         self.schedule: Schedule | None = None
         self._times: list[str] = []
         self._cells: list[dict[str, Slot]] = []
+        self._month = ""
         self.today_index = -1
 
-    def show(self, schedule: Schedule, today_index: int, keep_cursor: bool) -> None:
-        """Display a week; rows are local wall times, so DST days line up by the clock."""
+    def show(
+        self,
+        schedule: Schedule,
+        today_index: int,
+        keep_cursor: bool,
+        *,
+        now: datetime,
+        working_start: time,
+    ) -> None:
+        """Display a week; rows are local wall times, so DST days line up by the clock.
+
+        A new cursor opens scrolled to `working_start`, or to the week's first booking
+        when that starts earlier in the day.
+        """
         self.schedule = schedule
         self.today_index = today_index
         self._cells = []
@@ -119,26 +141,57 @@ class WeekGrid(Widget, can_focus=True):
             self._cells.append(by_time)
             times.update(by_time)
         self._times = sorted(times)
+        # The month above the times: day labels name only the weekday and the day.
+        self._month = month_label(schedule.days[0].day, self.tz, now=now) if schedule.days else ""
+        self._update_virtual_size()
         if not keep_cursor:
+            top = self._opening_row(schedule, working_start)
             self.day = max(today_index, 0)
-            self.row = self._first_open_row(self.day)
+            self.row = self._first_open_row(self.day, top)
+            # The new virtual size only bounds scrolling once the grid is laid out again.
+            self.call_after_refresh(self._open_at, top)
         self.day = min(self.day, max(len(self._cells) - 1, 0))
         self.row = min(self.row, max(len(self._times) - 1, 0))
-        self.refresh(layout=True)
+        self.refresh()
 
-    def _first_open_row(self, day: int) -> int:
+    def _open_at(self, top: int) -> None:
+        self.scroll_to(y=top, animate=False, immediate=True)
+        self._scroll_to_cursor()
+
+    @property
+    def top_row(self) -> int:
+        """The row shown first under the day names."""
+        return int(self.scroll_y)
+
+    def _opening_row(self, schedule: Schedule, working_start: time) -> int:
+        opening = f"{working_start:%H:%M}"
+        for reservation in schedule.reservations:
+            # Only the wall time of day matters: the grid's rows are the same each day.
+            label = f"{reservation.start_time.astimezone(self.tz):%H:%M}"
+            opening = min(opening, label)
+        rows = [index for index, label in enumerate(self._times) if label <= opening]
+        return rows[-1] if rows else 0
+
+    def _first_open_row(self, day: int, top: int) -> int:
         if not self._cells:
             return 0
-        for index, label in enumerate(self._times):
-            slot = self._cells[day].get(label)
-            if slot is not None and slot.state != "past":
-                return index
-        return 0
+        cells = self._cells[day]
+        open_rows = [
+            index
+            for index, label in enumerate(self._times)
+            if label in cells and cells[label].state != "past"
+        ]
+        later = [index for index in open_rows if index >= top]
+        return (later or open_rows or [top])[0]
 
     @property
     def times(self) -> tuple[str, ...]:
         """The local wall times ("HH:MM") that label the rows, top to bottom."""
         return tuple(self._times)
+
+    def cell(self, day: int, label: str) -> Slot | None:
+        """The slot of day `day` (0-6) at local time `label` ("HH:MM")."""
+        return self._cells[day].get(label)
 
     @property
     def column_width(self) -> int:
@@ -173,19 +226,40 @@ class WeekGrid(Widget, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or not self._cells or offset.y < 1 or offset.x < _TIME_WIDTH:
+        time_width = self._time_width()
+        if offset is None or not self._cells or offset.x < time_width:
             return
-        column = (offset.x - _TIME_WIDTH) // self._column_width()
-        row = offset.y - 1
+        if not _HEADER <= offset.y < self._body_height() + _HEADER:
+            return
+        column = (offset.x - time_width) // self._column_width()
+        row = self.top_row + offset.y - _HEADER
         if column < len(self._cells) and row < len(self._times):
             chosen = (column, row) == (self.day, self.row)
             self.place(column, row)
             if chosen or event.chain > 1:
                 self.action_choose()
 
+    def _time_width(self) -> int:
+        # Room for a month with its year ("Jan 2027") when the week is in another year.
+        return max(_TIME_WIDTH, cell_len(self._month) + 1)
+
     def _column_width(self) -> int:
-        width = (self.content_region.width - _TIME_WIDTH) // max(len(self._cells), 1)
+        width = (self.scrollable_content_region.width - self._time_width()) // max(
+            len(self._cells), 1
+        )
         return max(width, _MIN_COLUMN)
+
+    def _body_height(self) -> int:
+        return max(self.scrollable_content_region.height - _HEADER - _FOOTER, 1)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(
+            self.scrollable_content_region.width, len(self._times) + _HEADER + _FOOTER
+        )
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+        self._scroll_to_cursor()
 
     def watch_day(self) -> None:
         self.refresh()
@@ -195,48 +269,65 @@ class WeekGrid(Widget, can_focus=True):
         self._scroll_to_cursor()
 
     def _scroll_to_cursor(self) -> None:
-        # The grid is taller than a small terminal: its scrolling parent follows the cursor,
-        # keeping the day header in view on the first row.
-        container = self.parent
-        if not isinstance(container, Widget):
-            return
-        top = self.virtual_region.y
-        region = Region(0, top, 1, 2) if self.row == 0 else Region(0, top + 1 + self.row, 1, 1)
-        container.scroll_to_region(region, animate=False, immediate=True)
+        height = self._body_height()
+        if self.row < self.top_row:
+            self.scroll_to(y=self.row, animate=False, immediate=True)
+        elif self.row >= self.top_row + height:
+            self.scroll_to(y=self.row - height + 1, animate=False, immediate=True)
 
-    def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return len(self._times) + 3 if self._times else 1
-
-    def render(self) -> Text:
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        height = self.scrollable_content_region.height
         if self.schedule is None:
-            return Text("Loading the schedule…", style="italic")
+            line = Text("Loading the schedule…", style="italic") if y == 0 else Text()
+        elif y < _HEADER:
+            line = self._header_line()
+        elif y == height - 1:
+            line = self._legend_line()
+        elif y >= height - _FOOTER:
+            line = Text()
+        else:
+            row = self.top_row + y - _HEADER
+            line = self._row_line(row) if row < len(self._times) else Text()
+        base = self.rich_style
+        segments = list(line.render(self.app.console))
+        return Strip(segments).apply_style(base).extend_cell_length(width, base).crop(0, width)
+
+    def _header_line(self) -> Text:
         style = self.get_component_rich_style
+        assert self.schedule is not None
         cell = self._column_width() - 1
         text = Text(no_wrap=True, overflow="crop")
-        # The month above the times: day labels name only the weekday and the day.
-        month = f"{self.schedule.days[0].day:%b}" if self.schedule.days else ""
-        text.append(set_cell_size(month, _TIME_WIDTH), style("week-grid--header"))
+        text.append(set_cell_size(self._month, self._time_width()), style("week-grid--header"))
         for index, day in enumerate(self.schedule.days):
             label = f"{day.day:%a} {day.day.day}"
             name = "week-grid--today" if index == self.today_index else "week-grid--header"
             text.append(set_cell_size(label, cell), style(name))
             text.append(" ")
-        text.append("\n")
+        return text
+
+    def _row_line(self, row: int) -> Text:
+        style = self.get_component_rich_style
+        cell = self._column_width() - 1
+        label = self._times[row]
+        text = Text(no_wrap=True, overflow="crop")
+        text.append(set_cell_size(label, self._time_width()), style("week-grid--time"))
         cursor = style("week-grid--cursor")
-        for row, label in enumerate(self._times):
-            text.append(set_cell_size(label, _TIME_WIDTH), style("week-grid--time"))
-            for column, cells in enumerate(self._cells):
-                slot = cells.get(label)
-                if slot is None:
-                    text.append(" " * cell)
-                else:
-                    look = style(f"week-grid--{slot.state}")
-                    if column == self.day and row == self.row:
-                        look += cursor
-                    text.append(set_cell_size(self._cell_text(slot), cell), look)
-                text.append(" ")
-            text.append("\n")
-        text.append("\n")
+        for column, cells in enumerate(self._cells):
+            slot = cells.get(label)
+            if slot is None:
+                text.append(" " * cell)
+            else:
+                look = style(f"week-grid--{slot.state}")
+                if column == self.day and row == self.row:
+                    look += cursor
+                text.append(set_cell_size(self._cell_text(slot), cell), look)
+            text.append(" ")
+        return text
+
+    def _legend_line(self) -> Text:
+        style = self.get_component_rich_style
+        text = Text(no_wrap=True, overflow="crop")
         for state, name in _LEGEND:
             text.append(f" {name} ", style(f"week-grid--{state}"))
             text.append("  ")

@@ -109,6 +109,54 @@ def test_a_resource_under_maintenance_is_refused_in_local_time(
     assert (error["code"], error["until"]) == ("unavailable", "2026-12-01T12:00:00+00:00")
 
 
+def test_a_bare_end_is_the_first_such_time_after_the_start(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    late = reserver.data("book", "Room A", "2026-12-01 23:00", "--end", "01:00")
+    assert (late["start_time"], late["end_time"]) == (
+        "2026-12-01T23:00:00+00:00",
+        "2026-12-02T01:00:00+00:00",
+    )
+    shown = reserver.ok("book", "Room B", "2026-12-01 22:00", "--end", "0:30").stdout
+    assert "Room B, Tue 1 Dec 22:00 UTC - Wed 2 Dec 00:30 UTC." in shown
+    free = reserver.data(
+        "resources", "search", "-t", "room", "--free-from", "22:30", "--free-until", "00:15"
+    )
+    assert [r["name"] for r in free] == []
+    free = reserver.data(
+        "resources",
+        "search",
+        "-t",
+        "room",
+        "--free-from",
+        "tomorrow 00:30",
+        "--free-until",
+        "01:00",
+    )
+    assert [r["name"] for r in free] == ["Room B"]
+    dated = reserver("book", "Room A", "2026-12-01 23:00", "--end", "2026-12-01 01:00")
+    assert dated.exit_code == ExitCode.INVALID_INPUT
+    assert "the end '2026-12-01 01:00' is not after the start (2026-12-01 23:00)" in dated.stderr
+
+
+def test_a_date_in_another_year_is_shown_with_its_year(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    shown = reserver.ok("book", "Room A", "2030-01-01 14:00", "--for", "1h").stdout
+    assert "Room A, Tue 1 Jan 2030 14:00-15:00 UTC." in shown
+    reserver.ok("book", "Room A", "2026-12-31 23:00", "--end", "01:00")
+    upcoming = reserver.ok("upcoming").stdout
+    assert "Tue 1 Jan 2030 14:00-15:00 UTC" in upcoming
+    assert "Thu 31 Dec 23:00 UTC - Fri 1 Jan 2027 01:00" in upcoming  # wrapped at 80 columns
+    number = str(reserver.data("upcoming")[-1]["id"])
+    history = reserver.ok("reservations", "history", number).stdout
+    assert "Room A, Tue 1 Jan 2030 14:00-15:00 UTC, active" in history
+    clash = reserver("book", "Room A", "2030-01-01 14:30", "--for", "1h")
+    assert clash.exit_code == ExitCode.CONFLICT, clash.stderr
+    assert "Tue 1 Jan 2030 14:00-15:00 UTC" in clash.stderr
+    assert "next free 1h slot: Tue 1 Jan 2030 15:00-16:00 UTC" in clash.stderr
+
+
 def test_bad_times_are_clear_errors(reserver: Reserver, rooms: dict[str, int]) -> None:
     past = reserver("book", "Room A", "2026-12-01 08:00", "--for", "1h")
     assert past.exit_code == ExitCode.INVALID_INPUT and "future" in past.stderr
@@ -132,7 +180,8 @@ def test_bad_times_are_clear_errors(reserver: Reserver, rooms: dict[str, int]) -
         (("book", "Room A", "tomorrow 10:00"), "--end"),
         (("book", "Room A", "tomorrow 10:00", "--for", "1h", "--end", "12:00"), "--end"),
         (("book", "Room A", "tomorrow 10:00", "--for", "5m"), "at least 15 minutes"),
-        (("book", "Room A", "tomorrow 10:00", "--end", "09:00"), "after the start"),
+        (("book", "Room A", "tomorrow 10:00", "--end", "tomorrow 09:00"), "after the start"),
+        (("book", "Room A", "tomorrow 10:00", "--end", "2026-12-02 10:00"), "after the start"),
         (("--tz", "Mars/Olympus", "book", "Room A", "tomorrow 10:00", "--for", "1h"), "zone"),
         (("book", "Room A", "9997-12-31 23:00", "--for", "99999d"), "supported range"),
         (("book", "Room A", "+99999999d", "--for", "1h"), "supported range"),

@@ -156,6 +156,49 @@ def test_availability_grid_in_the_local_zone(reserver: Reserver, rooms: dict[str
     assert bad_day.exit_code == ExitCode.INVALID_INPUT and "2026-12-07" in bad_day.stderr
 
 
+def test_availability_shows_the_hours_asked_for(reserver: Reserver, rooms: dict[str, int]) -> None:
+    reserver.ok("book", "Room A", "2026-12-01 23:00", "--end", "01:00")
+    night = reserver.data(
+        "resources", "availability", "Room A", "--from", "today", "--days", "2",
+        "--from-hour", "20", "--to-hour", "24",
+    )  # fmt: skip
+    first, second = night["days"]
+    assert [slot["start"][11:16] for slot in first["slots"]][::2] == [
+        "20:00",
+        "21:00",
+        "22:00",
+        "23:00",
+    ]
+    assert first["slots"][-1]["end"].startswith("2026-12-02T00:00")
+    assert [slot["state"] for slot in first["slots"]][-2:] == ["mine", "mine"]
+    assert second["slots"][0]["start"].startswith("2026-12-02T20:00")
+    early = reserver.data(
+        "resources", "availability", "Room A", "--from", "tomorrow", "--days", "1",
+        "--from-hour", "0", "--to-hour", "2",
+    )  # fmt: skip
+    assert [slot["state"] for slot in early["days"][0]["slots"]] == ["mine", "mine", "free", "free"]
+    whole = reserver.data(
+        "resources", "availability", "Room A", "--days", "1", "--from-hour", "0", "--to-hour", "24"
+    )
+    assert len(whole["days"][0]["slots"]) == 48
+    # Without --to-hour the settings' end (18:00) applies.
+    evening = reserver("resources", "availability", "Room A", "--days", "1", "--from-hour", "18")
+    assert evening.exit_code == ExitCode.INVALID_INPUT
+    assert "18:00 is not before 18:00" in evening.stderr
+    for options, words in (
+        (("--from-hour", "24"), "--from-hour must be 0 to 23, not 24"),
+        (("--from-hour", "-1"), "--from-hour must be 0 to 23, not -1"),
+        (("--to-hour", "25"), "--to-hour must be 1 to 24"),
+        (("--to-hour", "0"), "--to-hour must be 1 to 24"),
+        (("--from-hour", "10", "--to-hour", "9"), "10:00 is not before 09:00"),
+        (("--from-hour", "10", "--to-hour", "10"), "--from-hour must be less than --to-hour"),
+    ):
+        refused = reserver("resources", "availability", "Room A", *options, "--json")
+        assert refused.exit_code == ExitCode.INVALID_INPUT, (options, refused.stderr)
+        assert words in refused.error()["message"], (options, refused.error())
+        assert "Traceback" not in refused.stderr
+
+
 def test_import_reports_every_bad_line_and_imports_nothing(
     reserver: Reserver, tmp_path: Path
 ) -> None:

@@ -20,6 +20,7 @@ from reserver_core.timeparse import (
     localize,
     parse_day,
     parse_duration,
+    parse_end,
     parse_instant,
     parse_when,
     resolve_zone,
@@ -663,3 +664,49 @@ class TestParseDay:
         check_day("2026-02-30")
         with pytest.raises(ValidationError, match="2026-02-30 is not a real date"):
             parse_day("2026-02-30", NOW, BERLIN)
+
+
+class TestParseEnd:
+    """A bare time of day ends at the first such time after the start."""
+
+    START = utc(2026, 12, 1, 22, 0)  # 23:00 in Berlin
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("23:30", utc(2026, 12, 1, 22, 30)),  # later the same evening
+            ("01:00", utc(2026, 12, 2, 0, 0)),  # after midnight: two hours
+            ("0:00", utc(2026, 12, 1, 23, 0)),  # midnight itself
+            ("23:00", utc(2026, 12, 2, 22, 0)),  # the start's own time: a day later
+            ("2026-12-02 01:00", utc(2026, 12, 2, 0, 0)),
+            ("tomorrow 01:00", utc(2026, 12, 2, 0, 0)),
+        ],
+    )
+    def test_forms(self, text: str, expected: datetime) -> None:
+        assert parse_end(text, self.START, NOW, BERLIN) == expected
+
+    def test_a_morning_end_on_a_morning_start_is_the_same_day(self) -> None:
+        start = utc(2026, 12, 2, 8, 0)  # 09:00 in Berlin
+        assert parse_end("10:30", start, NOW, BERLIN) == utc(2026, 12, 2, 9, 30)
+
+    def test_the_next_day_is_counted_in_local_time_across_dst(self) -> None:
+        start = utc(2027, 3, 27, 22, 0)  # 23:00 CET; the clocks go forward at 02:00
+        end = parse_end("04:00", start, NOW, BERLIN)
+        assert end == utc(2027, 3, 28, 2, 0)  # 04:00 CEST: four wall hours, three real
+
+    def test_a_next_day_time_in_a_gap_is_refused(self) -> None:
+        start = utc(2027, 3, 27, 22, 0)
+        with pytest.raises(ValidationError, match="does not exist") as caught:
+            parse_end("02:30", start, NOW, BERLIN)
+        assert caught.value.field == "end"
+
+    @pytest.mark.parametrize("text", ["2026-12-01 22:00", "today 23:00", "+30m"])
+    def test_an_end_with_a_date_not_after_the_start_is_refused(self, text: str) -> None:
+        with pytest.raises(ValidationError, match="is not after the start") as caught:
+            parse_end(text, self.START, NOW, BERLIN, field="free_until")
+        assert caught.value.field == "free_until"
+        assert "2026-12-01 23:00" in caught.value.message
+
+    def test_a_bad_clock_is_the_parser_s_to_name(self) -> None:
+        with pytest.raises(ValidationError, match="hour 25 is out of range"):
+            parse_end("25:00", self.START, NOW, BERLIN)

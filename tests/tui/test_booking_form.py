@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.widgets import Input, Static
 
+from reserver_core.clock import FixedClock
+from reserver_core.local import LocalBackend
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.help import HelpScreen
 
-from .scenario import AppFactory, fill_booking, opened, settle, text_of, type_into
+from .scenario import (
+    AppFactory,
+    at,
+    fill_booking,
+    opened,
+    quick_settings,
+    settle,
+    text_of,
+    type_into,
+)
 
 
 async def test_an_end_in_hours_and_minutes_is_a_length(
@@ -90,3 +103,23 @@ async def test_a_conflict_in_a_small_terminal_shows_how_to_take_the_next_slot(
         assert dialog.content_region.contains_region(button.region), (button.region, dialog)
         shown = app.screen.active_bindings["n"]
         assert shown.binding.show and shown.binding.description == "Take next free"
+
+
+async def test_a_booking_from_23_00_to_01_00_takes_two_hours_across_midnight(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app) as pilot:
+        await fill_booking(pilot, "today", "23:00", "01:00")
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert "Tue 1 Dec 23:00 CET - Wed 2 Dec 01:00 CET  (2h)" in feedback, feedback
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, BookModal)
+    store = LocalBackend.open(seeded_url, quick_settings(), FixedClock(at(1, 9)), username="alice")
+    try:
+        booked = [r for r in store.my_reservations() if r.resource.name == "Aurora room"]
+    finally:
+        store.close()
+    late = [r for r in booked if r.start_time == at(1, 22)]
+    assert [r.end_time - r.start_time for r in late] == [timedelta(hours=2)]

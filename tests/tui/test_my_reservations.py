@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from support.clock import NOW
 from textual.widgets import Static
 
+from reserver_core.clock import FixedClock
+from reserver_core.local import LocalBackend
 from reserver_tui.palette import palette_actions
 from reserver_tui.screens.confirm import ConfirmModal
+from reserver_tui.screens.history import HistoryModal
 from reserver_tui.widgets.keyed_table import KeyedTable
 
-from .scenario import AppFactory, opened, settle, text_of
+from .scenario import AppFactory, opened, quick_settings, settle, text_of
 
 
 async def test_my_reservations_opens_with_the_list_under_the_keys(
@@ -57,3 +63,28 @@ async def test_the_history_shows_the_booked_window_in_local_time(
         events = app.screen.query_one("#events", KeyedTable)
         created = [str(cell) for cell in events.get_row_at(events.row_count - 1)]
         assert created[1] == "created" and created[3] == "Wed 2 Dec 14:00-15:00 CET", created
+
+
+async def test_a_booking_in_another_year_is_listed_with_its_year(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    store = LocalBackend.open(seeded_url, quick_settings(), FixedClock(NOW), username="alice")
+    try:
+        room = store.find_resource("Cedar booth").id
+        store.book(room, datetime(2030, 1, 1, 13, tzinfo=UTC), datetime(2030, 1, 1, 14, tzinfo=UTC))
+    finally:
+        store.close()
+    app = make_app(seeded_url)
+    async with opened(app, "f3") as pilot:
+        upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
+        whens = [str(upcoming.get_row_at(index)[0]) for index in range(upcoming.row_count)]
+        assert whens[-1] == "Tue 1 Jan 2030 14:00-15:00 CET", whens
+        assert whens[0] == "Wed 2 Dec 14:00-15:00 CET", whens  # this year: no year
+        upcoming.move_cursor(row=upcoming.row_count - 1)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryModal)
+        summary = text_of(app.screen.query_one("#history-summary", Static))
+        assert "Tue 1 Jan 2030 14:00-15:00 CET" in summary, summary
+        events = app.screen.query_one(KeyedTable)
+        assert str(events.get_row_at(0)[3]) == "Tue 1 Jan 2030 14:00-15:00 CET"

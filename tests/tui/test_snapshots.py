@@ -9,9 +9,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from support.clock import NOW
 from textual.pilot import Pilot
 
-from .scenario import AppFactory, fill_booking, settle, type_into
+from reserver_core.clock import FixedClock
+from reserver_core.local import LocalBackend
+from reserver_tui.widgets.week_grid import WeekGrid
+
+from .scenario import AppFactory, at, fill_booking, quick_settings, settle, type_into
 
 SIZE = (120, 36)
 Steps = Callable[[Pilot[object]], Awaitable[None]]
@@ -138,4 +143,28 @@ def test_import_dialog_at_80x24(
     """Both options and the buttons fit a small terminal, the result said beside them."""
     assert snap_compare(  # type: ignore[operator]
         make_app(seeded_url), terminal_size=(80, 24), run_before=updated_import
+    )
+
+
+async def week_at_night(pilot: Pilot[object]) -> None:
+    """The week with a booking across midnight, scrolled down to the last row, 23:30."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    grid = pilot.app.screen.query_one(WeekGrid)
+    await pilot.press(*["j"] * (grid.times.index("23:30") - grid.row))
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])
+def test_week_at_night(
+    size: tuple[int, int], seeded_url: str, make_app: AppFactory, snap_compare: object
+) -> None:
+    store = LocalBackend.open(seeded_url, quick_settings(), FixedClock(NOW), username="alice")
+    try:
+        store.book(store.find_resource("Aurora room").id, at(1, 22), at(2, 0))
+    finally:
+        store.close()
+    assert snap_compare(  # type: ignore[operator]
+        make_app(seeded_url), terminal_size=size, run_before=week_at_night
     )
