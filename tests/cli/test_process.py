@@ -117,7 +117,7 @@ def test_exit_codes_and_streams_of_a_real_process(tmp_path: Path) -> None:
     missing = run("resources", "show", "Room Z", "--json", env=env)
     assert missing.returncode == ExitCode.NOT_FOUND
     assert json.loads(missing.stdout)["error"]["code"] == "not_found"
-    assert missing.stderr == "error: resource 'Room Z' not found by name\n"
+    assert missing.stderr == "error: no resource named 'Room Z'; did you mean 'Room A'?\n"
     listed = run("resources", "list", "--json", env=env)
     assert [r["name"] for r in json.loads(listed.stdout)] == ["Room A"]
     assert listed.stderr == ""
