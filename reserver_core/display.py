@@ -74,6 +74,12 @@ def already_booked(resource: str, windows: str) -> str:
     return f"{resource} is already booked {windows}, which conflicts with that time"
 
 
+def under_maintenance(resource: str, window: str, reason: str) -> str:
+    """The sentence refusing a booking that overlaps the maintenance `window` of `resource`."""
+    why = f" ({reason})" if reason else ""
+    return f"{resource} is under maintenance {window}{why}, which overlaps that time"
+
+
 def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
     """A domain error as a sentence for people: the times it names shown in `tz`, not UTC,
     and which store failed and why when known (the store is theirs)."""
@@ -81,7 +87,10 @@ def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
         clashes = ", ".join(format_window(w.start, w.end, tz) for w in error.windows)
         return already_booked(error.resource, clashes)
     if isinstance(error, UnavailableError) and error.until is not None and error.resource:
-        return f"{error.resource} is under maintenance until {format_time(error.until, tz)}"
+        if error.since is None:
+            return f"{error.resource} is under maintenance until {format_time(error.until, tz)}"
+        window = format_window(error.since, error.until, tz)
+        return under_maintenance(error.resource, window, error.reason)
     if isinstance(error, StoreError) and error.details:
         return f"{error.message}: {error.details}"
     return error.message
