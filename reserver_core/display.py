@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reserver_core.errors import ConflictError, ReserverError, StoreError, UnavailableError
-from reserver_core.schemas import EventInfo, ReservationInfo
+from reserver_core.schemas import EventInfo, ReservationInfo, ResourceInfo
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -51,6 +51,18 @@ def format_duration(delta: timedelta) -> str:
 def holder_name(reservation: ReservationInfo) -> str:
     """Who holds a reservation, or "someone" where the caller may not see who."""
     return reservation.username or "someone"
+
+
+def describe_maintenance(resource: ResourceInfo, now: datetime, tz: ZoneInfo) -> str:
+    """A resource's maintenance window in words, "" when it has none or it is over:
+    "until ... (reason)" while it lasts, "from ... until ... (reason)" ahead of it."""
+    since, until = resource.unavailable_since, resource.maintenance_until
+    if since is None or until is None or until <= now:
+        return ""
+    why = f" ({resource.maintenance_reason})" if resource.maintenance_reason else ""
+    if since > now:
+        return f"from {format_time(since, tz)} until {format_time(until, tz)}{why}"
+    return f"until {format_time(until, tz)}{why}"
 
 
 def wait_text(seconds: int) -> str:
