@@ -340,7 +340,7 @@ def maintenance(
     if dry_run:
         cli.output.result(seen, lambda: _overlap_listing(seen, cli))
         return
-    choice = "cancel" if cancel_overlapped else "keep"
+    choice: OverlapChoice = "cancel" if cancel_overlapped else "keep"
     if seen.overlapped and not (cancel_overlapped or keep_overlapped):
         choice = _ask_about_overlapped(cli, seen)
     outcome = cli.backend.schedule_maintenance(target.id, window, begin, reason, choice)

@@ -81,7 +81,7 @@ def check_choice(choice: str) -> OverlapChoice:
             f"overlapped must be one of {', '.join(OVERLAP_CHOICES)} (got {choice!r})",
             "overlapped",
         )
-    return choice  # type: ignore[return-value]
+    return choice
 
 
 def cancellation_reason(start: datetime, end: datetime, reason: str) -> str:

@@ -94,9 +94,7 @@ def _instant(value: datetime) -> str:
     return as_utc(value).isoformat()
 
 
-def _maintenance_fields(
-    length: timedelta, start: datetime | None, reason: str
-) -> dict[str, Any]:
+def _maintenance_fields(length: timedelta, start: datetime | None, reason: str) -> dict[str, Any]:
     fields: dict[str, Any] = {"minutes": length / timedelta(minutes=1), "reason": reason}
     if start is not None:
         fields["from"] = _instant(start)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -340,7 +340,8 @@ def page_resources(
     # store are never read. A page that holds the whole store reads it all, as
     # a full listing does, which costs less than the list.
     whole_store = after is None and not conditions and len(rows) <= limit
-    items = _infos(connection, now, shown, None if whole_store else [row[0] for row in shown])
+    ids = [cast(int, row[0]) for row in shown]
+    items = _infos(connection, now, shown, None if whole_store else ids)
     last = rows[limit - 1] if len(rows) > limit else None
     return Page(items, paging.resource_cursor(last[-1], last[0]) if last is not None else None)
 
