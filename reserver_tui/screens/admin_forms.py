@@ -272,7 +272,10 @@ class MaintenanceModal(ReserverModal):
         self.query_one("#overlapped", Static).update("\n".join(lines))
         self._show_choice(True)
         # The harmless answer first: Enter on it keeps the bookings.
-        self.query_one("#keep-overlapped", Button).focus()
+        keep = self.query_one("#keep-overlapped", Button)
+        keep.focus(scroll_visible=False)
+        # Shown just now, the buttons have no place to scroll to before the next layout.
+        self.call_after_refresh(keep.scroll_visible, animate=False)
 
     @on(Button.Pressed, "#keep-overlapped")
     def _keep(self) -> None:
