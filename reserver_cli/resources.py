@@ -10,7 +10,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 
 from reserver_cli.command_group import command_group
@@ -403,11 +402,13 @@ def _ask_about_overlapped(cli: CliContext, seen: MaintenancePreview) -> OverlapC
             "cancel_overlapped",
         )
     cli.output.stderr.print(_overlap_listing(seen, cli))
-    answer = typer.prompt(
-        "Cancel them, keep them, or abort?",
-        type=click.Choice([choice.value for choice in Overlapped]),
-        err=True,
-    )
+    words = [choice.value for choice in Overlapped]
+    answer = ""
+    while answer not in words:
+        answer = str(
+            typer.prompt(f"Cancel them, keep them, or abort? [{'/'.join(words)}]", err=True)
+        )
+        answer = answer.strip().lower()
     if answer == Overlapped.abort:
         raise typer.Exit(int(ExitCode.INTERRUPTED))
     return "cancel" if answer == Overlapped.cancel else "keep"
