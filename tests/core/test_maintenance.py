@@ -3,6 +3,7 @@ then the overlapped bookings cancelled (each history saying why) or kept."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -217,3 +218,45 @@ def test_cancel_overlapped_on_server_databases(
             bob.book(room, at(2), at(3))
     finally:
         admin.close()
+
+
+@pytest.mark.slow
+def test_bookings_racing_a_window_end_cancelled_or_refused_never_active_inside(
+    any_url: str, clock: FixedClock
+) -> None:
+    """Whatever commits first, no active booking is left inside a window set to cancel."""
+    admin = LocalBackend.open(any_url, fast_settings(), clock, username="alice")
+    room = admin.create_resource("Room A").id
+    bookers = [
+        LocalBackend.open(any_url, fast_settings(), clock, username=f"user{n}") for n in range(6)
+    ]
+    start = threading.Barrier(len(bookers) + 1)
+    refused: list[str] = []
+
+    def book(backend: LocalBackend, slot: int) -> None:
+        start.wait()
+        try:
+            backend.book(room, at(1 + slot * 0.5), at(1.5 + slot * 0.5))
+        except UnavailableError:
+            refused.append(backend.whoami().username)
+
+    def set_window() -> None:
+        start.wait()
+        admin.schedule_maintenance(room, timedelta(hours=4), at(1), "race", "cancel")
+
+    try:
+        threads = [threading.Thread(target=book, args=(b, n)) for n, b in enumerate(bookers)]
+        threads.append(threading.Thread(target=set_window))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        inside = admin.resource_reservations(room, at(1), at(5))
+        assert inside == []
+        made = len(bookers) - len(refused)
+        every = admin.all_reservations(include_cancelled=True)
+        assert len(every) == made
+        assert all(r.status == "cancelled" for r in every)
+    finally:
+        for backend in [admin, *bookers]:
+            backend.close()
