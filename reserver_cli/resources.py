@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,12 +14,17 @@ import typer
 
 from reserver_cli.command_group import command_group
 from reserver_cli.context import CliContext
-from reserver_cli.exit_codes import ExplainedError
+from reserver_cli.exit_codes import ExitCode, ExplainedError
 from reserver_cli.pages import AfterOption, LimitOption, page_limit
 from reserver_core.errors import ValidationError
 
 if TYPE_CHECKING:
-    from reserver_core.schemas import ResourceInfo
+    from reserver_core.schemas import (
+        MaintenanceOutcome,
+        MaintenancePreview,
+        OverlapChoice,
+        ResourceInfo,
+    )
 
 app = command_group(
     "resources",
@@ -272,37 +277,166 @@ def _switch(ctx: typer.Context, resource: str, available: bool) -> None:
     cli.output.result(updated, lambda: f"{updated.name} is now {word}.")
 
 
+class Overlapped(StrEnum):
+    """What to do, at the prompt, with the bookings a maintenance window overlaps."""
+
+    cancel = "cancel"
+    keep = "keep"
+    abort = "abort"
+
+
 @app.command("maintenance")
 def maintenance(
     ctx: typer.Context,
     resource: ResourceArg,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from", metavar="TIME", help="When it starts, in your time zone (default: now)."
+        ),
+    ] = None,
+    length: Annotated[
+        str | None,
+        typer.Option("--for", metavar="LENGTH", help="How long: 90m, 4h, 2d (15m to 168h)."),
+    ] = None,
     hours: Annotated[
-        int,
-        typer.Option("--hours", help="Back in service by itself after this many hours (1-168)."),
-    ] = 8,
+        int | None,
+        typer.Option("--hours", help="How long, in hours (1-168); 8 without --for."),
+    ] = None,
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Why (up to 500 characters).")
+    ] = "",
+    cancel_overlapped: Annotated[
+        bool,
+        typer.Option("--cancel-overlapped", help="Cancel the active bookings in the window."),
+    ] = False,
+    keep_overlapped: Annotated[
+        bool, typer.Option("--keep-overlapped", help="Keep the active bookings in the window.")
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Only list the bookings the window would overlap."),
+    ] = False,
 ) -> None:
-    """Admin: put a resource under maintenance from now.
+    """Admin: put a resource under maintenance, from now or ahead, with a reason.
+
+    The active bookings the window overlaps are listed first: cancel them (each
+    owner's history says it was for this maintenance, and why) or keep them.
+    Asked at a terminal; a script says --cancel-overlapped or --keep-overlapped,
+    and without either, the command refuses rather than guess. Bookings made
+    after the listing are decided the same way. A new window replaces the last;
+    `reserver resources reset` ends maintenance early.
 
     \b
     Examples:
-      reserver resources maintenance "Room A"
-      reserver resources maintenance 3 --hours 24
+      reserver resources maintenance "Room A" --for 2h --reason "new projector"
+      reserver resources maintenance 3 --from "tomorrow 8:00" --hours 24 --keep-overlapped
+      reserver resources maintenance "Room A" --from "mon 9:00" --for 4h --dry-run --json
     """
     cli = CliContext.of(ctx)
+    if length is not None and hours is not None:
+        raise ValidationError("give either --for LENGTH or --hours N, not both", "for")
+    if cancel_overlapped and keep_overlapped:
+        raise ValidationError(
+            "give --cancel-overlapped or --keep-overlapped, not both", "cancel_overlapped"
+        )
+    window = _maintenance_length(cli, length, hours)
+    begin = cli.parse_when(start, "from") if start is not None else None
     target = cli.backend.find_resource(resource)
+    with _options_named({"length": "--for" if length is not None else "--hours"}):
+        seen = cli.backend.preview_maintenance(target.id, window, begin, reason)
+    if dry_run:
+        cli.output.result(seen, lambda: _overlap_listing(seen, cli))
+        return
+    choice: OverlapChoice = "cancel" if cancel_overlapped else "keep"
+    if seen.overlapped and not (cancel_overlapped or keep_overlapped):
+        choice = _ask_about_overlapped(cli, seen)
+    outcome = cli.backend.schedule_maintenance(target.id, window, begin, reason, choice)
+    cli.output.result(outcome, lambda: _maintenance_done(outcome, cli))
+
+
+def _maintenance_length(cli: CliContext, length: str | None, hours: int | None) -> timedelta:
+    from reserver_core.resources import check_auto_reset_hours
+
+    if length is not None:
+        return cli.parse_duration(length, "for")
     try:
-        updated = cli.backend.start_maintenance(target.id, hours)
+        return timedelta(hours=check_auto_reset_hours(8 if hours is None else hours))
     except ValidationError as exc:
-        if exc.field != "auto_reset_hours":
-            raise
         # The core's rule, said in the words of the option the user typed.
         raise ValidationError(f"--hours: {exc.message}", "hours") from exc
 
-    def human() -> str:
-        until = cli.show_time(updated.maintenance_until)
-        return f"{updated.name} is under maintenance until {until}."
 
-    cli.output.result(updated, human)
+@contextmanager
+def _options_named(options: dict[str, str]) -> Iterator[None]:
+    """Name the option typed, not the core's field, in a refusal of bad input."""
+    try:
+        yield
+    except ValidationError as exc:
+        option = options.get(exc.field or "") or {"from": "--from", "reason": "--reason"}.get(
+            exc.field or ""
+        )
+        if option is None:
+            raise
+        raise ValidationError(f"{option}: {exc.message}", exc.field) from exc
+
+
+def _overlap_listing(seen: MaintenancePreview, cli: CliContext) -> Any:
+    from rich.console import Group
+    from rich.text import Text
+
+    from reserver_cli.tables import reservations_table
+    from reserver_core.display import counted
+
+    window = cli.show_window(seen.start_time, seen.end_time)
+    head = f"Maintenance of {seen.resource.name} {window}"
+    if seen.reason:
+        head += f" ({seen.reason})"
+    if not seen.overlapped:
+        return Text(f"{head} overlaps no active booking.")
+    title = Text(f"{head} overlaps {counted(len(seen.overlapped), 'active booking')}:")
+    return Group(title, reservations_table(seen.overlapped, cli, show_user=True))
+
+
+def _ask_about_overlapped(cli: CliContext, seen: MaintenancePreview) -> OverlapChoice:
+    """The admin's choice at a terminal; a refusal anywhere else."""
+    count = len(seen.overlapped)
+    if cli.output.json_mode or not sys.stdin.isatty():
+        if not cli.output.json_mode:
+            cli.output.stderr.print(_overlap_listing(seen, cli))
+        from reserver_core.display import counted
+        from reserver_core.schemas import to_json
+
+        refusal = ValidationError(
+            f"the window overlaps {counted(count, 'active booking')} "
+            f"({', '.join(f'#{r.id}' for r in seen.overlapped)}): give --cancel-overlapped "
+            "or --keep-overlapped (--dry-run lists them)",
+            "cancel_overlapped",
+        )
+        raise ExplainedError(refusal, fields={"overlapped": to_json(seen.overlapped)})
+    cli.output.stderr.print(_overlap_listing(seen, cli))
+    words = [choice.value for choice in Overlapped]
+    answer = ""
+    while answer not in words:
+        answer = str(
+            typer.prompt(f"Cancel them, keep them, or abort? [{'/'.join(words)}]", err=True)
+        )
+        answer = answer.strip().lower()
+    if answer == Overlapped.abort:
+        raise typer.Exit(int(ExitCode.INTERRUPTED))
+    return "cancel" if answer == Overlapped.cancel else "keep"
+
+
+def _maintenance_done(outcome: MaintenanceOutcome, cli: CliContext) -> str:
+    window = cli.show_window(outcome.start_time, outcome.end_time)
+    lines = [f"{outcome.resource.name} is under maintenance {window}."]
+    if outcome.reason:
+        lines[0] = lines[0][:-1] + f" ({outcome.reason})."
+    for verb, held in (("Cancelled", outcome.cancelled), ("Kept", outcome.kept)):
+        for reservation in held:
+            booked = cli.show_window(reservation.start_time, reservation.end_time)
+            lines.append(f"{verb} #{reservation.id} {booked} by {reservation.username}.")
+    return "\n".join(lines)
 
 
 @app.command("reset")

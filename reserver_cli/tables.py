@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reserver_cli.context import CliContext
-from reserver_core.display import describe_event, holder_name
+from reserver_core.display import describe_event, describe_maintenance, holder_name
 from reserver_core.schemas import (
     EventInfo,
     ReservationInfo,
@@ -150,6 +150,8 @@ def resource_note(resource: ResourceInfo, cli: CliContext) -> str:
     """What makes a resource's status interesting right now, in words."""
     if resource.status == "maintenance" and resource.maintenance_until:
         return f"maintenance until {cli.show_time(resource.maintenance_until)}"
+    if resource.unavailable_since and resource.unavailable_since > cli.now():
+        return f"maintenance from {cli.show_time(resource.unavailable_since)}"
     if resource.status == "in_use" and resource.busy_until:
         return f"busy until {cli.show_time(resource.busy_until)}"
     if not resource.available:
@@ -193,9 +195,9 @@ def resource_facts(resource: ResourceInfo, cli: CliContext) -> RenderableType:
         ("Created", cli.show_time(resource.created_at)),
         ("Maintenance lasts", f"{resource.auto_reset_hours} h unless reset sooner"),
     ]
-    if resource.unavailable_since and resource.maintenance_until:
-        window = cli.show_window(resource.unavailable_since, resource.maintenance_until)
-        rows.append(("Maintenance", window))
+    maintenance = describe_maintenance(resource, cli.now(), cli.zone)
+    if maintenance:
+        rows.append(("Maintenance", Text(maintenance)))
     if resource.busy_until:
         rows.append(("Busy until", cli.show_time(resource.busy_until)))
     return facts(rows)
@@ -212,8 +214,9 @@ def status_facts(detail: ResourceStatusDetail, cli: CliContext) -> RenderableTyp
     rows.append(("Current", booking_line(current, cli) if current else "-"))
     following = detail.next_reservation
     rows.append(("Next", booking_line(following, cli) if following else "-"))
-    if detail.maintenance_reset_at:
-        rows.append(("Back in service", cli.show_time(detail.maintenance_reset_at)))
+    maintenance = describe_maintenance(detail.resource, detail.timestamp, cli.zone)
+    if maintenance:
+        rows.append(("Maintenance", Text(maintenance)))
     return facts(rows)
 
 

@@ -21,6 +21,9 @@ from reserver_core.schemas import (
     FreeSlot,
     Health,
     ImportReport,
+    MaintenanceOutcome,
+    MaintenancePreview,
+    OverlapChoice,
     Page,
     ReservationInfo,
     ResourceInfo,
@@ -132,7 +135,33 @@ class Backend(Protocol):
         ...
 
     def start_maintenance(self, resource_id: int, auto_reset_hours: int = 8) -> ResourceInfo:
-        """Admin: put a resource under maintenance for 1-168 hours from now."""
+        """Admin: maintenance from now for 1-168 hours, keeping the bookings in it
+        (the seed's quick form; `schedule_maintenance` offers the choice)."""
+        ...
+
+    def preview_maintenance(
+        self,
+        resource_id: int,
+        length: timedelta,
+        start: datetime | None = None,
+        reason: str = "",
+    ) -> MaintenancePreview:
+        """Admin: the active bookings a maintenance window of `length` from `start`
+        (None, or a time past: now) would overlap, by start; changes nothing."""
+        ...
+
+    def schedule_maintenance(
+        self,
+        resource_id: int,
+        length: timedelta,
+        start: datetime | None = None,
+        reason: str = "",
+        overlapped: OverlapChoice = "keep",
+    ) -> MaintenanceOutcome:
+        """Admin: set the resource's maintenance window (replacing any), 15 minutes to
+        168 hours from `start`, with a reason (up to 500 characters); the active
+        bookings it overlaps when set are cancelled (`cancel`, each one's history
+        naming the window and reason) or `keep`, in the same transaction."""
         ...
 
     def end_maintenance(self, resource_id: int) -> ResourceInfo:

@@ -26,7 +26,7 @@ from reserver_core.booking_statements import (
     LOCK_RESOURCE,
     RESOURCE_TO_BOOK,
 )
-from reserver_core.display import already_booked, describe_window
+from reserver_core.display import already_booked, describe_window, under_maintenance
 from reserver_core.errors import (
     ConflictError,
     ForbiddenError,
@@ -175,10 +175,13 @@ def book(
         raise UnavailableError(f"{resource.name} is disabled and cannot be booked")
     since, until = resource.unavailable_since, resource.maintenance_until
     if since is not None and until is not None and since < end and until > start:
+        reason = resource.maintenance_reason
         raise UnavailableError(
-            f"{resource.name} is under maintenance until {until:%Y-%m-%d %H:%M} UTC",
+            under_maintenance(resource.name, describe_window(since, until), reason),
             resource.name,
             until,
+            since,
+            reason,
         )
     if resource.any_clash:
         raise conflict_error(resource.name, clashes(connection, resource_id, start, end))

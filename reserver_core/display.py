@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reserver_core.errors import ConflictError, ReserverError, StoreError, UnavailableError
-from reserver_core.schemas import EventInfo, ImportReport, ReservationInfo
+from reserver_core.schemas import EventInfo, ImportReport, ReservationInfo, ResourceInfo
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -81,6 +81,20 @@ def holder_name(reservation: ReservationInfo) -> str:
     return reservation.username or "someone"
 
 
+def describe_maintenance(resource: ResourceInfo, now: datetime, tz: ZoneInfo) -> str:
+    """A resource's maintenance window in words, "" when it has none or it is over:
+    "until ... (reason)" while it lasts, "from ... until ... (reason)" ahead of it."""
+    since, until = resource.unavailable_since, resource.maintenance_until
+    if since is None or until is None or until <= now:
+        return ""
+    why = f" ({resource.maintenance_reason})" if resource.maintenance_reason else ""
+    if since > now:
+        return (
+            f"from {format_time(since, tz, now=now)} until {format_time(until, tz, now=now)}{why}"
+        )
+    return f"until {format_time(until, tz, now=now)}{why}"
+
+
 def wait_text(seconds: int) -> str:
     """A wait as people say it: "45 seconds", "15 minutes" (minutes rounded up, so that
     trying again at the minute said works)."""
@@ -122,6 +136,12 @@ def already_booked(resource: str, windows: str) -> str:
     return f"{resource} is already booked {windows}, which conflicts with that time"
 
 
+def under_maintenance(resource: str, window: str, reason: str) -> str:
+    """The sentence refusing a booking that overlaps the maintenance `window` of `resource`."""
+    why = f" ({reason})" if reason else ""
+    return f"{resource} is under maintenance {window}{why}, which overlaps that time"
+
+
 def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
     """A domain error as a sentence for people: the times it names shown in `tz`, not UTC,
     and which store failed and why when known (the store is theirs)."""
@@ -129,8 +149,11 @@ def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
         clashes = ", ".join(format_window(w.start, w.end, tz, now=now) for w in error.windows)
         return already_booked(error.resource, clashes)
     if isinstance(error, UnavailableError) and error.until is not None and error.resource:
-        until = format_time(error.until, tz, now=now)
-        return f"{error.resource} is under maintenance until {until}"
+        if error.since is None:
+            until = format_time(error.until, tz, now=now)
+            return f"{error.resource} is under maintenance until {until}"
+        window = format_window(error.since, error.until, tz, now=now)
+        return under_maintenance(error.resource, window, error.reason)
     if isinstance(error, StoreError) and error.details:
         return f"{error.message}: {error.details}"
     return error.message

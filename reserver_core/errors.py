@@ -111,17 +111,25 @@ class AlreadyExistsError(ReserverError):
 class UnavailableError(ReserverError):
     """The resource is disabled or under maintenance for the requested window.
 
-    Under maintenance, `resource` names it and `until` is when the maintenance ends.
+    Under maintenance, `resource` names it, `since` and `until` are the maintenance
+    window and `reason` why it was set ("" when none was given).
     """
 
     code = "unavailable"
 
     def __init__(
-        self, message: str, resource: str | None = None, until: datetime | None = None
+        self,
+        message: str,
+        resource: str | None = None,
+        until: datetime | None = None,
+        since: datetime | None = None,
+        reason: str = "",
     ) -> None:
         super().__init__(message)
         self.resource = resource
         self.until = until
+        self.since = since
+        self.reason = reason
 
 
 class StateError(ReserverError):

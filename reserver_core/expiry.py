@@ -91,7 +91,7 @@ def expire(session: Session, now: datetime) -> tuple[int, int]:
         session.execute(
             update(Resource)
             .where(Resource.maintenance_until.is_not(None), Resource.maintenance_until <= now)
-            .values(unavailable_since=None, maintenance_until=None)
+            .values(unavailable_since=None, maintenance_until=None, maintenance_reason="")
             .execution_options(synchronize_session=False)
         )
     )

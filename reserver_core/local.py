@@ -21,6 +21,7 @@ from reserver_core import (
     csv_io,
     expiry,
     idempotency,
+    maintenance,
     paging,
     reservations,
     resources,
@@ -49,6 +50,9 @@ from reserver_core.schemas import (
     FreeSlot,
     Health,
     ImportReport,
+    MaintenanceOutcome,
+    MaintenancePreview,
+    OverlapChoice,
     Page,
     ReservationInfo,
     ResourceInfo,
@@ -412,13 +416,47 @@ class LocalBackend:
         return self.get_resource(resource_id)
 
     def start_maintenance(self, resource_id: int, auto_reset_hours: int = 8) -> ResourceInfo:
-        """Admin: maintenance from now for 1-168 hours, then back in service by itself."""
+        """Admin: maintenance from now for 1-168 hours, keeping the bookings in it: the
+        seed's `status/unavailable`, which has no choice to offer."""
+        hours = resources.check_auto_reset_hours(auto_reset_hours)
+        return self.schedule_maintenance(resource_id, timedelta(hours=hours)).resource
+
+    def preview_maintenance(
+        self,
+        resource_id: int,
+        length: timedelta,
+        start: datetime | None = None,
+        reason: str = "",
+    ) -> MaintenancePreview:
+        """Admin: the active bookings a maintenance window would overlap; changes nothing."""
         resource_id = check_id(resource_id, "resource")
         self._require_admin()
-        hours = resources.check_auto_reset_hours(auto_reset_hours)
         now = self.now()
-        self.database.write(lambda s: resources.start_maintenance(s, resource_id, now, hours))
-        return self.get_resource(resource_id)
+        begin, end = maintenance.check_window(start, length, now)
+        why = maintenance.clean_reason(reason)
+        return self.database.read(
+            lambda s: maintenance.preview(s, now, resource_id, begin, end, why)
+        )
+
+    def schedule_maintenance(
+        self,
+        resource_id: int,
+        length: timedelta,
+        start: datetime | None = None,
+        reason: str = "",
+        overlapped: OverlapChoice = "keep",
+    ) -> MaintenanceOutcome:
+        """Admin: set a maintenance window, cancelling or keeping the bookings in it."""
+        resource_id = check_id(resource_id, "resource")
+        admin = self._require_admin()
+        now = self.now()
+        begin, end = maintenance.check_window(start, length, now)
+        why = maintenance.clean_reason(reason)
+        choice = maintenance.check_choice(overlapped)
+        actor_id = (self.actor or admin).id
+        return self.database.write(
+            lambda s: maintenance.set_window(s, actor_id, now, resource_id, begin, end, why, choice)
+        )
 
     def end_maintenance(self, resource_id: int) -> ResourceInfo:
         """Admin: back in service now."""

@@ -45,6 +45,9 @@ from reserver_core.schemas import (
     FreeSlot,
     Health,
     ImportReport,
+    MaintenanceOutcome,
+    MaintenancePreview,
+    OverlapChoice,
     Page,
     ReservationInfo,
     ResourceInfo,
@@ -90,6 +93,13 @@ _ERRORS_BY_STATUS: dict[int, type[ReserverError]] = {
 
 def _instant(value: datetime) -> str:
     return as_utc(value).isoformat()
+
+
+def _maintenance_fields(length: timedelta, start: datetime | None, reason: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {"minutes": length / timedelta(minutes=1), "reason": reason}
+    if start is not None:
+        fields["from"] = _instant(start)
+    return fields
 
 
 def _window(item: dict[str, Any]) -> Window:
@@ -200,9 +210,13 @@ class RemoteBackend:
             windows = [_window(item) for item in body.get("conflicts", [])]
             return ConflictError(message, windows, resource)
         if code == "unavailable":
-            until = body.get("until")
+            until, since = body.get("until"), body.get("since")
             return UnavailableError(
-                message, resource, datetime.fromisoformat(until) if until else None
+                message,
+                resource,
+                datetime.fromisoformat(until) if until else None,
+                datetime.fromisoformat(since) if since else None,
+                str(body.get("reason") or ""),
             )
         if code == "import_rejected":
             return ImportRejectedError(
@@ -367,10 +381,35 @@ class RemoteBackend:
         return self._call(ResourceInfo, "PUT", path, json={"available": available})
 
     def start_maintenance(self, resource_id: int, auto_reset_hours: int = 8) -> ResourceInfo:
-        """Admin: maintenance from now for 1-168 hours."""
+        """Admin: maintenance from now for 1-168 hours, keeping the bookings in it."""
         path = f"/resources/{resource_id}/status/unavailable"
         params = {"auto_reset_hours": auto_reset_hours}
         return self._call(ResourceInfo, "PUT", path, params=params)
+
+    def preview_maintenance(
+        self,
+        resource_id: int,
+        length: timedelta,
+        start: datetime | None = None,
+        reason: str = "",
+    ) -> MaintenancePreview:
+        """Admin: the active bookings a maintenance window would overlap; changes nothing."""
+        path = f"/resources/{resource_id}/maintenance/preview"
+        params = _maintenance_fields(length, start, reason)
+        return self._call(MaintenancePreview, "GET", path, params=params)
+
+    def schedule_maintenance(
+        self,
+        resource_id: int,
+        length: timedelta,
+        start: datetime | None = None,
+        reason: str = "",
+        overlapped: OverlapChoice = "keep",
+    ) -> MaintenanceOutcome:
+        """Admin: set a maintenance window, cancelling or keeping the bookings in it."""
+        body = {**_maintenance_fields(length, start, reason), "overlapped": overlapped}
+        path = f"/resources/{resource_id}/maintenance"
+        return self._call(MaintenanceOutcome, "POST", path, json=body)
 
     def end_maintenance(self, resource_id: int) -> ResourceInfo:
         """Admin: back in service now."""

@@ -10,8 +10,8 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -283,6 +283,7 @@ RESOURCE_COLUMNS = (
     Resource.unavailable_since,
     Resource.auto_reset_hours,
     Resource.maintenance_until,
+    Resource.maintenance_reason,
 )
 """What `resource_info` needs of a resource row."""
 
@@ -345,7 +346,8 @@ def page_resources(
     # store are never read. A page that holds the whole store reads it all, as
     # a full listing does, which costs less than the list.
     whole_store = after is None and not conditions and len(rows) <= limit
-    items = _infos(connection, now, shown, None if whole_store else [row[0] for row in shown])
+    ids = [cast(int, row[0]) for row in shown]
+    items = _infos(connection, now, shown, None if whole_store else ids)
     last = rows[limit - 1] if len(rows) > limit else None
     return Page(items, paging.resource_cursor(last[-1], last[0]) if last is not None else None)
 
@@ -423,7 +425,7 @@ def info_from_row(
 def _info(row: Any, tags: list[str], busy_until: datetime | None, now: datetime) -> ResourceInfo:
     # Unpacking a row is many times faster than reading its attributes by name,
     # which counts when listing thousands of resources.
-    resource_id, name, description, enabled, created_at, since, hours, until = row
+    resource_id, name, description, enabled, created_at, since, hours, until, reason = row
     return ResourceInfo(
         resource_id,
         name,
@@ -436,6 +438,7 @@ def _info(row: Any, tags: list[str], busy_until: datetime | None, now: datetime)
         hours,
         until,
         busy_until,
+        reason,
     )
 
 
@@ -563,19 +566,12 @@ def set_enabled(session: Session, resource_id: int, enabled: bool) -> None:
     resource_row(session, resource_id, lock=True).enabled = enabled
 
 
-def start_maintenance(session: Session, resource_id: int, now: datetime, hours: int) -> None:
-    """Maintenance from `now` for `hours`, after which the resource is back by itself."""
-    resource = resource_row(session, resource_id, lock=True)
-    resource.unavailable_since = now
-    resource.auto_reset_hours = hours
-    resource.maintenance_until = now + timedelta(hours=hours)
-
-
 def end_maintenance(session: Session, resource_id: int) -> None:
-    """Back in service now."""
+    """Back in service now: the window, current or ahead, and its reason are gone."""
     resource = resource_row(session, resource_id, lock=True)
     resource.unavailable_since = None
     resource.maintenance_until = None
+    resource.maintenance_reason = ""
 
 
 def named(name: str) -> ColumnElement[bool]:

@@ -22,6 +22,8 @@ StatusFilter = Literal["available", "in_use", "unavailable", "maintenance", "dis
 ReservationStatus = Literal["active", "cancelled", "expired"]
 SlotState = Literal["free", "mine", "booked", "maintenance", "disabled", "past"]
 Role = Literal["admin", "member"]
+OverlapChoice = Literal["cancel", "keep"]
+"""What starting maintenance does with the active bookings it overlaps."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ class ResourceInfo:
 
     `available` is the admin's enable switch; `status` is derived from it, the
     maintenance window and the reservations. `busy_until` is the end of the
-    run of back-to-back reservations covering now, when in use.
+    run of back-to-back reservations covering now, when in use. The maintenance
+    window `[unavailable_since, maintenance_until)` may lie ahead: the status is
+    `maintenance` only while it lasts; `maintenance_reason` says why.
     """
 
     id: int
@@ -59,6 +63,7 @@ class ResourceInfo:
     auto_reset_hours: int = 8
     maintenance_until: datetime | None = None
     busy_until: datetime | None = None
+    maintenance_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,31 @@ class ResourceStatusDetail:
     next_reservation: ReservationInfo | None
     maintenance_reset_at: datetime | None
     timestamp: datetime
+
+
+@dataclass(frozen=True)
+class MaintenancePreview:
+    """What a maintenance window `[start_time, end_time)` would overlap: the resource's
+    active bookings in it, by start. Nothing is changed by a preview."""
+
+    resource: ResourceInfo
+    start_time: datetime
+    end_time: datetime
+    reason: str
+    overlapped: list[ReservationInfo]
+
+
+@dataclass(frozen=True)
+class MaintenanceOutcome:
+    """A maintenance window set, with the active bookings it overlapped when it was set:
+    `cancelled` (the admin chose so) or `kept`."""
+
+    resource: ResourceInfo
+    start_time: datetime
+    end_time: datetime
+    reason: str
+    cancelled: list[ReservationInfo]
+    kept: list[ReservationInfo]
 
 
 @dataclass(frozen=True)

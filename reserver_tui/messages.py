@@ -15,6 +15,8 @@ from reserver_core.schemas import (
     ExpiryReport,
     Health,
     ImportReport,
+    MaintenanceOutcome,
+    MaintenancePreview,
     ReservationInfo,
     ResourceInfo,
     Schedule,
@@ -94,6 +96,20 @@ class ResourceChanged(Message):
 
     resource: ResourceInfo
     action: ResourceAction
+
+
+@dataclass
+class MaintenancePreviewed(Message):
+    """The active bookings a maintenance window would overlap, for the admin to decide."""
+
+    preview: MaintenancePreview
+
+
+@dataclass
+class MaintenanceSet(Message):
+    """A maintenance window was set; `outcome` says which bookings it cancelled or kept."""
+
+    outcome: MaintenanceOutcome
 
 
 @dataclass

@@ -84,6 +84,8 @@ class ErrorBody(BaseModel):
     conflicts: list[ClashBody] | None = Field(None, description="A conflict's clashing windows.")
     resource: str | None = Field(None, description="The resource a conflict or refusal is on.")
     until: datetime | None = Field(None, description="When a resource's maintenance ends.")
+    since: datetime | None = Field(None, description="When a resource's maintenance starts.")
+    reason: str | None = Field(None, description="Why the resource is under maintenance.")
     errors: list[LineErrorBody] | None = Field(None, description="A rejected file's bad lines.")
     candidates: list[str] | None = Field(
         None, description="The names an unknown or ambiguous resource name could mean."
@@ -126,6 +128,9 @@ def error_body(error: ReserverError) -> dict[str, Any]:
         body["resource"] = error.resource
     if isinstance(error, UnavailableError) and error.until is not None:
         body["until"] = error.until.isoformat()
+        if error.since is not None:
+            body["since"] = error.since.isoformat()
+            body["reason"] = error.reason
     if isinstance(error, NotFoundError | AmbiguousNameError) and error.candidates:
         body["candidates"] = error.candidates
     if isinstance(error, ImportRejectedError):

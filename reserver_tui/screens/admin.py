@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input
 
 from reserver_core.backend import Backend
-from reserver_core.display import format_time
+from reserver_core.display import describe_maintenance, format_time
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.messages import ResourceAction
@@ -76,9 +76,14 @@ class AdminScreen(ResourceTableScreen):
         ]
         if resource.status != "disabled":
             parts.append(status_text(resource, tz, self.reserver.now()))
+        maintenance = describe_maintenance(resource, self.reserver.now(), tz)
         if resource.status == "maintenance" and resource.maintenance_until is not None:
             until = format_time(resource.maintenance_until, tz, now=self.reserver.now())
             parts.append(f"back in service {until}")
+            if resource.maintenance_reason:
+                parts.append(literal(resource.maintenance_reason))
+        elif maintenance:
+            parts.append(f"maintenance {literal(maintenance)}")
         else:
             parts.append(f"maintenance resets after {resource.auto_reset_hours} h")
         info.text = "  ·  ".join(parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from importlib import resources as package_files
 from pathlib import Path
 from typing import ClassVar
@@ -16,7 +17,13 @@ from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
 
 from reserver_core.backend import Backend
 from reserver_core.csv_io import HEADER_HELP, export_to_path, names_existing_resources
-from reserver_core.display import describe_import
+from reserver_core.display import (
+    counted,
+    describe_import,
+    describe_maintenance,
+    format_window,
+    holder_name,
+)
 from reserver_core.errors import (
     AlreadyExistsError,
     ImportRejectedError,
@@ -24,13 +31,15 @@ from reserver_core.errors import (
     ReserverError,
     ValidationError,
 )
-from reserver_core.resources import check_auto_reset_hours, split_tags
-from reserver_core.schemas import ResourceInfo
+from reserver_core.resources import split_tags
+from reserver_core.schemas import OverlapChoice, ResourceInfo
+from reserver_core.timeparse import parse_duration, parse_when
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.messages import ResourceAction
 from reserver_tui.screens.base import ReserverModal, ReserverScreen
 from reserver_tui.widgets.keyed_table import KeyedTable
+from reserver_tui.widgets.time_input import TimeInput
 
 SAMPLE_CSV = "sample_resources.csv"
 
@@ -176,52 +185,144 @@ class ResourceFormModal(ReserverModal):
 
 
 class MaintenanceModal(ReserverModal):
-    """Put a resource under maintenance for 1-168 hours."""
+    """Put a resource under maintenance, from now or ahead, with a reason: the bookings the
+    window overlaps are listed first, to be kept or cancelled."""
 
     INLINE_ERRORS = (ValidationError,)
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
     def __init__(self, resource: ResourceInfo) -> None:
         super().__init__()
         self.resource = resource
 
     def compose_dialog(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog -narrow"):
+        tz = self.reserver.tz
+        with Vertical(id="dialog", classes="dialog"):
             name = literal(self.resource.name)
             yield Label(f"Maintenance for [b]{name}[/b]", classes="dialog-title")
-            yield Static("Bookings are refused until it is back; it returns by itself after:")
+            scheduled = describe_maintenance(self.resource, self.reserver.now(), tz)
+            if scheduled:
+                yield Static(f"Replaces the maintenance {literal(scheduled)}.", id="scheduled")
             yield _field(
-                "Hours",
-                Input(str(self.resource.auto_reset_hours or 8), type="integer", id="hours"),
+                "From", TimeInput("now", placeholder="now, tomorrow 8:00, mon 9:00", id="from")
             )
+            yield _field(
+                "Length",
+                TimeInput(
+                    f"{self.resource.auto_reset_hours or 8}h", placeholder="90m, 4h", id="length"
+                ),
+            )
+            yield _field("Reason", Input(placeholder="optional", id="reason"))
             yield Static(id="feedback")
+            yield Static(id="overlapped")
             with Horizontal(classes="buttons"):
-                yield Button("Start maintenance", id="start", variant="warning")
-                yield Button("Cancel", id="cancel")
+                yield Button("Check bookings", id="preview", variant="primary")
+                yield Button("Keep them", id="keep-overlapped", variant="primary")
+                yield Button("Cancel them", id="cancel-overlapped", variant="error")
+                yield Button("Close", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#hours", Input).focus()
+        self._show_choice(False)
+        self.query_one("#from", Input).focus()
+
+    def _show_choice(self, shown: bool) -> None:
+        self.query_one("#preview").display = not shown
+        self.query_one("#keep-overlapped").display = shown
+        self.query_one("#cancel-overlapped").display = shown
+        self.query_one("#overlapped").display = shown
+
+    def _read(self) -> tuple[datetime | None, timedelta, str] | None:
+        """The form's window start (None: now), length and reason; None when invalid."""
+        start_text = self.query_one("#from", Input).value.strip()
+        try:
+            start = (
+                None
+                if start_text.lower() in ("", "now")
+                else parse_when(start_text, self.reserver.now(), self.reserver.tz, "from")
+            )
+            length = parse_duration(self.query_one("#length", Input).value, "length")
+        except ValidationError as exc:
+            self.show_feedback(f"✗ {literal(exc.message)}")
+            return None
+        return start, length, self.query_one("#reason", Input).value
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        # A window changed after its check must be checked again before it is set.
+        self._show_choice(False)
+        self.show_feedback("")
 
     @on(Input.Submitted)
-    @on(Button.Pressed, "#start")
-    def _start(self) -> None:
-        text = self.query_one("#hours", Input).value.strip()
-        try:
-            if not text.isdigit():
-                raise ValidationError("give a whole number of hours", "auto_reset_hours")
-            hours = check_auto_reset_hours(int(text))
-        except ValidationError as exc:
-            self.show_feedback(f"✗ {exc.message}")
+    @on(Button.Pressed, "#preview")
+    def _check(self) -> None:
+        form = self._read()
+        if form is None:
             return
         resource_id = self.resource.id
-        change_resource(
-            self,
-            ResourceAction.START_MAINTENANCE,
-            lambda backend: backend.start_maintenance(resource_id, hours),
+        self.show_feedback("Checking the bookings in that window…")
+        self.call_backend(
+            "admin",
+            lambda backend: messages.MaintenancePreviewed(
+                backend.preview_maintenance(resource_id, form[1], form[0], form[2])
+            ),
         )
 
-    def on_resource_changed(self, event: messages.ResourceChanged) -> None:
-        self.finish(event.resource)
+    def on_maintenance_previewed(self, event: messages.MaintenancePreviewed) -> None:
+        seen = event.preview
+        tz, now = self.reserver.tz, self.reserver.now()
+        window = format_window(seen.start_time, seen.end_time, tz, now=now)
+        if not seen.overlapped:
+            self.show_feedback(f"✓ {window}: no booking overlaps it. Starting…")
+            self._set("keep")
+            return
+        self.show_feedback(f"{window} overlaps {counted(len(seen.overlapped), 'active booking')}:")
+        lines = [
+            f"  #{held.id}  {format_window(held.start_time, held.end_time, tz, now=now)}  "
+            f"{literal(holder_name(held))}"
+            for held in seen.overlapped
+        ]
+        self.query_one("#overlapped", Static).update("\n".join(lines))
+        self._show_choice(True)
+        # The harmless answer first: Enter on it keeps the bookings.
+        keep = self.query_one("#keep-overlapped", Button)
+        keep.focus(scroll_visible=False)
+        # Shown just now, the buttons have no place to scroll to before the next layout.
+        self.call_after_refresh(keep.scroll_visible, animate=False)
+
+    @on(Button.Pressed, "#keep-overlapped")
+    def _keep(self) -> None:
+        self._set("keep")
+
+    @on(Button.Pressed, "#cancel-overlapped")
+    def _cancel_them(self) -> None:
+        self._set("cancel")
+
+    def _set(self, choice: OverlapChoice) -> None:
+        form = self._read()
+        if form is None:
+            return
+        start, length, reason = form
+        resource_id = self.resource.id
+        self.call_backend(
+            "admin",
+            lambda backend: messages.MaintenanceSet(
+                backend.schedule_maintenance(resource_id, length, start, reason, choice)
+            ),
+            changes_data=True,
+        )
+
+    def on_maintenance_set(self, event: messages.MaintenanceSet) -> None:
+        outcome = event.outcome
+        window = format_window(
+            outcome.start_time, outcome.end_time, self.reserver.tz, now=self.reserver.now()
+        )
+        said = f"{outcome.resource.name}: maintenance {window}"
+        if outcome.cancelled:
+            said += f"; cancelled {len(outcome.cancelled)} booking(s)"
+        if outcome.kept:
+            said += f"; kept {len(outcome.kept)} booking(s)"
+        self.notify(said, title="Maintenance set")
+        self.finish(outcome.resource)
 
 
 class ImportModal(ReserverModal):

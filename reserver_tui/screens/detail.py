@@ -12,7 +12,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Label, Static
 
 from reserver_core.backend import Backend
-from reserver_core.display import format_time, format_window, holder_name, short_window
+from reserver_core.display import (
+    describe_maintenance,
+    format_window,
+    holder_name,
+    short_window,
+)
 from reserver_core.schemas import ReservationInfo, ResourceInfo, Slot
 from reserver_core.timeparse import next_whole, zone_name
 from reserver_tui import messages
@@ -111,10 +116,11 @@ class ResourceDetailScreen(ReserverScreen):
         status = status_text(resource, tz, self.reserver.now())
         tags = ", ".join(resource.tags) or "no tags"
         lines = [f"[b]{literal(resource.name)}[/b]  [dim]{literal(tags)}[/dim]  ·  [b]{status}[/b]"]
-        if resource.status == "maintenance" and resource.maintenance_until is not None:
-            lines[0] += (
-                f" until {format_time(resource.maintenance_until, tz, now=self.reserver.now())}"
-            )
+        maintenance = describe_maintenance(resource, self.reserver.now(), tz)
+        if resource.status == "maintenance" and maintenance:
+            lines[0] += f" {literal(maintenance)}"
+        elif maintenance:
+            lines.append(f"[b]Maintenance[/b] {literal(maintenance)}")
         if resource.description:
             lines.append(literal(resource.description))
         self.query_one("#detail-title", Static).update("\n".join(lines))

@@ -7,14 +7,17 @@ from datetime import date, time, timedelta
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Body, Query, Request, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
+from reserver_core import maintenance
 from reserver_core.errors import ValidationError
 from reserver_core.resources import split_tags
 from reserver_core.schemas import (
     FreeSlot,
     ImportReport,
+    MaintenanceOutcome,
+    MaintenancePreview,
     Page,
     ReservationInfo,
     ResourceInfo,
@@ -261,6 +264,56 @@ def start_maintenance(
 def end_maintenance(resource_id: Id, backend: AdminBackend) -> Response:
     """Admin: return a resource from maintenance."""
     return json_response(backend.end_maintenance(resource_id))
+
+
+Minutes = Annotated[
+    float,
+    Field(ge=0, le=10_000_000, allow_inf_nan=False, description="How long, in minutes"),
+]
+"""A maintenance window's length; the core holds it to 15 minutes - 168 hours."""
+
+
+class MaintenanceRequest(BaseModel):
+    """A maintenance window to set: from `from` (absent or past: now) for `minutes`, why,
+    and what becomes of the active bookings it overlaps: `cancel` or `keep`."""
+
+    start: Instant | None = Field(None, alias="from")
+    minutes: Minutes
+    reason: Text = ""
+    overlapped: Text
+
+
+@router.get("/{resource_id}/maintenance/preview", response_model=MaintenancePreview)
+@on_workers
+def preview_maintenance(
+    resource_id: Id,
+    backend: AdminBackend,
+    minutes: Annotated[Minutes, Query()],
+    start: Annotated[Instant | None, Query(alias="from")] = None,
+    reason: Annotated[Text, Query(description="Why, up to 500 characters")] = "",
+) -> Response:
+    """Admin: the active bookings a maintenance window would overlap, by start; changes nothing."""
+    begin = parse_instant(start, "from") if start is not None else None
+    found = backend.preview_maintenance(resource_id, timedelta(minutes=minutes), begin, reason)
+    return json_response(found)
+
+
+@router.post("/{resource_id}/maintenance", response_model=MaintenanceOutcome)
+@on_workers
+def schedule_maintenance(
+    resource_id: Id, body: Annotated[MaintenanceRequest, Body()], backend: AdminBackend
+) -> Response:
+    """Admin: set a resource's maintenance window (replacing any), cancelling or keeping the
+    active bookings it overlaps as of this request, in one transaction."""
+    begin = parse_instant(body.start, "from") if body.start is not None else None
+    outcome = backend.schedule_maintenance(
+        resource_id,
+        timedelta(minutes=body.minutes),
+        begin,
+        body.reason,
+        maintenance.check_choice(body.overlapped),
+    )
+    return json_response(outcome)
 
 
 @router.get("/{resource_id}/reservations", response_model=list[ReservationInfo], responses=PAGED)

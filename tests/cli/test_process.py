@@ -274,3 +274,28 @@ def test_serve_on_a_port_in_use_is_a_clear_usage_error(tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         f"error: cannot listen on 127.0.0.1 port {port}: Address already in use"
     )
+
+
+def test_maintenance_at_a_terminal_lists_the_overlapped_bookings_and_asks(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "RESERVER_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+        "RESERVER_FAKE_NOW": NOW.isoformat(),
+    }
+    create_room(env)
+    for start in ("2026-12-02 10:00", "2026-12-02 12:00"):
+        booked = CliRunner().invoke(
+            app, ["--user", "bob", "book", "Room A", start, "--for", "1h"], env=env
+        )
+        assert booked.exit_code == 0, booked.stderr
+    window = ["resources", "maintenance", "Room A", "--from", "2026-12-02 09:00", "--for", "4h"]
+    question = "[cancel/keep/abort]: "
+    code, screen = in_terminal([*window, "--reason", "paint"], env, {question: "abort"})
+    assert code == ExitCode.INTERRUPTED
+    assert "overlaps 2 active bookings" in screen and screen.count("bob") == 2
+    code, screen = in_terminal([*window, "--reason", "paint"], env, {question: "cancel"})
+    assert code == 0, screen
+    assert "Cancelled #1" in screen and "Cancelled #2" in screen
+    history = run("--user", "bob", "reservations", "history", "1", "--json", env=env)
+    assert json.loads(history.stdout)[0]["details"].endswith("UTC: paint")

@@ -102,7 +102,8 @@ def test_a_resource_under_maintenance_is_refused_in_local_time(
         "--tz", "Europe/Berlin", "book", "Room A", "2026-12-01 12:30", "--for", "1h", user="bob"
     )
     assert refused.exit_code == ExitCode.REFUSED and refused.stdout == ""
-    assert "Room A is under maintenance until Tue 1 Dec 13:00 CET" in refused.stderr  # 12:00 UTC
+    # 09:00-12:00 UTC
+    assert "Room A is under maintenance Tue 1 Dec 10:00-13:00 CET, which" in refused.stderr
 
     as_json = reserver("book", "Room A", "2026-12-01T11:30Z", "--for", "1h", "--json", user="bob")
     error = as_json.error()

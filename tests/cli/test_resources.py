@@ -85,7 +85,7 @@ def test_admin_switches_and_status(reserver: Reserver, rooms: dict[str, int]) ->
     assert (disabled["available"], disabled["status"]) == (False, "disabled")
     assert reserver.data("resources", "enable", "Room A")["status"] == "available"
 
-    under = reserver.data("resources", "maintenance", "Room A", "--hours", "3")
+    under = reserver.data("resources", "maintenance", "Room A", "--hours", "3")["resource"]
     assert under["status"] == "maintenance"
     assert under["maintenance_until"].startswith("2026-12-01T12:00")
     status = reserver.data("resources", "status", "Room A")

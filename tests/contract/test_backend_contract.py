@@ -317,13 +317,79 @@ def test_unbookable_resources(world: World) -> None:
         world.member("bob").book(room, TOMORROW_10, TOMORROW_10 + HOUR)
     assert (refused.value.resource, refused.value.until) == ("Room A", NOW + 48 * HOUR)
     assert describe_error(refused.value, ZoneInfo("America/New_York"), now=NOW) == (
-        "Room A is under maintenance until Thu 3 Dec 04:00 EST"
+        "Room A is under maintenance Tue 1 Dec 04:00 EST - Thu 3 Dec 04:00 EST, "
+        "which overlaps that time"
     )
     with pytest.raises(ValidationError, match="between 1 and 168"):
         world.admin.start_maintenance(room, auto_reset_hours=0)
     with pytest.raises(ForbiddenError):
         world.member("carol").end_maintenance(room)
     assert world.admin.end_maintenance(room).status == "available"
+
+
+def test_maintenance_ahead_previewed_then_cancelling_what_it_overlaps(world: World) -> None:
+    room = _room(world)
+    bob = world.member("bob")
+    # Near enough for the clock to move past it within a token's life.
+    ahead = NOW + 2 * HOUR
+    inside = bob.book(room, ahead, ahead + HOUR)
+    after = bob.book(room, ahead + 3 * HOUR, ahead + 4 * HOUR)
+    with pytest.raises(ForbiddenError):
+        bob.preview_maintenance(room, 2 * HOUR, ahead)
+    seen = world.admin.preview_maintenance(room, 2 * HOUR, ahead, " lamp ")
+    assert [r.id for r in seen.overlapped] == [inside.id]
+    assert (seen.start_time, seen.end_time, seen.reason) == (
+        ahead,
+        ahead + 2 * HOUR,
+        "lamp",
+    )
+    late = bob.book(room, ahead + HOUR, ahead + 2 * HOUR)
+    done = world.admin.schedule_maintenance(room, 2 * HOUR, ahead, "lamp", "cancel")
+    assert [r.id for r in done.cancelled] == [inside.id, late.id]
+    assert [r.status for r in done.cancelled] == ["cancelled", "cancelled"]
+    assert (done.resource.status, done.resource.maintenance_reason) == ("available", "lamp")
+    why = bob.history(inside.id)[0]
+    assert (why.action, why.actor) == ("cancelled", "alice")
+    assert why.details == "cancelled for maintenance 2026-12-01 11:00-13:00 UTC: lamp"
+    assert bob.get_reservation(after.id).status == "active"
+    with pytest.raises(UnavailableError) as refused:
+        bob.book(room, ahead + HOUR, ahead + 3 * HOUR)
+    assert (refused.value.since, refused.value.until, refused.value.reason) == (
+        ahead,
+        ahead + 2 * HOUR,
+        "lamp",
+    )
+    assert describe_error(refused.value, ZoneInfo("Europe/Berlin"), now=NOW) == (
+        "Room A is under maintenance Tue 1 Dec 12:00-14:00 CET (lamp), which overlaps that time"
+    )
+    world.set_now(ahead)
+    assert world.admin.get_resource(room).status == "maintenance"
+    world.set_now(ahead + 2 * HOUR)
+    assert world.admin.expire().maintenance_reset_count == 1
+    assert world.admin.get_resource(room).status == "available"
+
+
+def test_maintenance_keeping_what_it_overlaps_and_bad_inputs(world: World) -> None:
+    room = _room(world)
+    held = world.member("bob").book(room, NOW + HOUR, NOW + 2 * HOUR)
+    done = world.admin.schedule_maintenance(room, 3 * HOUR, None, "", "keep")
+    assert [r.id for r in done.kept] == [held.id]
+    assert (done.start_time, done.resource.status) == (NOW, "maintenance")
+    assert world.admin.get_reservation(held.id).status == "active"
+    assert world.admin.end_maintenance(room).status == "available"
+    for length, start, reason, field_name in (
+        (10 * timedelta(minutes=1), None, "", "length"),
+        (169 * HOUR, None, "", "length"),
+        (HOUR, NOW + timedelta(days=400), "", "from"),
+        (HOUR, None, "x" * 501, "reason"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            world.admin.schedule_maintenance(room, length, start, reason, "keep")
+        assert refused.value.field == field_name
+    with pytest.raises(ValidationError):
+        world.admin.schedule_maintenance(room, HOUR, None, "", "maybe")  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError):
+        world.admin.preview_maintenance(room + 1000, HOUR)
 
 
 def test_cancel_rules_and_history(world: World) -> None:

@@ -371,3 +371,22 @@ def test_health_summary_and_cleanup(
     assert cleaned["expired_count"] == 1 and seed_time(cleaned["timestamp"]) == NOW + 3 * HOUR
     refused = member.post("/admin/cleanup-expired")
     assert refused.status_code == 403 and "access denied" in refused.json()["detail"]
+
+
+def test_a_maintenance_window_ahead_keeps_the_seed_status_available_until_it_starts(
+    server: LiveServer, admin: httpx.Client, member: httpx.Client
+) -> None:
+    room = create(admin, "Room A")
+    window = {"from": (NOW + 2 * HOUR).isoformat(), "minutes": 120, "overlapped": "keep"}
+    assert admin.post(f"/api/v1/resources/{room['id']}/maintenance", json=window).is_success
+    ahead = httpx.get(f"{server.url}/resources/{room['id']}/status").json()
+    assert (ahead["status"], ahead["is_unavailable"]) == ("available", False)
+    assert "unavailable_since" not in ahead
+    listed = httpx.get(f"{server.url}/resources").json()
+    assert (listed[0]["status"], listed[0]["current_availability"]) == ("available", True)
+    assert book(member, room["id"], NOW + HOUR).status_code == 201
+    refused = book(member, room["id"], NOW + 3 * HOUR)
+    assert refused.status_code == 400 and "under maintenance" in refused.json()["detail"]
+    server.set_now(NOW + 2 * HOUR)
+    during = httpx.get(f"{server.url}/resources/{room['id']}/status").json()
+    assert (during["status"], during["hours_until_auto_reset"]) == ("unavailable", 2.0)

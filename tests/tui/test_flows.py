@@ -117,7 +117,7 @@ async def test_a_refusal_for_maintenance_names_its_end_in_local_time(
         await pilot.press("enter")
         await settle(pilot)
         feedback = text_of(app.screen.query_one("#feedback", Static))
-        assert "Aurora room is under maintenance until Tue 1 Dec 13:00 CET" in feedback
+        assert "Aurora room is under maintenance Tue 1 Dec 10:00-13:00 CET, which" in feedback
         await type_into(pilot, "#start", "13:00")
         await pilot.press("enter")
         await settle(pilot)
@@ -250,7 +250,7 @@ async def test_admin_creates_imports_and_runs_maintenance(
         assert table.total == 9
         await pilot.press("slash", *"cedar", "enter", "m")
         await pilot.pause()
-        await type_into(pilot, "#hours", "2")
+        await type_into(pilot, "#length", "2h")
         await pilot.press("enter")
         await settle(pilot)
         assert table.current is not None and table.current.status == "maintenance"

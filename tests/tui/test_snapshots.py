@@ -86,6 +86,19 @@ async def updated_import(pilot: Pilot[object]) -> None:
     await settle(pilot)
 
 
+async def maintenance_overlapping(pilot: Pilot[object]) -> None:
+    await settle(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("slash", *"aurora", "enter", "m")
+    await settle(pilot)
+    await type_into(pilot, "#from", "today 10:30")
+    await type_into(pilot, "#length", "3h")
+    await type_into(pilot, "#reason", "new screen")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def login(pilot: Pilot[object]) -> None:
     from reserver_tui.screens.login import LoginScreen
 
@@ -117,6 +130,7 @@ SCREENS: dict[str, Steps] = {
     "admin": keys("f4"),
     "admin_new_resource": keys("f4", "n"),
     "admin_maintenance": keys("f4", "j", "m"),
+    "admin_maintenance_overlapping": maintenance_overlapping,
     "admin_import_rejected": rejected_import,
     "admin_export": keys("f4", "x"),
     "status": keys("f5"),
@@ -130,6 +144,14 @@ SCREENS: dict[str, Steps] = {
 def test_screen(name: str, seeded_url: str, make_app: AppFactory, snap_compare: object) -> None:
     assert snap_compare(  # type: ignore[operator]
         make_app(seeded_url), terminal_size=SIZE, run_before=SCREENS[name]
+    )
+
+
+def test_maintenance_dialog_at_80x24(
+    seeded_url: str, make_app: AppFactory, snap_compare: object
+) -> None:
+    assert snap_compare(  # type: ignore[operator]
+        make_app(seeded_url), terminal_size=(80, 24), run_before=maintenance_overlapping
     )
 
 
