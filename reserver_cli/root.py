@@ -41,6 +41,16 @@ COMMANDS = {
         "book_app",
         "Book a resource from START until --end, or --for a duration.",
     ),
+    "move": LazyCommand(
+        "reserver_cli.reservations",
+        "move_app",
+        "Move a reservation to START, keeping its length unless --end or --for says otherwise.",
+    ),
+    "note": LazyCommand(
+        "reserver_cli.reservations",
+        "note_app",
+        'Set the note of a reservation (yours, or anyone\'s as an admin); "" clears it.',
+    ),
     "cancel": LazyCommand(
         "reserver_cli.reservations",
         "cancel_app",
