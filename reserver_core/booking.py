@@ -371,14 +371,11 @@ def change(
     A changed window writes a `moved` event naming the old and the new one; a changed
     note a `noted` event. What does not change writes nothing.
     """
-    resource_id = session.scalar(
-        select(Reservation.resource_id).where(Reservation.id == reservation_id)
-    )
-    if resource_id is None:
-        raise NotFoundError(f"reservation {reservation_id} not found")
-    if window is not None:
-        session.connection().execute(LOCK_RESOURCE, {"resource_id": resource_id})
+    # Locking reads only until the resource is locked: MariaDB's first plain read would
+    # fix the transaction's snapshot, and the clashes must be read after the lock.
     reservation = reservation_row(session, reservation_id, lock=True)
+    if window is not None:
+        session.connection().execute(LOCK_RESOURCE, {"resource_id": reservation.resource_id})
     check_owner(reservation, user)
     acting = (actor or user).id
     if window is not None:
