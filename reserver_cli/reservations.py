@@ -117,9 +117,10 @@ def move(
         typer.Option("--for", "-f", metavar="DURATION", help="How long: 90m, 1h30m, 1:30."),
     ] = None,
 ) -> None:
-    """Move a reservation to START, keeping its length unless --end or --for says otherwise.
+    """Move a reservation to another time (and length, if asked).
 
-    The move is one step: every rule of a new booking holds (START in the
+    It starts at START and keeps its length, or ends at --end, or lasts --for
+    a duration. The move is one step: every rule of a new booking holds (START in the
     future, the length limits, maintenance), the reservation does not clash
     with itself, and on a clash nothing changes: the clashing bookings and the
     next free slot of the same length are shown. Only an active reservation
@@ -164,7 +165,10 @@ def note(
         ),
     ],
 ) -> None:
-    """Set the note of a reservation (yours, or anyone's as an admin); "" clears it.
+    """Set or clear the note of a reservation.
+
+    Yours, or anyone's as an admin; an empty TEXT ("") clears it. The history
+    keeps every change.
 
     \b
     Examples:

@@ -44,12 +44,12 @@ COMMANDS = {
     "move": LazyCommand(
         "reserver_cli.reservations",
         "move_app",
-        "Move a reservation to START, keeping its length unless --end or --for says otherwise.",
+        "Move a reservation to another time (and length, if asked).",
     ),
     "note": LazyCommand(
         "reserver_cli.reservations",
         "note_app",
-        'Set the note of a reservation (yours, or anyone\'s as an admin); "" clears it.',
+        "Set or clear the note of a reservation.",
     ),
     "cancel": LazyCommand(
         "reserver_cli.reservations",
