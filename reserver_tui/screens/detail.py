@@ -18,7 +18,7 @@ from reserver_core.timeparse import next_whole, zone_name
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverScreen
-from reserver_tui.screens.book import BookModal
+from reserver_tui.screens.book import BookModal, MoveModal
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.resource_table import status_text
 from reserver_tui.widgets.week_grid import WeekGrid
@@ -49,6 +49,12 @@ class ResourceDetailScreen(ReserverScreen):
         ),
         Binding("w", "this_week", "This week", tooltip="Back to the current week"),
         Binding("b", "book", "Book…", tooltip="Book this resource at a time you type"),
+        Binding(
+            "m",
+            "move",
+            "Move…",
+            tooltip="Move the booking under the cursor (in the week or the list) to another time",
+        ),
         Binding("tab", "app.focus_next", "Grid/list", show=False),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read the schedule again"),
     ]
@@ -61,6 +67,8 @@ class ResourceDetailScreen(ReserverScreen):
         self.resource = resource
         self.start_day: date | None = None
         self._keep_cursor = False
+        self._held: dict[int, ReservationInfo] = {}
+        """The reservations on show (in the week and the list), by id."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -70,7 +78,7 @@ class ResourceDetailScreen(ReserverScreen):
                 yield WeekGrid(self.reserver.tz, id="week")
             with Vertical(id="upcoming-pane"):
                 yield Label("Upcoming reservations", classes="pane-title")
-                yield KeyedTable(["When", "Who"], id="upcoming")
+                yield KeyedTable(["When", "Who", "Note"], id="upcoming")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -125,6 +133,7 @@ class ResourceDetailScreen(ReserverScreen):
         today_index = days.index(today) if today in days else -1
         self.query_one(WeekGrid).show(schedule, today_index, self._keep_cursor)
         self._keep_cursor = True
+        self._held = {r.id: r for r in [*schedule.reservations, *event.upcoming]}
         self._show_upcoming(event.upcoming)
 
     def _show_upcoming(self, upcoming: list[ReservationInfo]) -> None:
@@ -134,6 +143,7 @@ class ResourceDetailScreen(ReserverScreen):
             str(reservation.id): (
                 format_window(reservation.start_time, reservation.end_time, tz),
                 "you" if reservation.user_id == mine else holder_name(reservation),
+                reservation.note,
             )
             for reservation in upcoming
         }
@@ -178,7 +188,7 @@ class ResourceDetailScreen(ReserverScreen):
             start = max(slot.start, next_whole(self.reserver.now(), 5))
             self.app.push_screen(BookModal(self.resource, start, end), self._booked)
         elif slot.state == "mine":
-            self.notify("You hold this slot; cancel it under My reservations (F3).")
+            self.notify("You hold this slot: m moves it; cancel it under My reservations (F3).")
         elif slot.state == "booked":
             self.notify(f"Booked by {slot.holder or 'someone else'}.", severity="warning")
         else:
@@ -207,6 +217,34 @@ class ResourceDetailScreen(ReserverScreen):
         if slot is not None and slot.state == "free":
             start = max(slot.start, next_whole(self.reserver.now(), 5))
         self.app.push_screen(BookModal(self.resource, start), self._booked)
+
+    def action_move(self) -> None:
+        """Move the booking under the week's cursor, or highlighted in the list when it has
+        the focus: yours, or anyone's as an admin."""
+        table = self.query_one("#upcoming", KeyedTable)
+        if table.has_focus:
+            key = table.current_key
+            reservation = self._held.get(int(key)) if key else None
+        else:
+            slot = self.query_one(WeekGrid).current
+            held = slot.reservation_id if slot is not None else None
+            reservation = self._held.get(held) if held is not None else None
+        if reservation is None:
+            self.notify("Put the cursor on a booking to move it.", severity="warning")
+            return
+        user = self.reserver.user
+        if user is None or (reservation.user_id != user.id and not user.is_admin):
+            self.notify("Only its holder or an admin can move this booking.", severity="warning")
+            return
+        if reservation.end_time <= self.reserver.now():
+            self.notify("That booking has ended; only an upcoming one moves.", severity="warning")
+            return
+        self.app.push_screen(MoveModal(reservation), self._moved)
+
+    def _moved(self, reservation: object) -> None:
+        if isinstance(reservation, ReservationInfo):
+            window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
+            self.notify(f"{reservation.resource.name}, {window}", title="Moved")
 
     def _booked(self, reservation: object) -> None:
         if isinstance(reservation, ReservationInfo):
