@@ -114,7 +114,9 @@ class BookModal(ReserverModal):
         Binding("n", "take_next", "Take next free"),
     ]
     VERB = "Book"
-    """The word of the submit button and of the conflict's hint."""
+    """The word of the submit button."""
+    TAKE_NEXT = "book"
+    """What `n` does with the next free slot, in the conflict's hint."""
 
     def __init__(
         self,
@@ -153,7 +155,7 @@ class BookModal(ReserverModal):
             with Horizontal(classes="field"):
                 yield Label("End / length", classes="field-label")
                 yield TimeInput(
-                    f"{end.astimezone(tz):%H:%M}", placeholder="15:30 or 90m, 1h30m", id="end"
+                    self.end_text(start, end), placeholder="15:30 or 90m, 1h30m", id="end"
                 )
             yield from self.compose_extra_fields()
             yield Static(id="feedback")
@@ -166,6 +168,10 @@ class BookModal(ReserverModal):
     def dialog_title(self) -> str:
         """The dialog's first line."""
         return f"Book [b]{literal(self.resource.name)}[/b]"
+
+    def end_text(self, start: datetime, end: datetime) -> str:
+        """The End / length field's first value: the end's local time."""
+        return f"{end.astimezone(self.reserver.tz):%H:%M}"
 
     def compose_extra_fields(self) -> ComposeResult:
         """The fields under the window's: the booking's note."""
@@ -262,7 +268,7 @@ class BookModal(ReserverModal):
         name = literal(self.resource.name)
         panel.update(
             f"[b]{name} is already booked[/b]\n{windows or '  • another booking'}\n"
-            f"Press [b]n[/b] to {self.VERB.lower()} the next free slot of the same length."
+            f"Press [b]n[/b] to {self.TAKE_NEXT} the next free slot of the same length."
         )
         panel.display = True
         button = self.query_one("#take-next", Button)
@@ -316,6 +322,7 @@ class MoveModal(BookModal):
         Binding("n", "take_next", "Take next free"),
     ]
     VERB = "Move"
+    TAKE_NEXT = "move it to"
 
     def __init__(self, reservation: ReservationInfo) -> None:
         super().__init__(reservation.resource, reservation.start_time, reservation.end_time)
@@ -325,6 +332,10 @@ class MoveModal(BookModal):
         reservation = self.reservation
         window = format_window(reservation.start_time, reservation.end_time, self.reserver.tz)
         return f"Move [b]{literal(self.resource.name)}[/b] #{reservation.id}, now {window}"
+
+    def end_text(self, start: datetime, end: datetime) -> str:
+        """The booking's length: a new start keeps it, as `reserver move` does."""
+        return format_duration(end - start)
 
     def compose_extra_fields(self) -> ComposeResult:
         yield from ()

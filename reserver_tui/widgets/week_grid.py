@@ -9,7 +9,7 @@ from rich.cells import set_cell_size
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
+from textual.geometry import Offset, Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -182,6 +182,30 @@ class WeekGrid(Widget, can_focus=True):
             self.place(column, row)
             if chosen or event.chain > 1:
                 self.action_choose()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        """Name the booking under the mouse, with its note, in the tooltip."""
+        slot = self._slot_at(event.get_content_offset(self))
+        self.tooltip = self._describe_booking(slot) if slot is not None else None
+
+    def _slot_at(self, offset: Offset | None) -> Slot | None:
+        if offset is None or not self._cells or offset.y < 1 or offset.x < _TIME_WIDTH:
+            return None
+        column = (offset.x - _TIME_WIDTH) // self._column_width()
+        row = offset.y - 1
+        if column < len(self._cells) and row < len(self._times):
+            return self._cells[column].get(self._times[row])
+        return None
+
+    def _describe_booking(self, slot: Slot) -> Text | None:
+        # Text, not a string: a note is the holder's words, never markup.
+        if slot.reservation_id is None or self.schedule is None:
+            return None
+        for reservation in self.schedule.reservations:
+            if reservation.id == slot.reservation_id:
+                holder = "you" if slot.state == "mine" else reservation.username or "booked"
+                return Text(f"{holder}: {reservation.note}" if reservation.note else holder)
+        return None
 
     def _column_width(self) -> int:
         width = (self.content_region.width - _TIME_WIDTH) // max(len(self._cells), 1)
