@@ -177,3 +177,19 @@ async def test_a_member_cannot_move_someone_elses_booking_from_the_week(
         assert grid.current is not None and grid.current.state == "booked"
         assert not isinstance(app.screen, MoveModal)
         assert any("Only its holder or an admin" in n.message for n in app.notifications)
+
+
+async def test_the_week_names_the_booking_under_the_mouse_with_its_note(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app) as pilot:
+        await pilot.press("j", "enter")  # Borealis room: alice's on Wednesday 14:00 CET
+        await settle(pilot)
+        grid = app.screen.query_one(WeekGrid)
+        row = grid.times.index("14:00")
+        # One column of padding, the times, then Wednesday (the second day) and its row.
+        await pilot.hover(WeekGrid, offset=(1 + 6 + grid.column_width + 2, 1 + row))
+        assert str(grid.tooltip) == "you: Design review"
+        await pilot.hover(WeekGrid, offset=(1 + 6 + grid.column_width + 2, row))
+        assert grid.tooltip is None
