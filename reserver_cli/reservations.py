@@ -1,4 +1,5 @@
-"""Booking commands: `book`, `cancel`, `upcoming`, `next-free` and `reservations ...`."""
+"""Booking commands: `book`, `move`, `note`, `cancel`, `upcoming`, `next-free` and
+`reservations ...`."""
 
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ def book(
         str | None,
         typer.Option("--for", "-f", metavar="DURATION", help="How long: 90m, 1h30m, 1:30."),
     ] = None,
+    note: Annotated[
+        str,
+        typer.Option(
+            "--note", "-n", metavar="TEXT", help="What it is for: one line, up to 500 characters."
+        ),
+    ] = "",
     idempotency_key: Annotated[
         str | None,
         typer.Option(
@@ -75,7 +82,7 @@ def book(
 
     \b
     Examples:
-      reserver book "Room A" "tomorrow 14:00" --for 1h30m
+      reserver book "Room A" "tomorrow 14:00" --for 1h30m --note "sprint planning"
       reserver book 3 "2026-12-01 09:00" --end 10:30
       reserver book "Room A" +15m --for 45m --json
       reserver book 3 "2026-12-01 09:00" --for 1h --idempotency-key job-4711
@@ -87,15 +94,104 @@ def book(
     finish = _end_time(cli, begin, end, duration)
     target = cli.backend.find_resource(resource)
     try:
-        booked = cli.backend.book(target.id, begin, finish, idempotency_key)
+        booked = cli.backend.book(target.id, begin, finish, idempotency_key, note)
     except ConflictError as exc:
         raise _explain_conflict(cli, exc, target, begin, finish) from exc
 
     def human() -> str:
         window = cli.show_window(booked.start_time, booked.end_time)
-        return f"Booked #{booked.id}: {booked.resource.name}, {window}."
+        return f"Booked #{booked.id}: {booked.resource.name}, {window}{_noted(booked)}."
 
     cli.output.result(booked, human)
+
+
+def _noted(reservation: ReservationInfo) -> str:
+    return f" ({reservation.note})" if reservation.note else ""
+
+
+def move(
+    ctx: typer.Context,
+    reservation: ReservationArg,
+    start: Annotated[
+        str, typer.Argument(metavar="START", help="When it starts now, in your time zone.")
+    ],
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--end", "-e", metavar="END", help="When it ends (a bare 15:30 is on START's day)."
+        ),
+    ] = None,
+    duration: Annotated[
+        str | None,
+        typer.Option("--for", "-f", metavar="DURATION", help="How long: 90m, 1h30m, 1:30."),
+    ] = None,
+) -> None:
+    """Move a reservation to another time (and length, if asked).
+
+    It starts at START and keeps its length, or ends at --end, or lasts --for
+    a duration. The move is one step: every rule of a new booking holds (START in the
+    future, the length limits, maintenance), the reservation does not clash
+    with itself, and on a clash nothing changes: the clashing bookings and the
+    next free slot of the same length are shown. Only an active reservation
+    that has not ended moves, yours or, as an admin, anyone's. START and END
+    are read as `reserver book` reads them.
+
+    \b
+    Examples:
+      reserver move 12 "tomorrow 14:30"
+      reserver move 12 14:00 --for 2h
+      reserver move 12 "2026-12-01 09:00" --end 10:30 --json
+    """
+    cli = CliContext.of(ctx)
+    if end is not None and duration is not None:
+        raise ValidationError("give --end END or --for DURATION, not both", "end")
+    begin = cli.parse_when(start, "start")
+    current = cli.backend.get_reservation(reservation)
+    if end is None and duration is None:
+        finish = begin + (current.end_time - current.start_time)
+    else:
+        finish = _end_time(cli, begin, end, duration)
+    try:
+        moved = cli.backend.move(reservation, begin, finish)
+    except ConflictError as exc:
+        raise _explain_conflict(cli, exc, current.resource, begin, finish, current.id) from exc
+
+    def human() -> str:
+        before = cli.show_window(current.start_time, current.end_time)
+        after = cli.show_window(moved.start_time, moved.end_time)
+        return f"Moved #{moved.id}: {moved.resource.name}, {before} → {after}."
+
+    cli.output.result(moved, human)
+
+
+def note(
+    ctx: typer.Context,
+    reservation: ReservationArg,
+    text: Annotated[
+        str,
+        typer.Argument(
+            metavar="TEXT", help='What it is for: one line, up to 500 characters; "" clears it.'
+        ),
+    ],
+) -> None:
+    """Set or clear the note of a reservation.
+
+    Yours, or anyone's as an admin; an empty TEXT ("") clears it. The history
+    keeps every change.
+
+    \b
+    Examples:
+      reserver note 12 "sprint planning, bring the projector"
+      reserver note 12 ""
+    """
+    cli = CliContext.of(ctx)
+    noted = cli.backend.set_note(reservation, text)
+
+    def human() -> str:
+        said = f"note: {noted.note}" if noted.note else "note cleared"
+        return f"#{noted.id} {noted.resource.name}: {said}."
+
+    cli.output.result(noted, human)
 
 
 def _end_time(cli: CliContext, begin: datetime, end: str | None, duration: str | None) -> datetime:
@@ -105,8 +201,15 @@ def _end_time(cli: CliContext, begin: datetime, end: str | None, duration: str |
 
 
 def _explain_conflict(
-    cli: CliContext, error: ConflictError, target: ResourceInfo, start: datetime, end: datetime
+    cli: CliContext,
+    error: ConflictError,
+    target: ResourceInfo,
+    start: datetime,
+    end: datetime,
+    moving: int | None = None,
 ) -> ExplainedError:
+    """The clashes and the next free slot of the same length; for the move of reservation
+    `moving`, that reservation's own time counts as free."""
     lines = [
         f"clashes with #{window.reservation_id}: {cli.show_window(window.start, window.end)}"
         if window.reservation_id is not None
@@ -115,13 +218,18 @@ def _explain_conflict(
     ]
     fields: dict[str, Any] = {"windows": error.windows}
     try:
-        slot = cli.backend.next_free_slot(end - start, after=start, resource_id=target.id)
+        slot = cli.backend.next_free_slot(
+            end - start, after=start, resource_id=target.id, excluding=moving
+        )
     except ReserverError:
         slot = None
     if slot is not None:
         length = cli.show_duration(end - start)
         lines.append(f"next free {length} slot: {cli.show_window(slot.start_time, slot.end_time)}")
-        lines.append(f"book it with: {_book_command(cli, slot, end - start)}")
+        if moving is None:
+            lines.append(f"book it with: {_book_command(cli, slot, end - start)}")
+        else:
+            lines.append(f"move it with: {_move_command(cli, moving, slot, end - start)}")
         fields["next_free"] = slot
     from reserver_core.schemas import to_json
 
@@ -136,6 +244,11 @@ def _book_command(cli: CliContext, slot: FreeSlot, length: timedelta) -> str:
         f"reserver book {shlex.quote(slot.resource.name)} {shlex.quote(start)} "
         f"--for {cli.show_duration(length)}"
     )
+
+
+def _move_command(cli: CliContext, reservation_id: int, slot: FreeSlot, length: timedelta) -> str:
+    start = slot.start_time.astimezone(cli.zone).isoformat(timespec="minutes")
+    return f"reserver move {reservation_id} {shlex.quote(start)} --for {cli.show_duration(length)}"
 
 
 def cancel(
@@ -322,6 +435,8 @@ def history(ctx: typer.Context, reservation: ReservationArg) -> None:
 
 
 book_app = single_command("book", book)
+move_app = single_command("move", move)
+note_app = single_command("note", note)
 cancel_app = single_command("cancel", cancel)
 upcoming_app = single_command("upcoming", upcoming)
 next_free_app = single_command("next-free", next_free)

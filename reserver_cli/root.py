@@ -41,6 +41,16 @@ COMMANDS = {
         "book_app",
         "Book a resource from START until --end, or --for a duration.",
     ),
+    "move": LazyCommand(
+        "reserver_cli.reservations",
+        "move_app",
+        "Move a reservation to another time (and length, if asked).",
+    ),
+    "note": LazyCommand(
+        "reserver_cli.reservations",
+        "note_app",
+        "Set or clear the note of a reservation.",
+    ),
     "cancel": LazyCommand(
         "reserver_cli.reservations",
         "cancel_app",

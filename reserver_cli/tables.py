@@ -220,19 +220,32 @@ def status_facts(detail: ResourceStatusDetail, cli: CliContext) -> RenderableTyp
     return facts(rows)
 
 
+NOTE_IN_LIST = 40
+"""The characters of a note a list shows; `reservations show` shows all of it."""
+
+
+def short_note(note: str, width: int = NOTE_IN_LIST) -> str:
+    """A note cut to `width` characters, an ellipsis saying where."""
+    return note if len(note) <= width else note[: width - 1].rstrip() + "…"
+
+
 def booking_line(reservation: ReservationInfo, cli: CliContext) -> Text:
-    """One reservation in one line: `#12 Tue 1 Dec 14:00-15:30 CET by alice`."""
-    return Text(
+    """One reservation in one line: `#12 Tue 1 Dec 14:00-15:30 CET by alice: planning`."""
+    line = Text(
         f"#{reservation.id} "
         f"{cli.show_window(reservation.start_time, reservation.end_time)} "
         f"by {holder_name(reservation)}"
     )
+    if reservation.note:
+        line.append(f": {short_note(reservation.note)}", style="dim")
+    return line
 
 
 def reservations_table(
     reservations: list[ReservationInfo], cli: CliContext, show_user: bool
 ) -> RenderableType:
-    """Reservations as a table: id, resource, when, length, status (and owner)."""
+    """Reservations as a table: id, resource, when, length, status (and owner), and the
+    start of each note when any has one."""
     if not reservations:
         return Text("No reservations.", style="dim")
     columns = [
@@ -244,6 +257,9 @@ def reservations_table(
     ]
     if show_user:
         columns.append(Column("User"))
+    show_notes = any(reservation.note for reservation in reservations)
+    if show_notes:
+        columns.append(Column("Note", style="dim"))
     rows: list[list[Cell]] = []
     for reservation in reservations:
         row: list[Cell] = [
@@ -255,6 +271,8 @@ def reservations_table(
         ]
         if show_user:
             row.append(holder_name(reservation))
+        if show_notes:
+            row.append(short_note(reservation.note))
         rows.append(row)
     return list_table(columns, rows)
 
@@ -269,6 +287,7 @@ def reservation_facts(reservation: ReservationInfo, cli: CliContext) -> Renderab
         ("Status", status_text(reservation.status)),
         ("Booked by", holder_name(reservation)),
         ("Booked at", cli.show_time(reservation.created_at)),
+        ("Note", Text(reservation.note or "-")),
     ]
     if reservation.cancelled_at:
         rows.append(("Cancelled at", cli.show_time(reservation.cancelled_at)))
@@ -286,6 +305,8 @@ def events_table(
         f"#{reservation.id} {reservation.resource.name}, {window}, {reservation.status}, "
         f"held by {holder_name(reservation)}"
     )
+    if reservation.note:
+        title += f"\nnote: {reservation.note}"
     if not events:
         return Group(Text(title), Text("No history.", style="dim"))
     table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")

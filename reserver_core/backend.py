@@ -196,8 +196,10 @@ class Backend(Protocol):
         start: datetime,
         end: datetime,
         idempotency_key: str | None = None,
+        note: str = "",
     ) -> ReservationInfo:
-        """Book `[start, end)`; ConflictError names the clashing windows.
+        """Book `[start, end)` with a `note` (one line, at most 500 characters); ConflictError
+        names the clashing windows.
 
         The same request with the same `idempotency_key` (1-100 printable ASCII
         characters) from the same user within 24 hours books nothing and returns
@@ -209,6 +211,18 @@ class Backend(Protocol):
 
     def cancel(self, reservation_id: int, reason: str | None = None) -> ReservationInfo:
         """Cancel an active reservation; only its owner or an admin may."""
+        ...
+
+    def move(
+        self, reservation_id: int, start: datetime, end: datetime, note: str | None = None
+    ) -> ReservationInfo:
+        """Move an active reservation that has not ended to `[start, end)`, and set its
+        `note` when given, in one step; owner or admin only. Every rule of a new booking
+        holds, but it does not clash with itself; on a ConflictError nothing changes."""
+        ...
+
+    def set_note(self, reservation_id: int, note: str) -> ReservationInfo:
+        """Set a reservation's note ("" clears it); owner or admin only."""
         ...
 
     def get_reservation(self, reservation_id: int) -> ReservationInfo:
@@ -263,9 +277,11 @@ class Backend(Protocol):
         after: datetime | None = None,
         resource_id: int | None = None,
         tag: str | None = None,
+        excluding: int | None = None,
     ) -> FreeSlot:
         """The earliest bookable window of `duration` after `after` (default now)
-        on one resource, or on any resource carrying `tag`."""
+        on one resource, or on any resource carrying `tag`; the reservation `excluding`
+        (one to move) counts as free."""
         ...
 
     # -- import, export, upkeep ------------------------------------------------

@@ -26,7 +26,7 @@ from reserver_core.booking_statements import (
     LOCK_RESOURCE,
     RESOURCE_TO_BOOK,
 )
-from reserver_core.display import already_booked, describe_window, under_maintenance
+from reserver_core.display import already_booked, describe_move, describe_window, under_maintenance
 from reserver_core.errors import (
     ConflictError,
     ForbiddenError,
@@ -47,9 +47,10 @@ from reserver_core.resources import (
 )
 from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo, UserInfo
 from reserver_core.settings import Settings
-from reserver_core.text import clean_free_text
+from reserver_core.text import clean_free_text, clean_one_line
 
 MAX_REASON_LENGTH = 500
+MAX_NOTE_LENGTH = 500
 SEARCH_HORIZON = timedelta(days=366)
 """How far ahead a free slot is looked for."""
 
@@ -114,11 +115,25 @@ def clashes(
 
 
 def conflict_with(
-    session: Session, resource_id: int, start: datetime, end: datetime
+    session: Session,
+    resource_id: int,
+    start: datetime,
+    end: datetime,
+    excluding: int | None = None,
 ) -> ConflictError:
-    """The error for a booking that lost to others on the resource, naming what it clashes with."""
+    """The error for a booking (or the move of reservation `excluding`) that lost to others
+    on the resource, naming what it clashes with."""
     name = session.scalar(select(Resource.name).where(Resource.id == resource_id))
-    return conflict_error(name or "", clashes(session.connection(), resource_id, start, end))
+    found = clashes(session.connection(), resource_id, start, end)
+    return conflict_error(name or "", [w for w in found if w.reservation_id != excluding])
+
+
+def move_conflict(
+    session: Session, reservation_id: int, start: datetime, end: datetime
+) -> ConflictError:
+    """The error for a move of a reservation to `[start, end)` that lost to others."""
+    resource_id = reservation_row(session, reservation_id).resource_id
+    return conflict_with(session, resource_id, start, end, excluding=reservation_id)
 
 
 def conflict_error(name: str, windows: list[Window]) -> ConflictError:
@@ -142,8 +157,11 @@ def book(
     policy: BookingPolicy,
     idempotency_key: str | None = None,
     actor: UserInfo | None = None,
+    note: str = "",
 ) -> ReservationInfo:
     """Check every rule, insert an active reservation with its `created` event, return it.
+
+    `note` is already cleaned (see `clean_note`).
 
     The booking is `user`'s; its event names `actor`, an admin acting for them, if any.
 
@@ -171,18 +189,7 @@ def book(
     ).one_or_none()
     if resource is None:
         raise NotFoundError(f"resource {resource_id} not found")
-    if not resource.enabled:
-        raise UnavailableError(f"{resource.name} is disabled and cannot be booked")
-    since, until = resource.unavailable_since, resource.maintenance_until
-    if since is not None and until is not None and since < end and until > start:
-        reason = resource.maintenance_reason
-        raise UnavailableError(
-            under_maintenance(resource.name, describe_window(since, until), reason),
-            resource.name,
-            until,
-            since,
-            reason,
-        )
+    check_bookable(resource, start, end)
     if resource.any_clash:
         raise conflict_error(resource.name, clashes(connection, resource_id, start, end))
     result = connection.execute(
@@ -194,6 +201,7 @@ def book(
             "end_time": end,
             "status": "active",
             "created_at": now,
+            "note": note,
         },
     )
     reservation_id = int(cast(tuple[int], result.inserted_primary_key)[0])
@@ -219,7 +227,25 @@ def book(
         status="active",
         created_at=now,
         resource=_nested_resource(connection, now, resource),
+        note=note,
     )
+
+
+def check_bookable(resource: Any, start: datetime, end: datetime) -> None:
+    """Refuse a window on a disabled resource, or one its maintenance overlaps (`resource`
+    is its row as `RESOURCE_TO_BOOK` reads it)."""
+    if not resource.enabled:
+        raise UnavailableError(f"{resource.name} is disabled and cannot be booked")
+    since, until = resource.unavailable_since, resource.maintenance_until
+    if since is not None and until is not None and since < end and until > start:
+        reason = resource.maintenance_reason
+        raise UnavailableError(
+            under_maintenance(resource.name, describe_window(since, until), reason),
+            resource.name,
+            until,
+            since,
+            reason,
+        )
 
 
 def _replayed(
@@ -247,6 +273,7 @@ def _replayed(
         resource=_nested_resource(connection, now, resource),
         cancelled_at=earlier.cancelled_at,
         cancellation_reason=earlier.cancellation_reason,
+        note=earlier.note,
     )
 
 
@@ -321,6 +348,75 @@ def cancel(
     record_event(session, reservation_id, "cancelled", (actor or user).id, now, cleaned or "")
 
 
+def clean_note(note: str) -> str:
+    """Trim a booking's note: one line (no control characters) of at most 500 characters;
+    empty means none."""
+    return clean_one_line(note, "note", MAX_NOTE_LENGTH, "a note")
+
+
+def change(
+    session: Session,
+    user: UserInfo,
+    reservation_id: int,
+    window: tuple[datetime, datetime] | None,
+    note: str | None,
+    now: datetime,
+    policy: BookingPolicy,
+    actor: UserInfo | None = None,
+) -> None:
+    """Move a reservation to `window` and/or set its (cleaned) `note`, as one change; owner
+    or admin only (`user`'s rights count; the events name `actor`, if any).
+
+    A move is held to every rule of a new booking, but the reservation does not clash
+    with itself; only an active reservation that has not ended moves. As in `book`, the
+    resource row is locked before the clashes are read (the write transaction holds
+    SQLite's write lock; PostgreSQL's exclusion constraint also checks the new window).
+    A changed window writes a `moved` event naming the old and the new one; a changed
+    note a `noted` event. What does not change writes nothing.
+    """
+    # Locking reads only until the resource is locked: MariaDB's first plain read would
+    # fix the transaction's snapshot, and the clashes must be read after the lock.
+    reservation = reservation_row(session, reservation_id, lock=True)
+    if window is not None:
+        session.connection().execute(LOCK_RESOURCE, {"resource_id": reservation.resource_id})
+    check_owner(reservation, user)
+    acting = (actor or user).id
+    if window is not None:
+        _move(session, reservation, window, now, policy, acting)
+    if note is not None and note != reservation.note:
+        reservation.note = note
+        record_event(session, reservation_id, "noted", acting, now, note or "(note cleared)")
+
+
+def _move(
+    session: Session,
+    reservation: Reservation,
+    window: tuple[datetime, datetime],
+    now: datetime,
+    policy: BookingPolicy,
+    actor_id: int,
+) -> None:
+    start, end = window
+    if reservation.status == "cancelled":
+        raise StateError(f"reservation {reservation.id} is cancelled and cannot be moved")
+    if reservation.status == "expired" or reservation.end_time <= now:
+        raise StateError(f"reservation {reservation.id} has already ended and cannot be moved")
+    check_window(start, end, now, policy)
+    resource = row_by_id(session, Resource, reservation.resource_id, "resource")
+    check_bookable(resource, start, end)
+    found = clashes(session.connection(), resource.id, start, end)
+    others = [clash for clash in found if clash.reservation_id != reservation.id]
+    if others:
+        raise conflict_error(resource.name, others)
+    before = (reservation.start_time, reservation.end_time)
+    if before == (start, end):
+        return
+    reservation.start_time, reservation.end_time = start, end
+    record_event(
+        session, reservation.id, "moved", actor_id, now, describe_move(before, (start, end))
+    )
+
+
 def free_slot(
     session: Session,
     now: datetime,
@@ -328,8 +424,10 @@ def free_slot(
     after: datetime,
     resource_id: int | None,
     tag: str | None,
+    excluding: int | None = None,
 ) -> FreeSlot:
-    """The earliest window of `duration` at or after `after` on a resource, or any with `tag`."""
+    """The earliest window of `duration` at or after `after` on a resource, or any with `tag`;
+    the reservation `excluding` (one being moved) counts as free."""
     requested = None
     if resource_id is not None:
         requested = load_resource(session, now, resource_id)
@@ -338,7 +436,7 @@ def free_slot(
         ids = [resource_id]
     else:
         ids = tagged(session, str(tag))
-    found = next_free(session, ids, duration, after)
+    found = next_free(session, ids, duration, after, excluding)
     if found is None:
         raise NotFoundError("no free slot of that length found within a year")
     winner, start = found
@@ -351,10 +449,12 @@ def next_free(
     resource_ids: list[int],
     duration: timedelta,
     after: datetime,
+    excluding: int | None = None,
 ) -> tuple[int, datetime] | None:
     """The earliest `(resource_id, start)` where `duration` fits, searching a year ahead.
 
-    Only enabled resources are considered; maintenance windows count as busy.
+    Only enabled resources are considered; maintenance windows count as busy, the
+    reservation `excluding` does not.
     Among resources free at the same moment the lowest id wins.
     """
     if not resource_ids:
@@ -374,6 +474,7 @@ def next_free(
         .where(
             Reservation.resource_id.in_([row.id for row in resources]),
             active_overlap(after, horizon),
+            *([Reservation.id != excluding] if excluding is not None else []),
         )
         .order_by(Reservation.start_time)
     )

@@ -6,7 +6,8 @@ wording, kept in history details and in error messages of the core.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reserver_core.errors import ConflictError, ReserverError, StoreError, UnavailableError
@@ -159,16 +160,52 @@ def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
     return error.message
 
 
+MOVE_ARROW = " -> "
+"""Between the old and the new window in a `moved` event's details."""
+
+_UTC_WINDOW = re.compile(
+    r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})-(\d{2}:\d{2}) UTC"
+    r"|(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) - (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC",
+    re.ASCII,
+)
+
+
+def describe_move(before: tuple[datetime, datetime], after: tuple[datetime, datetime]) -> str:
+    """A `moved` event's details: the old window and the new, in UTC."""
+    return f"{describe_window(*before)}{MOVE_ARROW}{describe_window(*after)}"
+
+
+def read_window(text: str) -> tuple[datetime, datetime] | None:
+    """The window `describe_window` wrote (to the minute), or None for other text."""
+    found = _UTC_WINDOW.fullmatch(text)
+    if found is None:
+        return None
+    day, first, last, start, end = found.groups()
+    if day is not None:
+        start, end = f"{day} {first}", f"{day} {last}"
+    return (
+        datetime.fromisoformat(start).replace(tzinfo=UTC),
+        datetime.fromisoformat(end).replace(tzinfo=UTC),
+    )
+
+
 def describe_event(
     event: EventInfo, reservation: ReservationInfo, tz: ZoneInfo, *, now: datetime
 ) -> str:
-    """An event's details for people; a "created" event names the booked window in `tz`.
+    """An event's details for people, the windows of a booking and of a move in `tz`.
 
-    The stored details of a booking spell its window in UTC; a reservation's window
-    never changes, so it is shown from the reservation instead.
+    Their stored details spell the windows in UTC; a "created" event whose details
+    are not a window is shown with the reservation's window.
     """
     if event.action == "created":
-        return format_window(reservation.start_time, reservation.end_time, tz, now=now)
+        window = read_window(event.details)
+        if window is None:
+            window = (reservation.start_time, reservation.end_time)
+        return format_window(*window, tz, now=now)
+    if event.action == "moved":
+        windows = [read_window(part) for part in event.details.split(MOVE_ARROW)]
+        if len(windows) == 2 and None not in windows:
+            return " → ".join(format_window(*w, tz, now=now) for w in windows if w is not None)
     return event.details
 
 

@@ -37,6 +37,7 @@ def earlier_booking(
             Reservation.created_at,
             Reservation.cancelled_at,
             Reservation.cancellation_reason,
+            Reservation.note,
         )
         .join(IdempotencyKey, IdempotencyKey.reservation_id == Reservation.id)
         .where(

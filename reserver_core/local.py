@@ -526,21 +526,24 @@ class LocalBackend:
         start: datetime,
         end: datetime,
         idempotency_key: str | None = None,
+        note: str = "",
     ) -> ReservationInfo:
-        """Book `[start, end)`; ConflictError names the clashing windows. The same request
-        with the same `idempotency_key` within 24 hours returns the first booking."""
+        """Book `[start, end)` with a `note`; ConflictError names the clashing windows. The
+        same request with the same `idempotency_key` within 24 hours returns the first
+        booking."""
         resource_id = check_id(resource_id, "resource")
         user = self._require_user()
         key = None if idempotency_key is None else clean_idempotency_key(idempotency_key)
+        cleaned = booking.clean_note(note)
         start, end = as_utc(start), as_utc(end)
         now = self.now()
         try:
-            return self._book(user, resource_id, start, end, now, key)
+            return self._book(user, resource_id, start, end, now, key, cleaned)
         except IntegrityError as exc:
             if key is None or not is_unique_violation(exc):
                 raise
             # A twin request with this key committed first: booking again finds its key.
-            return self._book(user, resource_id, start, end, now, key)
+            return self._book(user, resource_id, start, end, now, key, cleaned)
 
     def _book(
         self,
@@ -550,13 +553,14 @@ class LocalBackend:
         end: datetime,
         now: datetime,
         key: str | None,
+        note: str,
     ) -> ReservationInfo:
         # A deadlock that outlives its retry while racing for the slot means
         # another booking won, as does PostgreSQL's exclusion constraint.
         try:
             return self.database.write_core(
                 lambda c: booking.book(
-                    c, user, resource_id, start, end, now, self.policy, key, self.actor
+                    c, user, resource_id, start, end, now, self.policy, key, self.actor, note
                 ),
                 retries=1,
                 contended=lambda: self._conflict(resource_id, start, end),
@@ -577,6 +581,48 @@ class LocalBackend:
         self.database.write(
             lambda s: booking.cancel(s, user, reservation_id, reason, now, self.actor)
         )
+        return self.database.read(lambda s: reservations.load_reservation(s, now, reservation_id))
+
+    def move(
+        self, reservation_id: int, start: datetime, end: datetime, note: str | None = None
+    ) -> ReservationInfo:
+        """Move an active reservation that has not ended to `[start, end)`, and set its
+        `note` when given, in one step; owner or admin only. Every rule of a new booking
+        holds; ConflictError names what else holds that time, and then nothing changes."""
+        return self._change(reservation_id, (as_utc(start), as_utc(end)), note)
+
+    def set_note(self, reservation_id: int, note: str) -> ReservationInfo:
+        """Set a reservation's note ("" clears it); owner or admin only."""
+        return self._change(reservation_id, None, note)
+
+    def _change(
+        self, reservation_id: int, window: tuple[datetime, datetime] | None, note: str | None
+    ) -> ReservationInfo:
+        reservation_id = check_id(reservation_id, "reservation")
+        user = self._require_user()
+        cleaned = None if note is None else booking.clean_note(note)
+        now = self.now()
+
+        def work(session: Session) -> None:
+            booking.change(
+                session, user, reservation_id, window, cleaned, now, self.policy, self.actor
+            )
+
+        if window is None:
+            self.database.write(work)
+        else:
+            # As in `_book`: a move that lost the race for the slot is a conflict.
+            def lost() -> ConflictError:
+                return self.database.read(
+                    lambda s: booking.move_conflict(s, reservation_id, *window)
+                )
+
+            try:
+                self.database.write(work, retries=1, contended=lost)
+            except IntegrityError as exc:
+                if not is_exclusion_violation(exc):
+                    raise
+                raise lost() from exc
         return self.database.read(lambda s: reservations.load_reservation(s, now, reservation_id))
 
     def get_reservation(self, reservation_id: int) -> ReservationInfo:
@@ -677,8 +723,10 @@ class LocalBackend:
         after: datetime | None = None,
         resource_id: int | None = None,
         tag: str | None = None,
+        excluding: int | None = None,
     ) -> FreeSlot:
-        """The earliest window of `duration` after `after` on a resource or any with `tag`."""
+        """The earliest window of `duration` after `after` on a resource or any with `tag`;
+        the reservation `excluding` (one to move) counts as free."""
         if resource_id is not None:
             resource_id = check_id(resource_id, "resource")
         if (resource_id is None) == (tag is None):
@@ -689,7 +737,7 @@ class LocalBackend:
         earliest = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
         begin = max(as_utc(after), earliest) if after is not None else earliest
         return self.database.read(
-            lambda s: booking.free_slot(s, now, duration, begin, resource_id, tag)
+            lambda s: booking.free_slot(s, now, duration, begin, resource_id, tag, excluding)
         )
 
     # -- import, export, upkeep --------------------------------------------------------

@@ -453,8 +453,9 @@ class RemoteBackend:
         start: datetime,
         end: datetime,
         idempotency_key: str | None = None,
+        note: str = "",
     ) -> ReservationInfo:
-        """Book `[start, end)`; ConflictError names the clashing windows.
+        """Book `[start, end)` with a `note`; ConflictError names the clashing windows.
 
         The request carries `idempotency_key`, or a new key, and is sent once more
         with it when the answer is lost, so a booking made is never made twice.
@@ -467,6 +468,7 @@ class RemoteBackend:
             "resource_id": resource_id,
             "start_time": _instant(start),
             "end_time": _instant(end),
+            "note": note,
         }
         return self._call(
             ReservationInfo,
@@ -481,6 +483,24 @@ class RemoteBackend:
         """Cancel an active reservation (owner or admin), keeping the reason."""
         path = f"/reservations/{reservation_id}/cancel"
         return self._call(ReservationInfo, "POST", path, json={"reason": reason})
+
+    def move(
+        self, reservation_id: int, start: datetime, end: datetime, note: str | None = None
+    ) -> ReservationInfo:
+        """Move a reservation to `[start, end)` (and set its note, when given) in one step."""
+        body: dict[str, Any] = {"start_time": _instant(start), "end_time": _instant(end)}
+        if note is not None:
+            body["note"] = note
+        return self._change(reservation_id, body)
+
+    def set_note(self, reservation_id: int, note: str) -> ReservationInfo:
+        """Set a reservation's note ("" clears it); owner or admin only."""
+        return self._change(reservation_id, {"note": note})
+
+    def _change(self, reservation_id: int, body: dict[str, Any]) -> ReservationInfo:
+        # The change names the state wanted, not a step: sent twice, it changes once.
+        path = f"/reservations/{reservation_id}"
+        return self._call(ReservationInfo, "PATCH", path, resend_if_lost=True, json=body)
 
     def get_reservation(self, reservation_id: int) -> ReservationInfo:
         """One reservation; owner or admin only."""
@@ -550,8 +570,10 @@ class RemoteBackend:
         after: datetime | None = None,
         resource_id: int | None = None,
         tag: str | None = None,
+        excluding: int | None = None,
     ) -> FreeSlot:
-        """The earliest window of `duration` after `after` on a resource or any with `tag`."""
+        """The earliest window of `duration` after `after` on a resource or any with `tag`;
+        the reservation `excluding` counts as free."""
         params: dict[str, Any] = {"duration_seconds": max(1, round(duration.total_seconds()))}
         if after is not None:
             params["after"] = _instant(after)
@@ -559,6 +581,8 @@ class RemoteBackend:
             params["resource_id"] = resource_id
         if tag is not None:
             params["tag"] = tag
+        if excluding is not None:
+            params["excluding"] = excluding
         return self._call(FreeSlot, "GET", "/resources/next-free-slot", params=params)
 
     # -- import, export, upkeep ----------------------------------------------------------

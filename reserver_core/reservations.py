@@ -178,7 +178,9 @@ def load_history(session: Session, reservation_id: int, seen_by: UserInfo) -> li
 
 def without_holder(reservation: ReservationInfo) -> ReservationInfo:
     """What anyone may see of a reservation: that its slot is taken, not by whom."""
-    return dataclasses.replace(reservation, user_id=None, username=None, cancellation_reason=None)
+    return dataclasses.replace(
+        reservation, user_id=None, username=None, cancellation_reason=None, note=""
+    )
 
 
 def _reservation_info(
@@ -196,4 +198,5 @@ def _reservation_info(
         resource=nested[reservation.resource_id],
         cancelled_at=reservation.cancelled_at,
         cancellation_reason=reservation.cancellation_reason,
+        note=reservation.note,
     )

@@ -71,7 +71,7 @@ class ReservationInfo:
     """A reservation with its resource nested, as the HTTP contract has it.
 
     `user_id` and `username` are None where the caller may not see who holds it
-    (anonymous reads of a resource's bookings).
+    (anonymous reads of a resource's bookings); the note is then "" too.
     """
 
     id: int
@@ -85,6 +85,8 @@ class ReservationInfo:
     resource: ResourceInfo
     cancelled_at: datetime | None = None
     cancellation_reason: str | None = None
+    note: str = ""
+    """What the booking is for, in its owner's words ("" when none)."""
 
 
 @dataclass(frozen=True)

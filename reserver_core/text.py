@@ -135,15 +135,23 @@ def normalized(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
-def clean_free_text(value: str, field: str, max_length: int, noun: str) -> str:
+def clean_free_text(
+    value: str, field: str, max_length: int, noun: str, allowed: str = LINE_BREAKS_AND_TABS
+) -> str:
     """Trim free text (a description, a reason) and normalize it to NFC: storable,
-    printable but for line breaks and tabs, no bidi controls, at most `max_length`
-    characters, which the error names as `noun`."""
+    printable but for `allowed` (line breaks and tabs), no bidi controls, at most
+    `max_length` characters, which the error names as `noun`."""
     check_unmisleading(check_storable(value, field), field, noun, invisible=False)
-    cleaned = check_printable(normalized(value), field, LINE_BREAKS_AND_TABS).strip()
+    cleaned = check_printable(normalized(value), field, allowed).strip()
     if len(cleaned) > max_length:
         raise ValidationError(f"{noun} is at most {max_length} characters", field)
     return cleaned
+
+
+def clean_one_line(value: str, field: str, max_length: int, noun: str) -> str:
+    """`clean_free_text` for text shown on one line (a booking's note): no control
+    characters at all, line breaks and tabs included."""
+    return clean_free_text(value, field, max_length, noun, allowed="")
 
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 100

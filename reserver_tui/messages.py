@@ -52,6 +52,13 @@ class Booked(Message):
 
 
 @dataclass
+class ReservationChanged(Message):
+    """A reservation was moved or its note changed."""
+
+    reservation: ReservationInfo
+
+
+@dataclass
 class FreeResourcesFound(Message):
     """The resources free for a whole window."""
 

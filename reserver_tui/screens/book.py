@@ -1,4 +1,5 @@
-"""The booking form: day, start, end or duration, checked as you type, conflicts named."""
+"""The booking form (day, start, end or duration, a note), checked as you type, conflicts
+named; the same form moves a booking; a one-line form edits a booking's note."""
 
 from __future__ import annotations
 
@@ -11,13 +12,22 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from reserver_core.backend import Backend
-from reserver_core.booking import BookingPolicy, check_window
+from reserver_core.booking import BookingPolicy, check_window, clean_note
 from reserver_core.display import describe_error, format_duration, format_window
-from reserver_core.errors import ConflictError, ReserverError, UnavailableError, ValidationError
-from reserver_core.schemas import ResourceInfo
+from reserver_core.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ReserverError,
+    StateError,
+    UnavailableError,
+    ValidationError,
+)
+from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo
 from reserver_core.timeparse import (
     add_length,
     check_day,
@@ -88,7 +98,11 @@ def short_message(error: ValidationError) -> str:
 class BookModal(ReserverModal):
     """Book one resource; Enter books, `n` after a conflict takes the next free slot."""
 
-    INLINE_ERRORS = (ConflictError, ValidationError, UnavailableError)
+    INLINE_ERRORS: ClassVar[tuple[type[ReserverError], ...]] = (
+        ConflictError,
+        ValidationError,
+        UnavailableError,
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel"),
         Binding("ctrl+s", "submit", "Book"),
@@ -96,6 +110,10 @@ class BookModal(ReserverModal):
         # scrolled out of a small terminal's dialog.
         Binding("n", "take_next", "Take next free"),
     ]
+    VERB = "Book"
+    """The word of the submit button."""
+    TAKE_NEXT = "book"
+    """What `n` does with the next free slot, in the conflict's hint."""
 
     def __init__(
         self,
@@ -118,7 +136,7 @@ class BookModal(ReserverModal):
         end = self._end or start + timedelta(hours=1)
         local_start = start.astimezone(tz)
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(f"Book [b]{literal(self.resource.name)}[/b]", classes="dialog-title")
+            yield Label(self.dialog_title(), classes="dialog-title")
             with Horizontal(classes="field"):
                 yield Label("Day", classes="field-label")
                 yield TimeInput(
@@ -134,14 +152,32 @@ class BookModal(ReserverModal):
             with Horizontal(classes="field"):
                 yield Label("End / length", classes="field-label")
                 yield TimeInput(
-                    f"{end.astimezone(tz):%H:%M}", placeholder="15:30 or 90m, 1h30m", id="end"
+                    self.end_text(start, end), placeholder="15:30 or 90m, 1h30m", id="end"
                 )
+            yield from self.compose_extra_fields()
             yield Static(id="feedback")
             yield Static(id="conflict")
             with Horizontal(classes="buttons"):
                 yield Button("Take next free slot  n", id="take-next", variant="warning")
-                yield Button("Book", id="book", variant="primary")
+                yield Button(self.VERB, id="book", variant="primary")
                 yield Button("Cancel", id="cancel")
+
+    def dialog_title(self) -> str:
+        """The dialog's first line."""
+        return f"Book [b]{literal(self.resource.name)}[/b]"
+
+    def end_text(self, start: datetime, end: datetime) -> str:
+        """The End / length field's first value: the end's local time."""
+        return f"{end.astimezone(self.reserver.tz):%H:%M}"
+
+    def compose_extra_fields(self) -> ComposeResult:
+        """The fields under the window's: the booking's note."""
+        with Horizontal(classes="field"):
+            yield Label("Note", classes="field-label")
+            yield Input(placeholder="What it is for (optional)", id="note", max_length=500)
+
+    def _note(self) -> str:
+        return clean_note(self.query_one("#note", Input).value)
 
     def on_mount(self) -> None:
         self.query_one("#take-next").display = False
@@ -166,6 +202,7 @@ class BookModal(ReserverModal):
                 self.reserver.tz,
                 BookingPolicy.from_settings(self.reserver.settings),
             )
+            self.check_extra_fields()
         except ValidationError as exc:
             self._window = None
             feedback.update(f"✗ {literal(short_message(exc))}")
@@ -180,6 +217,10 @@ class BookModal(ReserverModal):
         self.query_one("#book", Button).disabled = self._busy
         return window
 
+    def check_extra_fields(self) -> None:
+        """Check the fields under the window's; ValidationError for the first at fault."""
+        self._note()
+
     # -- booking -------------------------------------------------------------------------------
     @on(Input.Submitted)
     @on(Button.Pressed, "#book")
@@ -189,19 +230,18 @@ class BookModal(ReserverModal):
         if window is None or self._busy:
             return
         self._set_busy(True)
-        resource_id = self.resource.id
-        self.call_backend(
-            "book",
-            lambda backend: messages.Booked(backend.book(resource_id, *window)),
-            changes_data=True,
-        )
+        self.call_backend("book", lambda backend: self.request(backend, *window), changes_data=True)
+
+    def request(self, backend: Backend, start: datetime, end: datetime) -> Message:
+        """Ask for the window (in the worker): book it."""
+        return messages.Booked(backend.book(self.resource.id, start, end, note=self._note()))
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.query_one("#book", Button).disabled = busy
         self.query_one("#take-next", Button).disabled = busy
         if busy:
-            self.query_one("#feedback", Static).update("Booking…")
+            self.query_one("#feedback", Static).update(f"{self.VERB.removesuffix('e')}ing…")
 
     def on_booked(self, event: messages.Booked) -> None:
         self.finish(event.reservation)
@@ -230,7 +270,7 @@ class BookModal(ReserverModal):
         name = literal(self.resource.name)
         panel.update(
             f"[b]{name} is already booked[/b]\n{windows or '  • another booking'}\n"
-            "Press [b]n[/b] to book the next free slot of the same length."
+            f"Press [b]n[/b] to {self.TAKE_NEXT} the next free slot of the same length."
         )
         panel.display = True
         button = self.query_one("#take-next", Button)
@@ -256,15 +296,147 @@ class BookModal(ReserverModal):
 
     @on(Button.Pressed, "#take-next")
     def action_take_next(self) -> None:
-        """Book the next free window of the same length after the requested start."""
+        """Take the next free window of the same length after the requested start."""
         if self._window is None or self._busy:
             return
         start, end = self._window
         self._set_busy(True)
-        resource_id = self.resource.id
 
-        def book_next_free(backend: Backend) -> messages.Booked:
-            slot = backend.next_free_slot(end - start, after=start, resource_id=resource_id)
-            return messages.Booked(backend.book(resource_id, slot.start_time, slot.end_time))
+        def take_next_free(backend: Backend) -> Message:
+            slot = self.next_free(backend, start, end)
+            return self.request(backend, slot.start_time, slot.end_time)
 
-        self.call_backend("book", book_next_free, changes_data=True)
+        self.call_backend("book", take_next_free, changes_data=True)
+
+    def next_free(self, backend: Backend, start: datetime, end: datetime) -> FreeSlot:
+        """The next free slot as long as `[start, end)`, from `start` (in the worker)."""
+        return backend.next_free_slot(end - start, after=start, resource_id=self.resource.id)
+
+
+class MoveModal(BookModal):
+    """Move one booking: the booking form on its current window; Enter moves it, `n` after
+    a conflict moves it to the next free slot of the same length."""
+
+    INLINE_ERRORS = (*BookModal.INLINE_ERRORS, StateError, ForbiddenError, NotFoundError)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "submit", "Move"),
+        Binding("n", "take_next", "Take next free"),
+    ]
+    VERB = "Move"
+    TAKE_NEXT = "move it to"
+
+    def __init__(self, reservation: ReservationInfo) -> None:
+        super().__init__(reservation.resource, reservation.start_time, reservation.end_time)
+        self.reservation = reservation
+
+    def dialog_title(self) -> str:
+        reservation = self.reservation
+        window = format_window(
+            reservation.start_time, reservation.end_time, self.reserver.tz, now=self.reserver.now()
+        )
+        return f"Move [b]{literal(self.resource.name)}[/b] #{reservation.id}, now {window}"
+
+    def end_text(self, start: datetime, end: datetime) -> str:
+        """The booking's length: a new start keeps it, as `reserver move` does."""
+        return format_duration(end - start)
+
+    def compose_extra_fields(self) -> ComposeResult:
+        yield from ()
+
+    def check_extra_fields(self) -> None:
+        pass
+
+    def request(self, backend: Backend, start: datetime, end: datetime) -> Message:
+        """Ask for the window (in the worker): move the booking there."""
+        return messages.ReservationChanged(backend.move(self.reservation.id, start, end))
+
+    def on_reservation_changed(self, event: messages.ReservationChanged) -> None:
+        self.finish(event.reservation)
+
+    def next_free(self, backend: Backend, start: datetime, end: datetime) -> FreeSlot:
+        """The next free slot, the booking's own time counting as free."""
+        return backend.next_free_slot(
+            end - start, after=start, resource_id=self.resource.id, excluding=self.reservation.id
+        )
+
+
+class NoteModal(ReserverModal):
+    """Edit a booking's note: one line, checked as you type; Enter saves, empty clears."""
+
+    INLINE_ERRORS = (ValidationError, ForbiddenError, NotFoundError)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "submit", "Save"),
+    ]
+
+    def __init__(self, reservation: ReservationInfo) -> None:
+        super().__init__()
+        self.reservation = reservation
+
+    def compose_dialog(self) -> ComposeResult:
+        reservation = self.reservation
+        window = format_window(
+            reservation.start_time, reservation.end_time, self.reserver.tz, now=self.reserver.now()
+        )
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(
+                f"Note on [b]{literal(reservation.resource.name)}[/b] #{reservation.id}, {window}",
+                classes="dialog-title",
+            )
+            with Horizontal(classes="field"):
+                yield Label("Note", classes="field-label")
+                yield Input(
+                    reservation.note,
+                    placeholder="What it is for (empty: no note)",
+                    id="note",
+                    max_length=500,
+                )
+            yield Static(id="feedback")
+            with Horizontal(classes="buttons"):
+                yield Button("Save", id="save", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self._validate()
+        self.query_one("#note", Input).focus()
+
+    @on(Input.Changed)
+    def _validate(self) -> str | None:
+        feedback = self.query_one("#feedback", Static)
+        try:
+            note = clean_note(self.query_one("#note", Input).value)
+        except ValidationError as exc:
+            feedback.update(f"✗ {literal(exc.message)}")
+            feedback.set_class(True, "-invalid")
+            self.query_one("#save", Button).disabled = True
+            return None
+        feedback.update("✓ no note" if not note else f"✓ {len(note)} of 500 characters")
+        feedback.set_class(False, "-invalid")
+        self.query_one("#save", Button).disabled = False
+        return note
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def action_submit(self) -> None:
+        """Save the note."""
+        note = self._validate()
+        if note is None:
+            return
+        self.query_one("#save", Button).disabled = True
+        reservation_id = self.reservation.id
+        self.call_backend(
+            "note",
+            lambda backend: messages.ReservationChanged(backend.set_note(reservation_id, note)),
+            changes_data=True,
+        )
+
+    def on_reservation_changed(self, event: messages.ReservationChanged) -> None:
+        self.finish(event.reservation)
+
+    def show_failure(self, error: ReserverError) -> None:
+        """Say why the note was not saved, and let it be saved again."""
+        self.query_one("#save", Button).disabled = False
+        feedback = self.query_one("#feedback", Static)
+        feedback.update(f"✗ {literal(error.message)}")
+        feedback.set_class(True, "-invalid")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,7 +24,7 @@ from reserver_core.timeparse import next_whole, zone_name
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverScreen
-from reserver_tui.screens.book import BookModal
+from reserver_tui.screens.book import BookModal, MoveModal
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.resource_table import status_text
 from reserver_tui.widgets.week_grid import WeekGrid
@@ -54,6 +55,12 @@ class ResourceDetailScreen(ReserverScreen):
         ),
         Binding("w", "this_week", "This week", tooltip="Back to the current week"),
         Binding("b", "book", "Book…", tooltip="Book this resource at a time you type"),
+        Binding(
+            "m",
+            "move",
+            "Move…",
+            tooltip="Move the booking under the cursor (in the week or the list) to another time",
+        ),
         Binding("tab", "app.focus_next", "Grid/list", show=False),
         Binding("r", "reload", "Refresh", show=False, tooltip="Read the schedule again"),
     ]
@@ -66,6 +73,8 @@ class ResourceDetailScreen(ReserverScreen):
         self.resource = resource
         self.start_day: date | None = None
         self._keep_cursor = False
+        self._held: dict[int, ReservationInfo] = {}
+        """The reservations on show (in the week and the list), by id."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -140,20 +149,29 @@ class ResourceDetailScreen(ReserverScreen):
             working_start=self.reserver.settings.day_start,
         )
         self._keep_cursor = True
+        self._held = {r.id: r for r in [*schedule.reservations, *event.upcoming]}
         self._show_upcoming(event.upcoming)
 
     def _show_upcoming(self, upcoming: list[ReservationInfo]) -> None:
         tz = self.reserver.tz
         now = self.reserver.now()
         mine = self.reserver.user.id if self.reserver.user else None
+        table = self.query_one("#upcoming", KeyedTable)
+        windows = {r.id: short_window(r.start_time, r.end_time, tz, now=now) for r in upcoming}
+        # Two columns, each padded by one cell on both sides; a note takes what is left.
+        room = table.scrollable_content_region.width - max(map(len, windows.values()), default=0)
+        who_width = max(room - 4, 8)
         rows = {
             str(reservation.id): (
-                short_window(reservation.start_time, reservation.end_time, tz, now=now),
-                "you" if reservation.user_id == mine else holder_name(reservation),
+                windows[reservation.id],
+                _fitted(
+                    "you" if reservation.user_id == mine else holder_name(reservation),
+                    reservation.note,
+                    who_width,
+                ),
             )
             for reservation in upcoming
         }
-        table = self.query_one("#upcoming", KeyedTable)
         table.set_rows(rows)
         title = self.query_one(".pane-title", Label)
         # The list's times name no zone, to fit its column: the title names it once.
@@ -197,7 +215,7 @@ class ResourceDetailScreen(ReserverScreen):
             start = max(slot.start, next_whole(self.reserver.now(), 5))
             self.app.push_screen(BookModal(self.resource, start, end), self._booked)
         elif slot.state == "mine":
-            self.notify("You hold this slot; cancel it under My reservations (F3).")
+            self.notify("You hold this slot: m moves it; cancel it under My reservations (F3).")
         elif slot.state == "booked":
             self.notify(f"Booked by {slot.holder or 'someone else'}.", severity="warning")
         else:
@@ -227,6 +245,39 @@ class ResourceDetailScreen(ReserverScreen):
             start = max(slot.start, next_whole(self.reserver.now(), 5))
         self.app.push_screen(BookModal(self.resource, start), self._booked)
 
+    def action_move(self) -> None:
+        """Move the booking under the week's cursor, or highlighted in the list when it has
+        the focus: yours, or anyone's as an admin."""
+        table = self.query_one("#upcoming", KeyedTable)
+        if table.has_focus:
+            key = table.current_key
+            reservation = self._held.get(int(key)) if key else None
+        else:
+            slot = self.query_one(WeekGrid).current
+            held = slot.reservation_id if slot is not None else None
+            reservation = self._held.get(held) if held is not None else None
+        if reservation is None:
+            self.notify("Put the cursor on a booking to move it.", severity="warning")
+            return
+        user = self.reserver.user
+        if user is None or (reservation.user_id != user.id and not user.is_admin):
+            self.notify("Only its holder or an admin can move this booking.", severity="warning")
+            return
+        if reservation.end_time <= self.reserver.now():
+            self.notify("That booking has ended; only an upcoming one moves.", severity="warning")
+            return
+        self.app.push_screen(MoveModal(reservation), self._moved)
+
+    def _moved(self, reservation: object) -> None:
+        if isinstance(reservation, ReservationInfo):
+            window = format_window(
+                reservation.start_time,
+                reservation.end_time,
+                self.reserver.tz,
+                now=self.reserver.now(),
+            )
+            self.notify(f"{reservation.resource.name}, {window}", title="Moved")
+
     def _booked(self, reservation: object) -> None:
         if isinstance(reservation, ReservationInfo):
             window = format_window(
@@ -236,3 +287,9 @@ class ResourceDetailScreen(ReserverScreen):
                 now=self.reserver.now(),
             )
             self.notify(f"{reservation.resource.name}, {window}", title="Booked")
+
+
+def _fitted(holder: str, note: str, width: int) -> str:
+    """ "holder: note" cut to `width` cells with an ellipsis (the week's tooltip shows it all)."""
+    text = f"{holder}: {note}" if note else holder
+    return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"

@@ -35,7 +35,8 @@ class HistoryModal(ReserverModal):
             yield Label(f"History of reservation #{reservation.id}", classes="dialog-title")
             yield Static(
                 f"[b]{literal(reservation.resource.name)}[/b]  {window}  ·  {reservation.status}"
-                f"  ·  held by {literal(holder_name(reservation))}",
+                f"  ·  held by {literal(holder_name(reservation))}"
+                + (f"\nNote: {literal(reservation.note)}" if reservation.note else ""),
                 id="history-summary",
             )
             yield KeyedTable(["When", "What", "Who", "Details"], id="events")

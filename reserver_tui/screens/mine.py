@@ -1,4 +1,5 @@
-"""My reservations: upcoming, past and cancelled; cancel with a reason, see the history."""
+"""My reservations: upcoming, past and cancelled; move one, edit its note, cancel it with a
+reason, see its history."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from reserver_core.schemas import ReservationInfo
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverScreen
+from reserver_tui.screens.book import MoveModal, NoteModal
 from reserver_tui.screens.confirm import Confirmed, ConfirmModal
 from reserver_tui.screens.history import HistoryModal
 from reserver_tui.widgets.keyed_table import KeyedTable
@@ -33,9 +35,12 @@ def tab_of(reservation: ReservationInfo, now: datetime) -> str:
 
 
 class MyReservationsScreen(ReserverScreen):
-    """Your reservations in three tabs; `c` cancels, Enter or `h` shows the history."""
+    """Your reservations in three tabs; `m` moves, `e` edits the note, `c` cancels, Enter or
+    `h` shows the history."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "move", "Move…", tooltip="Move the highlighted reservation to another time"),
+        Binding("e", "edit_note", "Note…", tooltip="Edit the highlighted reservation's note"),
         Binding("c", "cancel", "Cancel booking", tooltip="Cancel the highlighted reservation"),
         Binding("h", "history", "History", tooltip="What happened to this reservation"),
         Binding("1", "tab('upcoming')", "Upcoming", show=False),
@@ -62,9 +67,9 @@ class MyReservationsScreen(ReserverScreen):
         with TabbedContent(id="tabs"):
             for key, title in TABS:
                 with TabPane(title, id=f"tab-{key}"):
-                    columns = ["When", "Resource", "Length", "Status", "Who"]
+                    columns = ["When", "Resource", "Length", "Status", "Who", "Note"]
                     if key == "cancelled":
-                        columns = ["When", "Resource", "Cancelled", "Reason", "Who"]
+                        columns = ["When", "Resource", "Cancelled", "Reason", "Who", "Note"]
                     yield KeyedTable(columns, id=f"table-{key}")
         yield Footer(compact=True)
 
@@ -121,6 +126,7 @@ class MyReservationsScreen(ReserverScreen):
                     cancelled,
                     reservation.cancellation_reason or "",
                     holder_name(reservation),
+                    reservation.note,
                 )
             else:
                 status: str = reservation.status
@@ -132,6 +138,7 @@ class MyReservationsScreen(ReserverScreen):
                     format_duration(reservation.end_time - reservation.start_time),
                     status,
                     holder_name(reservation),
+                    reservation.note,
                 )
             groups[tab][str(reservation.id)] = cells
         for key, title in TABS:
@@ -152,6 +159,37 @@ class MyReservationsScreen(ReserverScreen):
         """Show one of the tabs."""
         self.query_one(TabbedContent).active = f"tab-{key}"
         self._table.focus()
+
+    def action_move(self) -> None:
+        """Move the highlighted reservation: the booking form on its current window."""
+        reservation = self._current()
+        if reservation is None:
+            return
+        if reservation.status != "active" or reservation.end_time <= self.reserver.now():
+            self.notify("Only an upcoming reservation can be moved.", severity="warning")
+            return
+        self.app.push_screen(MoveModal(reservation), self._moved)
+
+    def _moved(self, reservation: object) -> None:
+        if isinstance(reservation, ReservationInfo):
+            window = format_window(
+                reservation.start_time,
+                reservation.end_time,
+                self.reserver.tz,
+                now=self.reserver.now(),
+            )
+            self.notify(f"{reservation.resource.name}, {window}", title="Moved")
+
+    def action_edit_note(self) -> None:
+        """Edit the highlighted reservation's note."""
+        reservation = self._current()
+        if reservation is not None:
+            self.app.push_screen(NoteModal(reservation), self._noted)
+
+    def _noted(self, reservation: object) -> None:
+        if isinstance(reservation, ReservationInfo):
+            said = reservation.note or "no note"
+            self.notify(f"{reservation.resource.name}: {said}", title="Note saved")
 
     def action_cancel(self) -> None:
         """Cancel the highlighted reservation after confirming, with an optional reason."""

@@ -14,7 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Offset, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -225,23 +225,46 @@ class WeekGrid(ScrollView, can_focus=True):
             self.post_message(self.SlotChosen(self, slot))
 
     def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
+        at = self._cell_at(event.get_content_offset(self))
+        if at is None:
+            return
+        chosen = at == (self.day, self.row)
+        self.place(*at)
+        if chosen or event.chain > 1:
+            self.action_choose()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        """Name the booking under the mouse, with its note, in the tooltip."""
+        at = self._cell_at(event.get_content_offset(self))
+        slot = self._cells[at[0]].get(self._times[at[1]]) if at is not None else None
+        self.tooltip = self._describe_booking(slot) if slot is not None else None
+
+    def _cell_at(self, offset: Offset | None) -> tuple[int, int] | None:
+        """The (day, row) of the cell at `offset` in the widget, None off the cells."""
         time_width = self._time_width()
         if offset is None or not self._cells or offset.x < time_width:
-            return
+            return None
         if not _HEADER <= offset.y < self._body_height() + _HEADER:
-            return
+            return None
         column = (offset.x - time_width) // self._column_width()
         row = self.top_row + offset.y - _HEADER
         if column < len(self._cells) and row < len(self._times):
-            chosen = (column, row) == (self.day, self.row)
-            self.place(column, row)
-            if chosen or event.chain > 1:
-                self.action_choose()
+            return column, row
+        return None
 
     def _time_width(self) -> int:
         # Room for a month with its year ("Jan 2027") when the week is in another year.
         return max(_TIME_WIDTH, cell_len(self._month) + 1)
+
+    def _describe_booking(self, slot: Slot) -> Text | None:
+        # Text, not a string: a note is the holder's words, never markup.
+        if slot.reservation_id is None or self.schedule is None:
+            return None
+        for reservation in self.schedule.reservations:
+            if reservation.id == slot.reservation_id:
+                holder = "you" if slot.state == "mine" else reservation.username or "booked"
+                return Text(f"{holder}: {reservation.note}" if reservation.note else holder)
+        return None
 
     def _column_width(self) -> int:
         width = (self.scrollable_content_region.width - self._time_width()) // max(

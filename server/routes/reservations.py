@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
-from pydantic import BaseModel, StrictInt
+from pydantic import BaseModel, Field, StrictInt
 from starlette.responses import Response
 
+from reserver_core.errors import ValidationError
 from reserver_core.http_contract import IDEMPOTENCY_HEADER
 from reserver_core.schemas import EventInfo, Page, ReservationInfo
 from reserver_core.timeparse import parse_instant
@@ -26,6 +27,15 @@ class NewReservation(BaseModel):
     resource_id: StrictInt
     start_time: Instant
     end_time: Instant
+    note: Text = Field("", description="What the booking is for: one line, at most 500 characters.")
+
+
+class ReservationChange(BaseModel):
+    """A move to a new window (both times, ISO 8601), a new note ("" clears it), or both."""
+
+    start_time: Instant | None = None
+    end_time: Instant | None = None
+    note: Text | None = None
 
 
 class Cancellation(BaseModel):
@@ -66,7 +76,8 @@ def book(
     """
     start = parse_instant(body.start_time, "start_time")
     end = parse_instant(body.end_time, "end_time")
-    return json_response(backend.book(body.resource_id, start, end, idempotency_key), 201)
+    booked = backend.book(body.resource_id, start, end, idempotency_key, body.note)
+    return json_response(booked, 201)
 
 
 @router.get("", response_model=list[ReservationInfo], responses=PAGED)
@@ -108,6 +119,25 @@ def my_reservations(
 def get_reservation(reservation_id: Id, backend: MemberBackend) -> Response:
     """One reservation; its owner or an admin only."""
     return json_response(backend.get_reservation(reservation_id))
+
+
+@router.patch("/{reservation_id}", response_model=ReservationInfo, responses=CONFLICT)
+@on_workers
+def change(reservation_id: Id, body: ReservationChange, backend: MemberBackend) -> Response:
+    """Move a reservation (`start_time` and `end_time` together), set its `note`, or both in
+    one step; its owner or an admin only. A move keeps every booking rule, does not clash
+    with the reservation itself, and on a clash (409) changes nothing; only an active
+    reservation that has not ended moves (400)."""
+    if (body.start_time is None) != (body.end_time is None):
+        missing = "end_time" if body.end_time is None else "start_time"
+        raise ValidationError("a move needs both start_time and end_time", missing)
+    if body.start_time is not None and body.end_time is not None:
+        start = parse_instant(body.start_time, "start_time")
+        end = parse_instant(body.end_time, "end_time")
+        return json_response(backend.move(reservation_id, start, end, body.note))
+    if body.note is None:
+        raise ValidationError("nothing to change: give start_time and end_time, or note", "note")
+    return json_response(backend.set_note(reservation_id, body.note))
 
 
 @router.post("/{reservation_id}/cancel", response_model=ReservationInfo)

@@ -137,6 +137,9 @@ def next_free_slot(
     after: Annotated[Instant | None, Query()] = None,
     resource_id: Annotated[int | None, Query()] = None,
     tag: Annotated[Text | None, Query()] = None,
+    excluding: Annotated[
+        int | None, Query(description="A reservation to count as free: one to be moved.")
+    ] = None,
 ) -> Response:
     """The earliest free window of that length on a resource, or on any with `tag`."""
     slot = backend.next_free_slot(
@@ -144,6 +147,7 @@ def next_free_slot(
         parse_instant(after, "after") if after else None,
         resource_id,
         tag,
+        excluding,
     )
     return json_response(slot)
 

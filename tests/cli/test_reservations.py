@@ -282,3 +282,92 @@ def test_a_booking_run_again_with_its_idempotency_key_books_once(
     bad = reserver(*command, "--idempotency-key", "naïve", "--json")
     assert bad.exit_code == ExitCode.INVALID_INPUT
     assert "printable ASCII" in bad.error()["message"]
+
+
+def test_move_keeps_the_length_and_a_clash_changes_nothing(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    booked = reserver.data("book", "Room A", "2026-12-02 10:00", "--for", "1h", "--note", "demo")
+    number = str(booked["id"])
+    theirs = reserver.data("book", "Room A", "2026-12-02 11:00", "--for", "1h", user="bob")
+    # Overlapping its own old window is fine; the length stays without --for or --end.
+    moved = reserver.data("move", number, "2026-12-02 10:30", "--end", "11:00")
+    assert (moved["start_time"], moved["end_time"]) == (
+        "2026-12-02T10:30:00+00:00",
+        "2026-12-02T11:00:00+00:00",
+    )
+    kept = reserver.data("move", number, "2026-12-02 09:00")
+    assert (kept["start_time"], kept["end_time"], kept["note"]) == (
+        "2026-12-02T09:00:00+00:00",
+        "2026-12-02T09:30:00+00:00",
+        "demo",
+    )
+    longer = reserver.ok("--tz", "Europe/Berlin", "move", number, "2026-12-02 11:00", "--for", "1h")
+    assert "Moved #" in longer.stdout
+    assert "Wed 2 Dec 10:00-10:30 CET → Wed 2 Dec 11:00-12:00 CET" in longer.stdout
+
+    clash = reserver("--tz", "Europe/Berlin", "move", number, "2026-12-02 11:30")
+    assert clash.exit_code == ExitCode.CONFLICT and clash.stdout == ""
+    assert "Room A is already booked" in clash.stderr
+    assert f"#{theirs['id']}: Wed 2 Dec 12:00-13:00 CET" in clash.stderr
+    # The booking's own hour counts as free for the next slot of the same length.
+    assert "next free 1h slot: Wed 2 Dec 13:00-14:00 CET" in clash.stderr
+    assert f"reserver move {number} 2026-12-02T13:00+01:00 --for 1h" in clash.stderr
+    assert reserver.data("reservations", "show", number)["start_time"] == (
+        "2026-12-02T10:00:00+00:00"
+    )
+    before = reserver("move", number, "2026-12-02 09:00", "--json")
+    earlier = reserver.data("move", number, "2026-12-02 08:00")
+    assert before.exit_code == 0 and earlier["end_time"] == "2026-12-02T09:00:00+00:00"
+
+    history = reserver.ok("--tz", "Europe/Berlin", "reservations", "history", number).stdout
+    assert "moved" in history and "UTC" not in history
+    # The old and the new window of the last move (the table wraps the second).
+    assert "Wed 2 Dec 10:00-11:00 CET → Wed 2 Dec" in history and "09:00-10:00 CET" in history
+    events = reserver.data("reservations", "history", number)
+    assert [e["action"] for e in events] == ["moved"] * 5 + ["created"]
+
+    assert reserver("move", number, "2026-12-02 15:00", user="bob").exit_code == ExitCode.DENIED
+    both = reserver("move", number, "2026-12-02 15:00", "--for", "1h", "--end", "17:00")
+    assert both.exit_code == ExitCode.INVALID_INPUT and "not both" in both.stderr
+    past = reserver("move", number, "2026-12-01 08:00")
+    assert past.exit_code == ExitCode.INVALID_INPUT and "future" in past.stderr
+    assert reserver("move", "999", "2026-12-02 15:00").exit_code == ExitCode.NOT_FOUND
+    reserver.ok("cancel", number)
+    cancelled = reserver("move", number, "2026-12-02 15:00")
+    assert cancelled.exit_code == ExitCode.REFUSED and "cannot be moved" in cancelled.stderr
+
+
+def test_a_note_is_set_at_booking_shown_edited_and_cleared(
+    reserver: Reserver, rooms: dict[str, int]
+) -> None:
+    booked = reserver.data("book", "Room A", "tomorrow 14:00", "--for", "1h", "--note", "retro")
+    assert booked["note"] == "retro"
+    number = str(booked["id"])
+    said = reserver.ok("book", "Room B", "tomorrow 14:00", "--for", "1h", "-n", "1:1 with bob")
+    assert "(1:1 with bob)." in said.stdout
+    table = reserver.ok("reservations", "list").stdout
+    assert "Note" in table and "retro" in table and "1:1 with bob" in table
+    plain = reserver.ok("book", "Beamer", "tomorrow 16:00", "--for", "1h", user="bob").stdout
+    assert "(" not in plain
+    assert "Note" not in reserver.ok("upcoming", user="bob").stdout  # no notes: no column
+
+    edited = reserver.data("note", number, "retro, bring cake")
+    assert edited["note"] == "retro, bring cake"
+    assert "Note         retro, bring cake" in reserver.ok("reservations", "show", number).stdout
+    history = reserver.ok("reservations", "history", number).stdout
+    assert "note: retro, bring cake" in history and "noted" in history
+    assert "note cleared" in reserver.ok("note", number, "").stdout
+    assert reserver.data("reservations", "show", number)["note"] == ""
+    events = reserver.data("reservations", "history", number)
+    assert [(e["action"], e["details"]) for e in events][:2] == [
+        ("noted", "(note cleared)"),
+        ("noted", "retro, bring cake"),
+    ]
+
+    assert reserver("note", number, "mine", user="bob").exit_code == ExitCode.DENIED
+    too_long = reserver("note", number, "x" * 501)
+    assert too_long.exit_code == ExitCode.INVALID_INPUT and "at most 500" in too_long.stderr
+    escape = reserver("book", "Room A", "tomorrow 18:00", "--for", "1h", "--note", "\x1b[2J")
+    assert escape.exit_code == ExitCode.INVALID_INPUT and "control characters" in escape.stderr
+    assert reserver("note", "999", "x").exit_code == ExitCode.NOT_FOUND

@@ -23,7 +23,7 @@ from support.settings import fast_settings
 
 from reserver_core.backend import Backend
 from reserver_core.clock import FixedClock
-from reserver_core.display import describe_error
+from reserver_core.display import describe_error, describe_event
 from reserver_core.errors import (
     AlreadyExistsError,
     AmbiguousNameError,
@@ -760,3 +760,160 @@ def test_an_idempotency_key_holds_for_a_day(world: World) -> None:
     assert bob.book(room, start + HOUR, start + 2 * HOUR, idempotency_key="daily") == later
     with pytest.raises(ValidationError, match="different booking"):
         bob.book(room, start, start + HOUR, idempotency_key="daily")
+
+
+def test_a_move_does_not_clash_with_the_booking_itself(world: World) -> None:
+    room = _room(world)
+    bob = world.member("bob")
+    booked = bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR, note="planning")
+    half = timedelta(minutes=30)
+    world.set_now(NOW + timedelta(minutes=5))
+    moved = bob.move(booked.id, TOMORROW_10 + half, TOMORROW_10 + HOUR + half)
+    assert (moved.id, moved.start_time, moved.end_time) == (
+        booked.id,
+        TOMORROW_10 + half,
+        TOMORROW_10 + HOUR + half,
+    )
+    assert (moved.status, moved.note, moved.created_at) == ("active", "planning", NOW)
+    assert bob.get_reservation(booked.id) == moved
+    longer = bob.move(booked.id, TOMORROW_10, TOMORROW_10 + 2 * HOUR)
+    assert longer.end_time - longer.start_time == 2 * HOUR
+    events = bob.history(booked.id)
+    assert [(e.action, e.actor, e.details) for e in events] == [
+        ("moved", "bob", "2026-12-02 10:30-11:30 UTC -> 2026-12-02 10:00-12:00 UTC"),
+        ("moved", "bob", "2026-12-02 10:00-11:00 UTC -> 2026-12-02 10:30-11:30 UTC"),
+        ("created", "bob", "2026-12-02 10:00-11:00 UTC"),
+    ]
+    assert events[0].timestamp == NOW + timedelta(minutes=5)
+    # Moving to the window it holds changes nothing and records nothing.
+    assert bob.move(booked.id, TOMORROW_10, TOMORROW_10 + 2 * HOUR) == longer
+    assert len(bob.history(booked.id)) == 3
+    berlin = ZoneInfo("Europe/Berlin")
+    assert describe_event(events[1], longer, berlin, now=NOW) == (
+        "Wed 2 Dec 11:00-12:00 CET → Wed 2 Dec 11:30-12:30 CET"
+    )
+    assert describe_event(events[2], longer, berlin, now=NOW) == "Wed 2 Dec 11:00-12:00 CET"
+
+
+def test_a_move_onto_another_booking_changes_nothing(world: World) -> None:
+    room = _room(world)
+    bob, carol = world.member("bob"), world.member("carol")
+    mine = bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    theirs = carol.book(room, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR)
+    half = timedelta(minutes=30)
+    with pytest.raises(ConflictError) as clash:
+        bob.move(mine.id, TOMORROW_10 + half, TOMORROW_10 + HOUR + half, note="new")
+    assert clash.value.windows == [Window(TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR, theirs.id)]
+    assert str(clash.value) == (
+        "Room A is already booked 2026-12-02 11:00-12:00 UTC, which conflicts with that time"
+    )
+    assert clash.value.resource == "Room A"
+    assert bob.get_reservation(mine.id) == mine
+    assert [e.action for e in bob.history(mine.id)] == ["created"]
+    # The next free slot for the move counts the booking's own time as free.
+    assert bob.next_free_slot(HOUR, after=TOMORROW_10 - half, resource_id=room).start_time == (
+        TOMORROW_10 + 2 * HOUR
+    )
+    slot = bob.next_free_slot(HOUR, after=TOMORROW_10 - half, resource_id=room, excluding=mine.id)
+    assert (slot.start_time, slot.end_time) == (TOMORROW_10 - half, TOMORROW_10 + half)
+    # Back to back with the other booking is fine.
+    assert bob.move(mine.id, TOMORROW_10 - HOUR, TOMORROW_10).start_time == TOMORROW_10 - HOUR
+
+
+def test_a_move_keeps_every_booking_rule(world: World) -> None:
+    room = _room(world)
+    bob, carol = world.member("bob"), world.member("carol")
+    booked = bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR)
+    refusals: list[tuple[datetime, datetime, type[Exception], str]] = [
+        (NOW - HOUR, NOW + HOUR, ValidationError, "the start must be in the future"),
+        (TOMORROW_10, TOMORROW_10, ValidationError, "the end must be after the start"),
+        (TOMORROW_10, TOMORROW_10 + timedelta(minutes=5), ValidationError, "at least 15"),
+        (TOMORROW_10, TOMORROW_10 + timedelta(hours=25), ValidationError, "at most 24"),
+    ]
+    for start, end, error, message in refusals:
+        with pytest.raises(error, match=message):
+            bob.move(booked.id, start, end)
+    with pytest.raises(ForbiddenError, match="belongs to someone else"):
+        carol.move(booked.id, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR)
+    with pytest.raises(NotFoundError, match=r"reservation \d+ not found"):
+        bob.move(booked.id + 100, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR)
+    world.admin.start_maintenance(room, auto_reset_hours=48)
+    with pytest.raises(UnavailableError, match="under maintenance"):
+        bob.move(booked.id, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR)
+    world.admin.end_maintenance(room)
+    world.admin.set_available(room, False)
+    with pytest.raises(UnavailableError, match="disabled"):
+        bob.move(booked.id, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR)
+    world.admin.set_available(room, True)
+    # An admin moves anyone's booking, and the history names the admin.
+    by_admin = world.admin.move(booked.id, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR)
+    assert (by_admin.username, by_admin.start_time) == ("bob", TOMORROW_10 + HOUR)
+    assert bob.history(booked.id)[0].actor == "alice"
+    bob.cancel(booked.id)
+    with pytest.raises(StateError, match="is cancelled and cannot be moved"):
+        bob.move(booked.id, TOMORROW_10, TOMORROW_10 + HOUR)
+    ended = bob.book(room, NOW + HOUR, NOW + 2 * HOUR)
+    world.set_now(NOW + 2 * HOUR)
+    with pytest.raises(StateError, match="has already ended and cannot be moved"):
+        bob.move(ended.id, TOMORROW_10, TOMORROW_10 + HOUR)
+
+
+def test_a_note_is_set_at_booking_edited_and_cleared_by_its_owner(world: World) -> None:
+    room = _room(world)
+    bob, carol = world.member("bob"), world.member("carol")
+    booked = bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR, note="  Sprint planning ")
+    assert booked.note == "Sprint planning"
+    assert bob.get_reservation(booked.id).note == "Sprint planning"
+    assert bob.my_reservations()[0].note == "Sprint planning"
+    plain = bob.book(room, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR)
+    assert plain.note == ""
+    edited = bob.set_note(booked.id, "Retro, bring the café's cake")
+    assert (edited.note, edited.start_time) == ("Retro, bring the café's cake", TOMORROW_10)
+    assert world.admin.set_note(booked.id, "moved to the big room").note == "moved to the big room"
+    cleared = bob.set_note(booked.id, "")
+    assert cleared.note == ""
+    assert bob.set_note(booked.id, "") == cleared  # nothing changed: nothing recorded
+    assert [(e.action, e.actor, e.details) for e in bob.history(booked.id)] == [
+        ("noted", "bob", "(note cleared)"),
+        ("noted", "alice", "moved to the big room"),
+        ("noted", "bob", "Retro, bring the café's cake"),
+        ("created", "bob", "2026-12-02 10:00-11:00 UTC"),
+    ]
+    with pytest.raises(ForbiddenError, match="belongs to someone else"):
+        carol.set_note(booked.id, "mine now")
+    with pytest.raises(NotFoundError, match=r"reservation \d+ not found"):
+        bob.set_note(booked.id + 100, "nowhere")
+    # A move with a note changes both at once.
+    both = bob.move(booked.id, TOMORROW_10 + 3 * HOUR, TOMORROW_10 + 4 * HOUR, note="later")
+    assert (both.start_time, both.note) == (TOMORROW_10 + 3 * HOUR, "later")
+    assert [e.action for e in bob.history(booked.id)][:2] == ["noted", "moved"]
+    # The holder's word is theirs: an anonymous reader sees neither holder nor note.
+    if isinstance(world.admin, LocalBackend):
+        anonymous = world.admin.as_user(None)
+        held = anonymous.resource_reservations(room, TOMORROW_10, TOMORROW_10 + 5 * HOUR)
+        assert {(r.username, r.note) for r in held} == {(None, "")}
+
+
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [
+        ("x" * 501, "a note is at most 500 characters"),
+        ("two\nlines", "note must not contain control characters"),
+        ("bell\x07", "note must not contain control characters"),
+        ("tab\there", "note must not contain control characters"),
+        ("\u202eevil", r"a note must not contain U\+202E RIGHT-TO-LEFT OVERRIDE"),
+    ],
+)
+def test_a_note_is_one_short_line_of_visible_text(world: World, note: str, message: str) -> None:
+    room = _room(world)
+    bob = world.member("bob")
+    with pytest.raises(ValidationError, match=message) as refused:
+        bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR, note=note)
+    assert refused.value.field == "note"
+    booked = bob.book(room, TOMORROW_10, TOMORROW_10 + HOUR, note="x" * 500)
+    assert len(booked.note) == 500
+    with pytest.raises(ValidationError, match=message):
+        bob.set_note(booked.id, note)
+    with pytest.raises(ValidationError, match=message):
+        bob.move(booked.id, TOMORROW_10 + HOUR, TOMORROW_10 + 2 * HOUR, note=note)
+    assert bob.get_reservation(booked.id) == booked

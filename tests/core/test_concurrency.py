@@ -1,6 +1,6 @@
 """No double booking under concurrency: OS processes on one SQLite file, threads with
-their own connections on PostgreSQL and MariaDB, and lost races that end in a
-deadlock reported as the same conflict.
+their own connections on PostgreSQL and MariaDB, bookings and moves racing for one
+slot, and lost races that end in a deadlock reported as the same conflict.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 from support.clock import NOW
 from support.settings import fast_settings
-from support.stores import ROUNDS, WORKERS, contend
+from support.stores import ROUNDS, WORKERS, contend, contend_by_moving, shared_window
 
 from reserver_core.clock import FixedClock
 from reserver_core.errors import ConflictError
@@ -104,6 +104,88 @@ def test_threads_with_their_own_connections_never_double_book_on_mariadb(
     mysql_url: str,
 ) -> None:
     race_with_threads(mysql_url)
+
+
+def check_moves_and_bookings(
+    admin: LocalBackend, room: int, outcomes: list[tuple[int, str]]
+) -> None:
+    """One winner a round, booker or mover; the store holds no overlap and one event each."""
+    unexpected = [o for o in outcomes if o[1] not in ("booked", "moved", "conflict")]
+    assert unexpected == []
+    assert len(outcomes) == WORKERS * ROUNDS
+    winners = Counter(round_number for round_number, o in outcomes if o != "conflict")
+    assert winners == dict.fromkeys(range(ROUNDS), 1)
+    kinds = Counter(o for _, o in outcomes)
+    held = admin.resource_reservations(room, NOW, NOW + timedelta(days=30))
+    for earlier, later in itertools.pairwise(held):
+        assert earlier.end_time <= later.start_time
+    contested = [shared_window(n) for n in range(ROUNDS)]
+    assert (
+        sorted((r.start_time, r.end_time) for r in held if r.start_time < NOW + timedelta(days=10))
+        == contested
+    )
+    with admin.database.write_engine.connect() as connection:
+        moved = connection.execute(
+            text("SELECT count(*) FROM reservation_events WHERE action = 'moved'")
+        ).scalar()
+    assert moved == kinds["moved"]
+
+
+def race_moves_with_threads(url: str) -> None:
+    admin = LocalBackend.open(url, fast_settings(), FixedClock(NOW), username="alice")
+    try:
+        room = admin.create_resource("Contested").id
+        barrier = threading.Barrier(WORKERS)
+        outcomes: list[tuple[int, str]] = []
+        threads = [
+            threading.Thread(target=contend_by_moving, args=(url, worker, room, barrier, outcomes))
+            for worker in range(WORKERS)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        check_moves_and_bookings(admin, room, outcomes)
+    finally:
+        admin.close()
+
+
+def test_processes_booking_and_moving_into_one_slot_never_double_book_on_sqlite(
+    sqlite_url: str,
+) -> None:
+    admin = LocalBackend.open(sqlite_url, fast_settings(), FixedClock(NOW), username="alice")
+    room = admin.create_resource("Contested").id
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        barrier = manager.Barrier(WORKERS)
+        outcomes = manager.list()
+        processes = [
+            context.Process(
+                target=contend_by_moving, args=(sqlite_url, worker, room, barrier, outcomes)
+            )
+            for worker in range(WORKERS)
+        ]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=300)
+        assert [process.exitcode for process in processes] == [0] * WORKERS
+        check_moves_and_bookings(admin, room, list(outcomes))
+    admin.close()
+
+
+@pytest.mark.postgres
+def test_threads_booking_and_moving_into_one_slot_never_double_book_on_postgres(
+    postgres_url: str,
+) -> None:
+    race_moves_with_threads(postgres_url)
+
+
+@pytest.mark.mysql
+def test_threads_booking_and_moving_into_one_slot_never_double_book_on_mariadb(
+    mysql_url: str,
+) -> None:
+    race_moves_with_threads(mysql_url)
 
 
 @pytest.mark.postgres

@@ -98,6 +98,7 @@ def test_a_store_at_the_first_revision_upgrades_and_keeps_its_data(
             NOW + timedelta(hours=1),
             NOW + timedelta(hours=2),
         )
+        assert made.note == ""
         assert upgraded.get_resource(1).tags == ["a", "b"]
         indexes = {
             index["name"]

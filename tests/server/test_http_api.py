@@ -603,3 +603,71 @@ def test_openapi_and_docs(server: LiveServer) -> None:
     nowhere = httpx.get(f"{server.url}/api/v1/nowhere").json()
     assert nowhere == {"detail": "Not Found", "code": "http_error"}
     assert httpx.delete(f"{server.url}/api/v1/resources").status_code == 405
+
+
+def test_a_reservation_moves_and_takes_a_note_over_patch(
+    server: LiveServer, admin: httpx.Client, member: httpx.Client
+) -> None:
+    rid = admin.post("/resources", json={"name": "Room A"}).json()["id"]
+    made = member.post(
+        "/reservations",
+        json={**booking(rid, "2026-12-02T10:00Z", "2026-12-02T11:00Z"), "note": "planning"},
+    )
+    assert (made.status_code, made.json()["note"]) == (201, "planning")
+    path = f"/reservations/{made.json()['id']}"
+    other = admin.post("/reservations", json=booking(rid, "2026-12-02T11:00Z", "2026-12-02T12:00Z"))
+
+    moved = member.patch(
+        path, json={"start_time": "2026-12-02T10:30:00+01:00", "end_time": "2026-12-02T10:30Z"}
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["start_time"], moved.json()["end_time"]) == (
+        "2026-12-02T09:30:00+00:00",
+        "2026-12-02T10:30:00+00:00",
+    )
+    clash = member.patch(
+        path,
+        json={"start_time": "2026-12-02T10:30Z", "end_time": "2026-12-02T11:30Z", "note": "x"},
+    )
+    assert (clash.status_code, clash.json()["code"]) == (409, "conflict")
+    assert clash.json()["conflicts"] == [
+        {
+            "start_time": "2026-12-02T11:00:00+00:00",
+            "end_time": "2026-12-02T12:00:00+00:00",
+            "reservation_id": other.json()["id"],
+        }
+    ]
+    assert member.get(path).json()["note"] == "planning"
+    noted = member.patch(path, json={"note": " retro "})
+    assert (noted.status_code, noted.json()["note"]) == (200, "retro")
+    assert member.patch(path, json={"note": ""}).json()["note"] == ""
+    for body, status in (
+        ({"start_time": "2026-12-02T15:00Z"}, 422),
+        ({"end_time": "2026-12-02T15:00Z"}, 422),
+        ({}, 422),
+        ({"note": None}, 422),
+        ({"note": "nul\u0000"}, 422),
+        ({"note": "x" * 501}, 422),
+        ({"start_time": "soon", "end_time": "later"}, 422),
+        ({"start_time": "2026-11-30T10:00Z", "end_time": "2026-11-30T11:00Z"}, 422),
+    ):
+        response = member.patch(path, json=body)
+        assert response.status_code == status, (body, response.text)
+        assert isinstance(response.json()["detail"], str)
+    assert member.patch("/reservations/4242", json={"note": "x"}).status_code == 404
+    with server.client(server.user("carol")) as carol:
+        refused = carol.patch(path, json={"note": "mine"})
+        assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    assert httpx.patch(f"{server.url}/api/v1{path}", json={"note": "x"}).status_code == 401
+    history = member.get(f"{path}/history").json()
+    assert [(e["action"], e["details"]) for e in history] == [
+        ("noted", "(note cleared)"),
+        ("noted", "retro"),
+        ("moved", "2026-12-02 10:00-11:00 UTC -> 2026-12-02 09:30-10:30 UTC"),
+        ("created", "2026-12-02 10:00-11:00 UTC"),
+    ]
+    member.post(f"{path}/cancel")
+    cancelled = member.patch(
+        path, json={"start_time": "2026-12-03T10:00Z", "end_time": "2026-12-03T11:00Z"}
+    )
+    assert (cancelled.status_code, cancelled.json()["code"]) == (400, "state")

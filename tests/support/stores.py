@@ -61,6 +61,40 @@ def contend(
         backend.close()
 
 
+def home_window(worker: int, round_number: int) -> tuple[datetime, datetime]:
+    """Where a mover's booking of a round starts out: a slot of its own, far from the
+    contested ones."""
+    start = NOW + timedelta(days=20, hours=2 * (round_number * WORKERS + worker))
+    return start, start + timedelta(hours=1)
+
+
+def contend_by_moving(
+    url: str, worker: int, room: int, barrier: Any, outcomes: list[tuple[int, str]] | Any
+) -> None:
+    """One contender for one slot a round: even workers book it, odd ones move a booking
+    of their own (made for the round at `home_window`) into it."""
+    backend = LocalBackend.open(url, fast_settings(), FixedClock(NOW), username=f"user{worker}")
+    try:
+        for round_number in range(ROUNDS):
+            own = backend.book(room, *home_window(worker, round_number)).id if worker % 2 else None
+            barrier.wait(timeout=120)
+            start, end = shared_window(round_number)
+            try:
+                if own is None:
+                    backend.book(room, start, end)
+                    outcome = "booked"
+                else:
+                    backend.move(own, start, end)
+                    outcome = "moved"
+            except ConflictError:
+                outcome = "conflict"
+            except Exception as exc:  # what must never happen, reported to the test
+                outcome = f"{type(exc).__name__}: {exc}"
+            outcomes.append((round_number, outcome))
+    finally:
+        backend.close()
+
+
 def run_expiry(url: str, barrier: Any, results: Any) -> None:
     """One process: open the store without the expiry `open` runs, wait, then expire."""
     settings = fast_settings()

@@ -55,7 +55,7 @@ def seed(url: str) -> dict[str, int]:
         }
         bob.book(ids["Projector One"], at(1, 8, 30), at(1, 10))
         bob.book(ids["Aurora room"], at(1, 10), at(1, 11))
-        alice.book(ids["Borealis room"], at(2, 13), at(2, 14))
+        alice.book(ids["Borealis room"], at(2, 13), at(2, 14), note="Design review")
         alice.book(ids["Aurora room"], at(1, 7, 30), at(1, 8))
         alice.book(ids["Cedar booth"], at(3, 9), at(3, 10))
         alice.start_maintenance(ids["Oscilloscope"], 4)

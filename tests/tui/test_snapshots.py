@@ -115,6 +115,27 @@ async def command_palette(pilot: Pilot[object]) -> None:
     await settle(pilot)
 
 
+async def move_conflict(pilot: Pilot[object]) -> None:
+    from support.clock import NOW
+
+    from reserver_core.clock import FixedClock
+    from reserver_core.local import LocalBackend
+
+    from .scenario import at, quick_settings
+
+    bob = LocalBackend.open("sqlite:///reserver.db", quick_settings(), FixedClock(NOW), "bob")
+    bob.book(bob.find_resource("Borealis room").id, at(2, 15), at(2, 16))
+    bob.close()
+    await settle(pilot)
+    await pilot.press("f3", "r")
+    await settle(pilot)
+    await pilot.press("m")
+    await settle(pilot)
+    await type_into(pilot, "#start", "16:30")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 SCREENS: dict[str, Steps] = {
     "home_dark": keys(),
     "home_light": keys("ctrl+t"),
@@ -127,6 +148,9 @@ SCREENS: dict[str, Steps] = {
     "my_reservations": keys("f3"),
     "cancel_confirm": keys("f3", "c"),
     "history_modal": keys("f3", "h"),
+    "move_modal": keys("f3", "m"),
+    "move_conflict": move_conflict,
+    "note_modal": keys("f3", "e"),
     "admin": keys("f4"),
     "admin_new_resource": keys("f4", "n"),
     "admin_maintenance": keys("f4", "j", "m"),
@@ -152,6 +176,22 @@ def test_maintenance_dialog_at_80x24(
 ) -> None:
     assert snap_compare(  # type: ignore[operator]
         make_app(seeded_url), terminal_size=(80, 24), run_before=maintenance_overlapping
+    )
+
+
+SMALL_SCREENS: dict[str, Steps] = {
+    "my_reservations": keys("f3"),
+    "move_modal": keys("f3", "m"),
+    "note_modal": keys("f3", "e"),
+}
+
+
+@pytest.mark.parametrize("name", list(SMALL_SCREENS))
+def test_small_screen(
+    name: str, seeded_url: str, make_app: AppFactory, snap_compare: object
+) -> None:
+    assert snap_compare(  # type: ignore[operator]
+        make_app(seeded_url), terminal_size=(80, 24), run_before=SMALL_SCREENS[name]
     )
 
 
