@@ -48,6 +48,15 @@ def format_duration(delta: timedelta) -> str:
     return sign + ("".join(parts) or "0m")
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: "1 resource", "2 resources", "1,204 lines".
+
+    `plural` is for nouns that do not just take an "s" ("1 entry", "3 entries").
+    """
+    word = noun if count == 1 else (plural or f"{noun}s")
+    return f"{count:,} {word}"
+
+
 def holder_name(reservation: ReservationInfo) -> str:
     """Who holds a reservation, or "someone" where the caller may not see who."""
     return reservation.username or "someone"
@@ -57,9 +66,8 @@ def wait_text(seconds: int) -> str:
     """A wait as people say it: "45 seconds", "15 minutes" (minutes rounded up, so that
     trying again at the minute said works)."""
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return counted(seconds, "second")
+    return counted(-(-seconds // 60), "minute")
 
 
 def describe_window(start: datetime, end: datetime) -> str:
