@@ -82,6 +82,11 @@ def already_booked(resource: str, windows: str) -> str:
     return f"{resource} is already booked {windows}, which conflicts with that time"
 
 
+def next_free_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """The free slot offered after a clash, e.g. "next free 1h slot: Wed 2 Dec 15:30-16:30 CET"."""
+    return f"next free {format_duration(end - start)} slot: {format_window(start, end, tz)}"
+
+
 def describe_error(error: ReserverError, tz: ZoneInfo) -> str:
     """A domain error as a sentence for people: the times it names shown in `tz`, not UTC,
     and which store failed and why when known (the store is theirs)."""

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from reserver_core.backend import Backend
 from reserver_core.csv_io import export_to_path
@@ -28,7 +28,8 @@ from reserver_core.schemas import ResourceInfo
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.messages import ResourceAction
-from reserver_tui.screens.base import ReserverModal, ReserverScreen
+from reserver_tui.screens.base import ReserverForm, ReserverModal, ReserverScreen
+from reserver_tui.widgets.form_checkbox import FormCheckbox
 from reserver_tui.widgets.keyed_table import KeyedTable
 
 SAMPLE_CSV = "sample_resources.csv"
@@ -85,17 +86,17 @@ def _progress_to(requester: ReserverScreen | ReserverModal) -> Callable[[int, in
     return progress
 
 
-def _field(label: str, widget: Input | Checkbox) -> Horizontal:
+def _field(label: str, widget: Input | FormCheckbox) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="field")
 
 
-class ResourceFormModal(ReserverModal):
+class ResourceFormModal(ReserverForm):
     """Create a resource (None) or edit one; Enter saves."""
 
     INLINE_ERRORS = (ValidationError, AlreadyExistsError)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
     ]
 
     def __init__(self, resource: ResourceInfo | None) -> None:
@@ -124,7 +125,7 @@ class ResourceFormModal(ReserverModal):
                 Input(resource.description if resource else "", placeholder="optional", id="desc"),
             )
             if resource is None:
-                yield _field("", Checkbox("Enabled (bookable)", value=True, id="enabled"))
+                yield _field("", FormCheckbox("Enabled (bookable)", value=True, id="enabled"))
             yield Static(id="feedback")
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary")
@@ -133,9 +134,8 @@ class ResourceFormModal(ReserverModal):
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
+    def action_submit(self) -> None:
         """Create or update the resource."""
         feedback = self.query_one("#feedback", Static)
         try:
@@ -146,7 +146,7 @@ class ResourceFormModal(ReserverModal):
         name = self.query_one("#name", Input).value
         description = self.query_one("#desc", Input).value
         if self.resource is None:
-            enabled = self.query_one("#enabled", Checkbox).value
+            enabled = self.query_one("#enabled", FormCheckbox).value
             change_resource(
                 self,
                 ResourceAction.CREATE,
@@ -167,11 +167,14 @@ class ResourceFormModal(ReserverModal):
         self.finish(event.resource)
 
 
-class MaintenanceModal(ReserverModal):
+class MaintenanceModal(ReserverForm):
     """Put a resource under maintenance for 1-168 hours."""
 
     INLINE_ERRORS = (ValidationError,)
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "submit", "Start"),
+    ]
 
     def __init__(self, resource: ResourceInfo) -> None:
         super().__init__()
@@ -194,9 +197,9 @@ class MaintenanceModal(ReserverModal):
     def on_mount(self) -> None:
         self.query_one("#hours", Input).focus()
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#start")
-    def _start(self) -> None:
+    def action_submit(self) -> None:
+        """Start the maintenance for the hours given."""
         text = self.query_one("#hours", Input).value.strip()
         try:
             if not text.isdigit():
@@ -216,12 +219,15 @@ class MaintenanceModal(ReserverModal):
         self.finish(event.resource)
 
 
-class ImportModal(ReserverModal):
+class ImportModal(ReserverForm):
     """Import resources from a CSV file, with a progress bar and the rejected lines."""
 
     # A rejected file and one that cannot be read are both said beside the path.
     INLINE_ERRORS = (ValidationError,)
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "submit", "Import"),
+    ]
 
     def compose_dialog(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -wide"):
@@ -231,7 +237,7 @@ class ImportModal(ReserverModal):
                 "Any bad line rejects the whole file unless you skip invalid lines."
             )
             yield _field("File", Input(placeholder="~/resources.csv", id="path"))
-            yield _field("", Checkbox("Skip invalid lines, import the rest", id="skip"))
+            yield _field("", FormCheckbox("Skip invalid lines, import the rest", id="skip"))
             yield ProgressBar(id="progress", show_eta=False)
             yield Static(id="feedback")
             yield KeyedTable(["Line", "Problem"], id="rejected")
@@ -244,9 +250,13 @@ class ImportModal(ReserverModal):
         self.query_one(ProgressBar).display = False
         self.query_one("#path", Input).focus()
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#import")
-    def _import(self) -> None:
+    # Enter on the list of rejected lines, where focus lands after tabbing past the checkbox.
+    @on(KeyedTable.RowSelected, "#rejected")
+    def action_submit(self) -> None:
+        """Import the file, skipping invalid lines if ticked."""
+        if self.query_one("#import", Button).disabled:
+            return
         text = self.query_one("#path", Input).value.strip()
         self.query_one("#rejected").display = False
         if not text:
@@ -254,7 +264,7 @@ class ImportModal(ReserverModal):
             return
         self.show_feedback("Importing…")
         self.query_one("#import", Button).disabled = True
-        skip = self.query_one("#skip", Checkbox).value
+        skip = self.query_one("#skip", FormCheckbox).value
         path = Path(text)
         self.call_backend(
             "import", lambda backend: import_csv(backend, path, skip, self), changes_data=True
@@ -290,11 +300,14 @@ class ImportModal(ReserverModal):
         table.display = bool(errors)
 
 
-class ExportModal(ReserverModal):
+class ExportModal(ReserverForm):
     """Write every resource to a CSV file that imports back unchanged."""
 
     INLINE_ERRORS = (ValidationError,)
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "submit", "Export"),
+    ]
 
     def compose_dialog(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -310,9 +323,9 @@ class ExportModal(ReserverModal):
         self.query_one(ProgressBar).display = False
         self.query_one("#path", Input).focus()
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#export")
-    def _export(self) -> None:
+    def action_submit(self) -> None:
+        """Write the CSV file."""
         text = self.query_one("#path", Input).value.strip()
         if not text:
             self.show_feedback("✗ give a file name")

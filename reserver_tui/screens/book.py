@@ -15,9 +15,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from reserver_core.backend import Backend
 from reserver_core.booking import BookingPolicy, check_window
-from reserver_core.display import describe_error, format_duration, format_window
+from reserver_core.display import describe_error, format_duration, format_window, next_free_text
 from reserver_core.errors import ConflictError, ReserverError, UnavailableError, ValidationError
-from reserver_core.schemas import ResourceInfo
+from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo
 from reserver_core.timeparse import (
     add_length,
     check_day,
@@ -28,7 +28,7 @@ from reserver_core.timeparse import (
 )
 from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens.base import ReserverModal
+from reserver_tui.screens.base import ReserverForm
 from reserver_tui.widgets.time_input import TimeInput
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
@@ -88,10 +88,40 @@ def short_message(error: ValidationError) -> str:
     return head if head == error.message else f"{head} (press ? for the accepted forms)"
 
 
-class BookModal(ReserverModal):
+def book_or_offer(
+    backend: Backend, resource_id: int, start: datetime, end: datetime
+) -> messages.Booked | messages.BookingClashed:
+    """Book `[start, end)`; on a clash, the clash with the next free slot of the same length."""
+    try:
+        return messages.Booked(backend.book(resource_id, start, end))
+    except ConflictError as error:
+        try:
+            offer: FreeSlot | None = backend.next_free_slot(
+                end - start, after=start, resource_id=resource_id
+            )
+        except ReserverError:
+            offer = None
+        return messages.BookingClashed(error, offer)
+
+
+def check_clashes(
+    backend: Backend, resource_id: int, start: datetime, end: datetime
+) -> messages.ClashesChecked:
+    """The resource's bookings that overlap `[start, end)`; none known when it cannot be read,
+    as the booking itself is checked again by the store."""
+    try:
+        clashes: list[ReservationInfo] | None = backend.resource_reservations(
+            resource_id, start, end
+        )
+    except ReserverError:
+        clashes = None
+    return messages.ClashesChecked(start, end, clashes)
+
+
+class BookModal(ReserverForm):
     """Book one resource; Enter books, `n` after a conflict takes the next free slot."""
 
-    INLINE_ERRORS = (ConflictError, ValidationError, UnavailableError)
+    INLINE_ERRORS = (ValidationError, UnavailableError)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel"),
         Binding("ctrl+s", "submit", "Book"),
@@ -111,7 +141,9 @@ class BookModal(ReserverModal):
         self._start = start
         self._end = end
         self._window: tuple[datetime, datetime] | None = None
+        self._checked: messages.ClashesChecked | None = None
         self._conflict: ConflictError | None = None
+        self._offer: FreeSlot | None = None
         self._busy = False
 
     def compose_dialog(self) -> ComposeResult:
@@ -176,26 +208,58 @@ class BookModal(ReserverModal):
             self.query_one("#book", Button).disabled = True
             return None
         self._window = window
-        start, end = window
-        when = format_window(start, end, self.reserver.tz)
-        feedback.update(f"✓ {when}  ({format_duration(end - start)})")
-        feedback.set_class(False, "-invalid")
+        self._show_window_check()
+        # A clash the preview knows of still books through the store, which then offers
+        # the next free slot.
         self.query_one("#book", Button).disabled = self._busy
         return window
 
+    def _show_window_check(self) -> None:
+        """The window as read, marked with whether it clashes with the resource's bookings
+        (asked of the store in a worker, for each window typed)."""
+        if self._window is None:
+            return
+        start, end = self._window
+        tz = self.reserver.tz
+        when = f"{format_window(start, end, tz)}  ({format_duration(end - start)})"
+        feedback = self.query_one("#feedback", Static)
+        checked = self._checked
+        if checked is None or (checked.start, checked.end) != self._window:
+            feedback.update(f"… {when}  checking the bookings…")
+            feedback.set_class(False, "-invalid")
+            resource_id = self.resource.id
+            self.call_backend(
+                "clashes", lambda backend: check_clashes(backend, resource_id, start, end)
+            )
+        elif checked.clashes:
+            booked = ", ".join(format_window(r.start_time, r.end_time, tz) for r in checked.clashes)
+            feedback.update(f"✗ {when} — already booked {booked}")
+            feedback.set_class(True, "-invalid")
+        else:
+            unchecked = "  (bookings not checked)" if checked.clashes is None else ""
+            feedback.update(f"✓ {when}{unchecked}")
+            feedback.set_class(False, "-invalid")
+
+    def on_clashes_checked(self, event: messages.ClashesChecked) -> None:
+        self._checked = event
+        if not self._busy:
+            self._show_window_check()
+
     # -- booking -------------------------------------------------------------------------------
-    @on(Input.Submitted)
     @on(Button.Pressed, "#book")
     def action_submit(self) -> None:
         """Book the window in the form."""
         window = self._validate()
         if window is None or self._busy:
             return
+        self._book(*window)
+
+    def _book(self, start: datetime, end: datetime) -> None:
         self._set_busy(True)
         resource_id = self.resource.id
         self.call_backend(
             "book",
-            lambda backend: messages.Booked(backend.book(resource_id, *window)),
+            lambda backend: book_or_offer(backend, resource_id, start, end),
             changes_data=True,
         )
 
@@ -209,60 +273,58 @@ class BookModal(ReserverModal):
     def on_booked(self, event: messages.Booked) -> None:
         self.finish(event.reservation)
 
-    def show_failure(self, error: ReserverError) -> None:
-        """Show a conflict with its windows and the next-free action; other errors inline."""
+    def on_booking_clashed(self, event: messages.BookingClashed) -> None:
         self._set_busy(False)
         self._validate()
-        if isinstance(error, ConflictError):
-            self._show_conflict(error)
-            return
+        self._show_conflict(event.error, event.offer)
+
+    def show_failure(self, error: ReserverError) -> None:
+        """Say inline why the booking was refused."""
+        self._set_busy(False)
+        self._validate()
         feedback = self.query_one("#feedback", Static)
         feedback.update(f"✗ {literal(describe_error(error, self.reserver.tz))}")
         feedback.set_class(True, "-invalid")
 
-    def _show_conflict(self, error: ConflictError) -> None:
+    def _show_conflict(self, error: ConflictError, offer: FreeSlot | None) -> None:
         self._conflict = error
+        self._offer = offer
         tz = self.reserver.tz
         windows = "\n".join(f"  • {format_window(w.start, w.end, tz)}" for w in error.windows)
+        if offer is None:
+            then = "No free slot of that length was found after it."
+        else:
+            slot = next_free_text(offer.start_time, offer.end_time, tz)
+            then = f"{slot[0].upper()}{slot[1:]} — press [b]n[/b] to book it."
         panel = self.query_one("#conflict", Static)
         name = literal(self.resource.name)
-        panel.update(
-            f"[b]{name} is already booked[/b]\n{windows or '  • another booking'}\n"
-            "Press [b]n[/b] to book the next free slot of the same length."
-        )
+        panel.update(f"[b]{name} is already booked[/b]\n{windows or '  • another booking'}\n{then}")
         panel.display = True
         button = self.query_one("#take-next", Button)
-        button.display = True
+        button.display = offer is not None
         button.disabled = False
-        button.focus()
-        # After the layout that shows the panel and the button: only then is there a
-        # place to scroll to.
-        self.call_after_refresh(button.scroll_visible, animate=False)
+        if offer is not None:
+            button.focus()
+        # After the layout that shows the panel: only then is there a place to scroll to.
+        self.call_after_refresh(panel.scroll_visible, animate=False)
         self.refresh_bindings()
 
     def _clear_conflict(self) -> None:
         if self._conflict is not None:
             self._conflict = None
+            self._offer = None
             self.query_one("#conflict").display = False
             self.query_one("#take-next").display = False
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "take_next":
-            return self._conflict is not None
+            return self._offer is not None
         return True
 
     @on(Button.Pressed, "#take-next")
     def action_take_next(self) -> None:
-        """Book the next free window of the same length after the requested start."""
-        if self._window is None or self._busy:
+        """Book exactly the free slot the conflict offered."""
+        if self._offer is None or self._busy:
             return
-        start, end = self._window
-        self._set_busy(True)
-        resource_id = self.resource.id
-
-        def book_next_free(backend: Backend) -> messages.Booked:
-            slot = backend.next_free_slot(end - start, after=start, resource_id=resource_id)
-            return messages.Booked(backend.book(resource_id, slot.start_time, slot.end_time))
-
-        self.call_backend("book", book_next_free, changes_data=True)
+        self._book(self._offer.start_time, self._offer.end_time)

@@ -62,9 +62,10 @@ class MyReservationsScreen(ReserverScreen):
         with TabbedContent(id="tabs"):
             for key, title in TABS:
                 with TabPane(title, id=f"tab-{key}"):
-                    columns = ["When", "Resource", "Length", "Status", "Who"]
+                    # The id first: the CLI (reserver cancel 12, history 12) takes it.
+                    columns = ["ID", "When", "Resource", "Length", "Status", "Who"]
                     if key == "cancelled":
-                        columns = ["When", "Resource", "Cancelled", "Reason", "Who"]
+                        columns = ["ID", "When", "Resource", "Cancelled", "Reason", "Who"]
                     yield KeyedTable(columns, id=f"table-{key}")
         yield Footer(compact=True)
 
@@ -114,6 +115,7 @@ class MyReservationsScreen(ReserverScreen):
                     format_time(reservation.cancelled_at, tz) if reservation.cancelled_at else ""
                 )
                 cells: tuple[str, ...] = (
+                    str(reservation.id),
                     window,
                     reservation.resource.name,
                     cancelled,
@@ -125,6 +127,7 @@ class MyReservationsScreen(ReserverScreen):
                 if tab == "upcoming" and reservation.start_time <= now:
                     status = "in progress"
                 cells = (
+                    str(reservation.id),
                     window,
                     reservation.resource.name,
                     format_duration(reservation.end_time - reservation.start_time),
