@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from reserver_core.backend import Backend
 from reserver_core.csv_io import export_to_path
+from reserver_core.display import counted
 from reserver_core.errors import (
     AlreadyExistsError,
     ImportRejectedError,
@@ -280,9 +281,9 @@ class ImportModal(ReserverForm):
         self.query_one("#import", Button).disabled = False
         # The line below says how it ended; a file with nothing to add left the bar at 0%.
         self.query_one(ProgressBar).display = False
-        text = f"✓ Imported {report.created_count} resources"
+        text = f"✓ Imported {counted(report.created_count, 'resource')}"
         if report.errors:
-            text += f"; skipped {len(report.errors)} bad lines:"
+            text += f"; skipped {counted(len(report.errors), 'bad line')}:"
         self.show_feedback(text)
         self._show_rejected(report.errors)
 
@@ -340,7 +341,8 @@ class ExportModal(ReserverForm):
 
     def on_export_finished(self, event: messages.ExportFinished) -> None:
         self.query_one(ProgressBar).display = False
-        self.show_feedback(f"✓ Wrote {event.count} resources to {literal(str(event.path))}")
+        written = counted(event.count, "resource")
+        self.show_feedback(f"✓ Wrote {written} to {literal(str(event.path))}")
 
     def show_failure(self, error: ReserverError) -> None:
         """Say why the export failed, without the bar of an earlier export."""

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Select, Static
 
-from reserver_core.display import format_window
+from reserver_core.display import counted, format_window
 from reserver_core.schemas import ReservationInfo, StatusFilter
 from reserver_tui import messages
 from reserver_tui.markup import literal
@@ -101,9 +101,9 @@ class ResourcesScreen(ResourceTableScreen):
         if table.total == 0:
             text = ""
         elif table.shown == table.total:
-            text = f"{table.total:,} resources"
+            text = counted(table.total, "resource")
         else:
-            text = f"{table.shown:,} of {table.total:,} resources"
+            text = f"{table.shown:,} of {counted(table.total, 'resource')}"
         if text and self.reading_more:
             text += " so far, reading more…"
         if text:
@@ -212,4 +212,7 @@ class ResourcesScreen(ResourceTableScreen):
         )
 
     def on_import_finished(self, event: messages.ImportFinished) -> None:
-        self.notify(f"{event.report.created_count} resources from {event.source}", title="Imported")
+        self.notify(
+            f"{counted(event.report.created_count, 'resource')} from {event.source}",
+            title="Imported",
+        )
