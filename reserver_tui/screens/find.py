@@ -38,6 +38,7 @@ class FindSlotScreen(ReserverScreen):
         super().__init__()
         self._window: tuple[datetime, datetime] | None = None
         self._found: dict[str, ResourceInfo] = {}
+        self._problem = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,7 +81,8 @@ class FindSlotScreen(ReserverScreen):
             check_search_window(start, end, now)
             tags = split_tags(self.query_one("#tags", Input).value)
         except ValidationError as exc:
-            feedback.update(f"✗ {literal(short_message(exc))}")
+            self._problem = short_message(exc)
+            feedback.update(f"✗ {literal(self._problem)}")
             feedback.set_class(True, "-invalid")
             return None
         window = format_window(start, end, self.reserver.tz)
@@ -98,7 +100,7 @@ class FindSlotScreen(ReserverScreen):
         """List the resources free for the whole window."""
         found = self._read()
         if found is None:
-            self._show_no_results("No search: the start or length above cannot be read.")
+            self._show_no_results(f"Not searched: {self._problem}")
             return
         start, end, text, tags = found
         self._window = (start, end)

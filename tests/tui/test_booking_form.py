@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from support.clock import NOW
 from textual.widgets import Input, Static
 
+from reserver_core.clock import FixedClock
+from reserver_core.local import LocalBackend
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.help import HelpScreen
 
-from .scenario import AppFactory, fill_booking, opened, settle, text_of, type_into
+from .scenario import (
+    AppFactory,
+    at,
+    fill_booking,
+    opened,
+    quick_settings,
+    settle,
+    text_of,
+    type_into,
+)
 
 
 async def test_an_end_in_hours_and_minutes_is_a_length(
@@ -90,3 +102,53 @@ async def test_a_conflict_in_a_small_terminal_shows_how_to_take_the_next_slot(
         assert dialog.content_region.contains_region(button.region), (button.region, dialog)
         shown = app.screen.active_bindings["n"]
         assert shown.binding.show and shown.binding.description == "Take next free"
+
+
+async def test_the_preview_crosses_a_window_that_clashes_with_a_booking(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app) as pilot:
+        await fill_booking(pilot, "today", "11:30", "1h")
+        await settle(pilot)
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback == (
+            "✗ Tue 1 Dec 11:30-12:30 CET  (1h) — already booked Tue 1 Dec 11:00-12:00 CET"
+        ), feedback
+        await type_into(pilot, "#start", "12:00")
+        await settle(pilot)
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback == "✓ Tue 1 Dec 12:00-13:00 CET  (1h)", feedback
+
+
+async def test_a_conflict_names_the_free_slot_and_n_books_exactly_it(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app) as pilot:
+        await fill_booking(pilot, "today", "11:30", "1h")
+        await pilot.press("enter")
+        await settle(pilot)
+        conflict = text_of(app.screen.query_one("#conflict", Static))
+        assert "Next free 1h slot: Tue 1 Dec 12:00-13:00 CET — press n to book it." in conflict
+        # Someone takes the offered slot meanwhile: n must not book another one unseen.
+        other = LocalBackend.open(seeded_url, quick_settings(), FixedClock(NOW), username="bob")
+        aurora = other.find_resource("Aurora room").id
+        other.book(aurora, at(1, 11), at(1, 12))
+        other.close()
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, BookModal)
+        conflict = text_of(app.screen.query_one("#conflict", Static))
+        assert "Next free 1h slot: Tue 1 Dec 13:00-14:00 CET" in conflict, conflict
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, BookModal)
+    check = LocalBackend.open(seeded_url, quick_settings(), FixedClock(NOW), username="alice")
+    aurora_bookings = [
+        (r.start_time, r.end_time)
+        for r in check.my_reservations()
+        if r.resource.name == "Aurora room" and r.start_time > NOW
+    ]
+    check.close()
+    assert aurora_bookings == [(at(1, 12), at(1, 13))]
