@@ -43,10 +43,8 @@ def typing(selector: str, text: str) -> Fill:
 
 
 def booked_borealis(backend: LocalBackend) -> bool:
-    return any(
-        (r.resource.name, r.start_time, r.end_time) == ("Borealis room", at(1, 9, 30), at(1, 10, 30))
-        for r in backend.my_reservations()
-    )
+    wanted = ("Borealis room", at(1, 9, 30), at(1, 10, 30))
+    return any((r.resource.name, r.start_time, r.end_time) == wanted for r in backend.my_reservations())
 
 
 def resource_named(name: str) -> Check:
@@ -90,7 +88,9 @@ DIALOGS = {
     "maintenance": Dialog(
         ("f4", "j", "m"), nothing, "#hours", status_of("Borealis room", "maintenance")
     ),
-    "import": Dialog(("f4", "i"), typing("#path", "good.csv"), "#skip", resource_named("Lab bench")),
+    "import": Dialog(
+        ("f4", "i"), typing("#path", "good.csv"), "#skip", resource_named("Lab bench")
+    ),
     "export": Dialog(("f4", "x"), typing("#path", "out.csv"), "#path", exported),
     "cancel_booking": Dialog(("f3", "c"), nothing, "#reason", borealis_cancelled),
     "disable_resource": Dialog(
@@ -207,7 +207,7 @@ async def test_a_confirmation_never_starts_on_its_destructive_button(
     keys: tuple[str, ...], first: str, seeded_url: str, make_app: AppFactory
 ) -> None:
     app = make_app(seeded_url)
-    async with opened(app, *keys) as pilot:
+    async with opened(app, *keys):
         assert isinstance(app.screen, ConfirmModal)
         assert app.focused is app.screen.query_one(first)
         assert app.screen.query_one("#yes", Button).variant == "error"
