@@ -44,7 +44,8 @@ def typing(selector: str, text: str) -> Fill:
 
 def booked_borealis(backend: LocalBackend) -> bool:
     wanted = ("Borealis room", at(1, 9, 30), at(1, 10, 30))
-    return any((r.resource.name, r.start_time, r.end_time) == wanted for r in backend.my_reservations())
+    held = [(r.resource.name, r.start_time, r.end_time) for r in backend.my_reservations()]
+    return wanted in held
 
 
 def resource_named(name: str) -> Check:
