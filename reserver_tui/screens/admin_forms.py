@@ -299,6 +299,9 @@ class ImportModal(ReserverForm):
         table = self.query_one("#rejected", KeyedTable)
         table.set_rows({str(e.line): (str(e.line), e.message) for e in errors})
         table.display = bool(errors)
+        if errors:
+            # On a small terminal the form scrolls: bring the rejected lines into sight.
+            self.call_after_refresh(table.scroll_visible, animate=False)
 
 
 class ExportModal(ReserverForm):

@@ -295,7 +295,7 @@ class BookModal(ReserverForm):
             then = "No free slot of that length was found after it."
         else:
             slot = next_free_text(offer.start_time, offer.end_time, tz)
-            then = f"{slot[0].upper()}{slot[1:]} — press [b]n[/b] to book it."
+            then = f"{slot[0].upper()}{slot[1:]}\nPress [b]n[/b] to book it."
         panel = self.query_one("#conflict", Static)
         name = literal(self.resource.name)
         panel.update(f"[b]{name} is already booked[/b]\n{windows or '  • another booking'}\n{then}")

@@ -130,7 +130,7 @@ async def test_a_conflict_names_the_free_slot_and_n_books_exactly_it(
         await pilot.press("enter")
         await settle(pilot)
         conflict = text_of(app.screen.query_one("#conflict", Static))
-        assert "Next free 1h slot: Tue 1 Dec 12:00-13:00 CET — press n to book it." in conflict
+        assert "Next free 1h slot: Tue 1 Dec 12:00-13:00 CET\nPress n to book it." in conflict
         # Someone takes the offered slot meanwhile: n must not book another one unseen.
         other = LocalBackend.open(seeded_url, quick_settings(), FixedClock(NOW), username="bob")
         aurora = other.find_resource("Aurora room").id

@@ -91,6 +91,7 @@ SCREENS: dict[str, Steps] = {
     "find_slot": find_results,
     "my_reservations": keys("f3"),
     "cancel_confirm": keys("f3", "c"),
+    "disable_confirm": keys("f4", "d"),
     "history_modal": keys("f3", "h"),
     "admin": keys("f4"),
     "admin_new_resource": keys("f4", "n"),
@@ -113,3 +114,28 @@ def test_screen(name: str, seeded_url: str, make_app: AppFactory, snap_compare: 
 
 def test_first_run(store_url: str, make_app: AppFactory, snap_compare: object) -> None:
     assert snap_compare(make_app(store_url), terminal_size=SIZE, run_before=keys())  # type: ignore[operator]
+
+
+SMALL = (80, 24)
+"""The smallest terminal we promise: every dialog's buttons stay in sight."""
+SMALL_SCREENS = [
+    "book_modal",
+    "book_conflict",
+    "my_reservations",
+    "cancel_confirm",
+    "disable_confirm",
+    "admin_new_resource",
+    "admin_maintenance",
+    "admin_import_rejected",
+    "admin_export",
+    "login",
+]
+
+
+@pytest.mark.parametrize("name", SMALL_SCREENS)
+def test_small_screen(
+    name: str, seeded_url: str, make_app: AppFactory, snap_compare: object
+) -> None:
+    assert snap_compare(  # type: ignore[operator]
+        make_app(seeded_url), terminal_size=SMALL, run_before=SCREENS[name]
+    )
