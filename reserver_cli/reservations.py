@@ -224,8 +224,9 @@ def _explain_conflict(
     except ReserverError:
         slot = None
     if slot is not None:
-        length = cli.show_duration(end - start)
-        lines.append(f"next free {length} slot: {cli.show_window(slot.start_time, slot.end_time)}")
+        from reserver_core.display import next_free_text
+
+        lines.append(next_free_text(slot.start_time, slot.end_time, cli.zone, now=cli.now()))
         if moving is None:
             lines.append(f"book it with: {_book_command(cli, slot, end - start)}")
         else:

@@ -77,6 +77,15 @@ def format_duration(delta: timedelta) -> str:
     return sign + ("".join(parts) or "0m")
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: "1 resource", "2 resources", "1,204 lines".
+
+    `plural` is for nouns that do not just take an "s" ("1 entry", "3 entries").
+    """
+    word = noun if count == 1 else (plural or f"{noun}s")
+    return f"{count:,} {word}"
+
+
 def holder_name(reservation: ReservationInfo) -> str:
     """Who holds a reservation, or "someone" where the caller may not see who."""
     return reservation.username or "someone"
@@ -100,14 +109,8 @@ def wait_text(seconds: int) -> str:
     """A wait as people say it: "45 seconds", "15 minutes" (minutes rounded up, so that
     trying again at the minute said works)."""
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """A count with its noun, singular for exactly one: "1 resource", "2 resources"."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+        return counted(seconds, "second")
+    return counted(-(-seconds // 60), "minute")
 
 
 def describe_import(report: ImportReport) -> str:
@@ -141,6 +144,13 @@ def under_maintenance(resource: str, window: str, reason: str) -> str:
     """The sentence refusing a booking that overlaps the maintenance `window` of `resource`."""
     why = f" ({reason})" if reason else ""
     return f"{resource} is under maintenance {window}{why}, which overlaps that time"
+
+
+def next_free_text(start: datetime, end: datetime, tz: ZoneInfo, *, now: datetime) -> str:
+    """The free slot offered after a clash, e.g. "next free 1h slot: Wed 2 Dec 15:30-16:30 CET"."""
+    return (
+        f"next free {format_duration(end - start)} slot: {format_window(start, end, tz, now=now)}"
+    )
 
 
 def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:

@@ -46,7 +46,7 @@ from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.find import FindSlotScreen
 from reserver_tui.screens.help import HelpScreen
 from reserver_tui.screens.home import ResourcesScreen
-from reserver_tui.screens.login import ask_for_login
+from reserver_tui.screens.login import LoginScreen, ask_for_login
 from reserver_tui.screens.mine import MyReservationsScreen
 from reserver_tui.screens.status import StatusScreen
 
@@ -341,6 +341,13 @@ class ReserverApp(App[None]):
             return
         if self.current_mode != mode:
             self.switch_mode(mode)
+        if mode == "resources":
+            self._back_to_list()
+
+    def _back_to_list(self) -> None:
+        """F1 means the list of resources, not the week or form last opened over it."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, LoginScreen):
+            self.pop_screen()
 
 
 def run_app(settings: Settings) -> int:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
 from textual.message import Message
 
 from reserver_core.backend import Backend
-from reserver_core.errors import ReserverError
+from reserver_core.errors import ConflictError, ReserverError
 from reserver_core.schemas import (
     EventInfo,
     ExpiryReport,
+    FreeSlot,
     Health,
     ImportReport,
     MaintenanceOutcome,
@@ -56,6 +58,25 @@ class ReservationChanged(Message):
     """A reservation was moved or its note changed."""
 
     reservation: ReservationInfo
+
+
+@dataclass
+class BookingClashed(Message):
+    """A booking lost to others on the resource; `offer` is the next free slot of the
+    same length, None when there is none."""
+
+    error: ConflictError
+    offer: FreeSlot | None
+
+
+@dataclass
+class ClashesChecked(Message):
+    """The active reservations of a resource that overlap the window `[start, end)`;
+    None when they could not be read."""
+
+    start: datetime
+    end: datetime
+    clashes: list[ReservationInfo] | None
 
 
 @dataclass

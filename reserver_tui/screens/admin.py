@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input
 
 from reserver_core.backend import Backend
-from reserver_core.display import describe_maintenance, format_time
+from reserver_core.display import counted, describe_maintenance, format_time
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.messages import ResourceAction
@@ -190,7 +190,7 @@ class AdminScreen(ResourceTableScreen):
         report = event.report
         if report is not None:
             self.notify(
-                f"{report.expired_count} reservations expired, "
-                f"{report.maintenance_reset_count} resources back from maintenance",
+                f"{counted(report.expired_count, 'reservation')} expired, "
+                f"{counted(report.maintenance_reset_count, 'resource')} back from maintenance",
                 title="Expiry ran",
             )

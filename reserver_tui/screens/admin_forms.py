@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Static
 
 from reserver_core.backend import Backend
 from reserver_core.csv_io import HEADER_HELP, export_to_path, names_existing_resources
@@ -37,7 +37,8 @@ from reserver_core.timeparse import parse_duration, parse_when
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.messages import ResourceAction
-from reserver_tui.screens.base import ReserverModal, ReserverScreen
+from reserver_tui.screens.base import ReserverForm, ReserverModal, ReserverScreen
+from reserver_tui.widgets.form_checkbox import FormCheckbox
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.time_input import TimeInput
 
@@ -102,17 +103,17 @@ def _progress_to(requester: ReserverScreen | ReserverModal) -> Callable[[int, in
     return progress
 
 
-def _field(label: str, widget: Input | Checkbox) -> Horizontal:
+def _field(label: str, widget: Input | FormCheckbox) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="field")
 
 
-class ResourceFormModal(ReserverModal):
+class ResourceFormModal(ReserverForm):
     """Create a resource (None) or edit one; Enter saves."""
 
     INLINE_ERRORS = (ValidationError, AlreadyExistsError)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel"),
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
     ]
 
     def __init__(self, resource: ResourceInfo | None) -> None:
@@ -141,7 +142,7 @@ class ResourceFormModal(ReserverModal):
                 Input(resource.description if resource else "", placeholder="optional", id="desc"),
             )
             if resource is None:
-                yield _field("", Checkbox("Enabled (bookable)", value=True, id="enabled"))
+                yield _field("", FormCheckbox("Enabled (bookable)", value=True, id="enabled"))
             yield Static(id="feedback")
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary")
@@ -150,9 +151,8 @@ class ResourceFormModal(ReserverModal):
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
+    def action_submit(self) -> None:
         """Create or update the resource."""
         feedback = self.query_one("#feedback", Static)
         try:
@@ -163,7 +163,7 @@ class ResourceFormModal(ReserverModal):
         name = self.query_one("#name", Input).value
         description = self.query_one("#desc", Input).value
         if self.resource is None:
-            enabled = self.query_one("#enabled", Checkbox).value
+            enabled = self.query_one("#enabled", FormCheckbox).value
             change_resource(
                 self,
                 ResourceAction.CREATE,
@@ -184,12 +184,15 @@ class ResourceFormModal(ReserverModal):
         self.finish(event.resource)
 
 
-class MaintenanceModal(ReserverModal):
+class MaintenanceModal(ReserverForm):
     """Put a resource under maintenance, from now or ahead, with a reason: the bookings the
     window overlaps are listed first, to be kept or cancelled."""
 
     INLINE_ERRORS = (ValidationError,)
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "submit", "Check"),
+    ]
 
     def __init__(self, resource: ResourceInfo) -> None:
         super().__init__()
@@ -252,9 +255,9 @@ class MaintenanceModal(ReserverModal):
         self._show_choice(False)
         self.show_feedback("")
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#preview")
-    def _check(self) -> None:
+    def action_submit(self) -> None:
+        """Check the window: list the bookings it overlaps, or start it when none."""
         form = self._read()
         if form is None:
             return
@@ -325,12 +328,15 @@ class MaintenanceModal(ReserverModal):
         self.finish(outcome.resource)
 
 
-class ImportModal(ReserverModal):
+class ImportModal(ReserverForm):
     """Import resources from a CSV file, with a progress bar and the rejected lines."""
 
     # A rejected file and one that cannot be read are both said beside the path.
     INLINE_ERRORS = (ValidationError,)
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "submit", "Import"),
+    ]
 
     def compose_dialog(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -wide"):
@@ -343,10 +349,10 @@ class ImportModal(ReserverModal):
             # One row, so that the buttons stay in sight at 80x24.
             yield Horizontal(
                 Label("", classes="field-label"),
-                Checkbox(
+                FormCheckbox(
                     "Skip bad lines", id="skip", tooltip="Import the good lines, list the bad"
                 ),
-                Checkbox(
+                FormCheckbox(
                     "Update existing resources",
                     id="update",
                     tooltip="A resource the file names (in any case) takes its tags, "
@@ -366,9 +372,13 @@ class ImportModal(ReserverModal):
         self.query_one(ProgressBar).display = False
         self.query_one("#path", Input).focus()
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#import")
-    def _import(self) -> None:
+    # Enter on the list of rejected lines, where focus lands after tabbing past the checkbox.
+    @on(KeyedTable.RowSelected, "#rejected")
+    def action_submit(self) -> None:
+        """Import the file, skipping invalid lines if ticked."""
+        if self.query_one("#import", Button).disabled:
+            return
         text = self.query_one("#path", Input).value.strip()
         self.query_one("#rejected").display = False
         if not text:
@@ -376,8 +386,8 @@ class ImportModal(ReserverModal):
             return
         self.show_feedback("Importing…")
         self.query_one("#import", Button).disabled = True
-        skip = self.query_one("#skip", Checkbox).value
-        update = self.query_one("#update", Checkbox).value
+        skip = self.query_one("#skip", FormCheckbox).value
+        update = self.query_one("#update", FormCheckbox).value
         path = Path(text)
         self.call_backend(
             "import",
@@ -405,7 +415,7 @@ class ImportModal(ReserverModal):
         self.query_one(ProgressBar).display = False
         text = f"✗ {literal(error.message)}"
         if isinstance(error, ImportRejectedError):
-            if not self.query_one("#update", Checkbox).value and names_existing_resources(
+            if not self.query_one("#update", FormCheckbox).value and names_existing_resources(
                 error.errors
             ):
                 text += "; tick [b]Update existing resources[/b] to change those that exist"
@@ -416,13 +426,19 @@ class ImportModal(ReserverModal):
         table = self.query_one("#rejected", KeyedTable)
         table.set_rows({str(e.line): (str(e.line), e.message) for e in errors})
         table.display = bool(errors)
+        if errors:
+            # On a small terminal the form scrolls: bring the rejected lines into sight.
+            self.call_after_refresh(table.scroll_visible, animate=False)
 
 
-class ExportModal(ReserverModal):
+class ExportModal(ReserverForm):
     """Write every resource to a CSV file that imports back unchanged."""
 
     INLINE_ERRORS = (ValidationError,)
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "submit", "Export"),
+    ]
 
     def compose_dialog(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -438,9 +454,9 @@ class ExportModal(ReserverModal):
         self.query_one(ProgressBar).display = False
         self.query_one("#path", Input).focus()
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#export")
-    def _export(self) -> None:
+    def action_submit(self) -> None:
+        """Write the CSV file."""
         text = self.query_one("#path", Input).value.strip()
         if not text:
             self.show_feedback("✗ give a file name")
@@ -455,7 +471,8 @@ class ExportModal(ReserverModal):
 
     def on_export_finished(self, event: messages.ExportFinished) -> None:
         self.query_one(ProgressBar).display = False
-        self.show_feedback(f"✓ Wrote {event.count} resources to {literal(str(event.path))}")
+        written = counted(event.count, "resource")
+        self.show_feedback(f"✓ Wrote {written} to {literal(str(event.path))}")
 
     def show_failure(self, error: ReserverError) -> None:
         """Say why the export failed, without the bar of an earlier export."""

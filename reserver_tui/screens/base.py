@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from reserver_core.backend import Backend
@@ -163,3 +163,31 @@ class ReserverModal(_ReserverScreenParts, ModalScreen[object]):
     def action_close(self) -> None:
         """Leave the dialog without changing anything."""
         self.dismiss(None)
+
+
+class ReserverForm(ReserverModal):
+    """A dialog that sends what was typed: the same keys in every one.
+
+    Ctrl+S sends from anywhere in the form, Esc leaves it, and Enter sends from the
+    last field or from a checkbox (space ticks one). Enter on a button presses that
+    button. A form may relabel the keys by declaring bindings for the same keys.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel"),
+        Binding("ctrl+s", "submit", "Send"),
+        # Reached when the focused widget has no use for Enter (a checkbox, a list).
+        Binding("enter", "enter", show=False),
+    ]
+
+    @on(Input.Submitted)
+    def _field_submitted(self) -> None:
+        self.action_submit()
+
+    def action_enter(self) -> None:
+        """Enter where the focused widget has no use for it: send the form."""
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        """Send the form."""
+        raise NotImplementedError

@@ -4,6 +4,7 @@ named; the same form moves a booking; a one-line form edits a booking's note."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from reserver_core.backend import Backend
 from reserver_core.booking import BookingPolicy, check_window, clean_note
-from reserver_core.display import describe_error, format_duration, format_window
+from reserver_core.display import describe_error, format_duration, format_window, next_free_text
 from reserver_core.errors import (
     ConflictError,
     ForbiddenError,
@@ -38,7 +39,7 @@ from reserver_core.timeparse import (
 )
 from reserver_tui import messages
 from reserver_tui.markup import literal
-from reserver_tui.screens.base import ReserverModal
+from reserver_tui.screens.base import ReserverForm
 from reserver_tui.widgets.time_input import TimeInput
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
@@ -95,14 +96,24 @@ def short_message(error: ValidationError) -> str:
     return head if head == error.message else f"{head} (press ? for the accepted forms)"
 
 
-class BookModal(ReserverModal):
+def check_clashes(
+    backend: Backend, resource_id: int, start: datetime, end: datetime
+) -> messages.ClashesChecked:
+    """The resource's bookings that overlap `[start, end)`; none known when it cannot be read,
+    as the booking itself is checked again by the store."""
+    try:
+        clashes: list[ReservationInfo] | None = backend.resource_reservations(
+            resource_id, start, end
+        )
+    except ReserverError:
+        clashes = None
+    return messages.ClashesChecked(start, end, clashes)
+
+
+class BookModal(ReserverForm):
     """Book one resource; Enter books, `n` after a conflict takes the next free slot."""
 
-    INLINE_ERRORS: ClassVar[tuple[type[ReserverError], ...]] = (
-        ConflictError,
-        ValidationError,
-        UnavailableError,
-    )
+    INLINE_ERRORS: ClassVar[tuple[type[ReserverError], ...]] = (ValidationError, UnavailableError)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel"),
         Binding("ctrl+s", "submit", "Book"),
@@ -112,8 +123,10 @@ class BookModal(ReserverModal):
     ]
     VERB = "Book"
     """The word of the submit button."""
-    TAKE_NEXT = "book"
+    TAKE_NEXT = "book it"
     """What `n` does with the next free slot, in the conflict's hint."""
+    moving: int | None = None
+    """The reservation being moved, which is no clash with its own new window."""
 
     def __init__(
         self,
@@ -126,7 +139,9 @@ class BookModal(ReserverModal):
         self._start = start
         self._end = end
         self._window: tuple[datetime, datetime] | None = None
+        self._checked: messages.ClashesChecked | None = None
         self._conflict: ConflictError | None = None
+        self._offer: FreeSlot | None = None
         self._busy = False
 
     def compose_dialog(self) -> ComposeResult:
@@ -210,10 +225,9 @@ class BookModal(ReserverModal):
             self.query_one("#book", Button).disabled = True
             return None
         self._window = window
-        start, end = window
-        when = format_window(start, end, self.reserver.tz, now=self.reserver.now())
-        feedback.update(f"✓ {when}  ({format_duration(end - start)})")
-        feedback.set_class(False, "-invalid")
+        self._show_window_check()
+        # A clash the preview knows of still books through the store, which then offers
+        # the next free slot.
         self.query_one("#book", Button).disabled = self._busy
         return window
 
@@ -221,20 +235,74 @@ class BookModal(ReserverModal):
         """Check the fields under the window's; ValidationError for the first at fault."""
         self._note()
 
+    def _show_window_check(self) -> None:
+        """The window as read, marked with whether it clashes with the resource's bookings
+        (asked of the store in a worker, for each window typed)."""
+        if self._window is None:
+            return
+        start, end = self._window
+        tz = self.reserver.tz
+        now = self.reserver.now()
+        when = f"{format_window(start, end, tz, now=now)}  ({format_duration(end - start)})"
+        feedback = self.query_one("#feedback", Static)
+        checked = self._checked
+        if checked is None or (checked.start, checked.end) != self._window:
+            feedback.update(f"… {when}  checking the bookings…")
+            feedback.set_class(False, "-invalid")
+            resource_id = self.resource.id
+            self.call_backend(
+                "clashes", lambda backend: check_clashes(backend, resource_id, start, end)
+            )
+        elif clashes := [r for r in checked.clashes or [] if r.id != self.moving]:
+            booked = ", ".join(
+                format_window(r.start_time, r.end_time, tz, now=now) for r in clashes
+            )
+            feedback.update(f"✗ {when} — already booked {booked}")
+            feedback.set_class(True, "-invalid")
+        else:
+            unchecked = "  (bookings not checked)" if checked.clashes is None else ""
+            feedback.update(f"✓ {when}{unchecked}")
+            feedback.set_class(False, "-invalid")
+
+    def on_clashes_checked(self, event: messages.ClashesChecked) -> None:
+        self._checked = event
+        if not self._busy:
+            self._show_window_check()
+
     # -- booking -------------------------------------------------------------------------------
-    @on(Input.Submitted)
     @on(Button.Pressed, "#book")
     def action_submit(self) -> None:
         """Book the window in the form."""
         window = self._validate()
         if window is None or self._busy:
             return
-        self._set_busy(True)
-        self.call_backend("book", lambda backend: self.request(backend, *window), changes_data=True)
+        self._book(*window)
 
-    def request(self, backend: Backend, start: datetime, end: datetime) -> Message:
-        """Ask for the window (in the worker): book it."""
-        return messages.Booked(backend.book(self.resource.id, start, end, note=self._note()))
+    def _book(self, start: datetime, end: datetime) -> None:
+        self._set_busy(True)
+        self.call_backend("book", self._asking(start, end), changes_data=True)
+
+    def _asking(self, start: datetime, end: datetime) -> Callable[[Backend], Message]:
+        """The worker's part: ask for the window; on a clash, the clash with the next
+        free slot of the same length."""
+        ask = self.asker(start, end)
+
+        def asking(backend: Backend) -> Message:
+            try:
+                return ask(backend)
+            except ConflictError as error:
+                try:
+                    offer: FreeSlot | None = self.next_free(backend, start, end)
+                except ReserverError:
+                    offer = None
+                return messages.BookingClashed(error, offer)
+
+        return asking
+
+    def asker(self, start: datetime, end: datetime) -> Callable[[Backend], Message]:
+        """What the worker does to take the window: book it, with the form's note."""
+        resource_id, note = self.resource.id, self._note()
+        return lambda backend: messages.Booked(backend.book(resource_id, start, end, note=note))
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -246,67 +314,66 @@ class BookModal(ReserverModal):
     def on_booked(self, event: messages.Booked) -> None:
         self.finish(event.reservation)
 
-    def show_failure(self, error: ReserverError) -> None:
-        """Show a conflict with its windows and the next-free action; other errors inline."""
+    def on_booking_clashed(self, event: messages.BookingClashed) -> None:
         self._set_busy(False)
         self._validate()
-        if isinstance(error, ConflictError):
-            self._show_conflict(error)
-            return
+        self._show_conflict(event.error, event.offer)
+
+    def show_failure(self, error: ReserverError) -> None:
+        """Say inline why the booking was refused."""
+        self._set_busy(False)
+        self._validate()
         feedback = self.query_one("#feedback", Static)
         feedback.update(
             f"✗ {literal(describe_error(error, self.reserver.tz, now=self.reserver.now()))}"
         )
         feedback.set_class(True, "-invalid")
 
-    def _show_conflict(self, error: ConflictError) -> None:
+    def _show_conflict(self, error: ConflictError, offer: FreeSlot | None) -> None:
         self._conflict = error
+        self._offer = offer
         tz = self.reserver.tz
         now = self.reserver.now()
         windows = "\n".join(
             f"  • {format_window(w.start, w.end, tz, now=now)}" for w in error.windows
         )
+        if offer is None:
+            then = "No free slot of that length was found after it."
+        else:
+            slot = next_free_text(offer.start_time, offer.end_time, tz, now=now)
+            then = f"{slot[0].upper()}{slot[1:]}\nPress [b]n[/b] to {self.TAKE_NEXT}."
         panel = self.query_one("#conflict", Static)
         name = literal(self.resource.name)
-        panel.update(
-            f"[b]{name} is already booked[/b]\n{windows or '  • another booking'}\n"
-            f"Press [b]n[/b] to {self.TAKE_NEXT} the next free slot of the same length."
-        )
+        panel.update(f"[b]{name} is already booked[/b]\n{windows or '  • another booking'}\n{then}")
         panel.display = True
         button = self.query_one("#take-next", Button)
-        button.display = True
+        button.display = offer is not None
         button.disabled = False
-        button.focus()
-        # After the layout that shows the panel and the button: only then is there a
-        # place to scroll to.
-        self.call_after_refresh(button.scroll_visible, animate=False)
+        if offer is not None:
+            button.focus()
+        # After the layout that shows the panel: only then is there a place to scroll to.
+        self.call_after_refresh(panel.scroll_visible, animate=False)
         self.refresh_bindings()
 
     def _clear_conflict(self) -> None:
         if self._conflict is not None:
             self._conflict = None
+            self._offer = None
             self.query_one("#conflict").display = False
             self.query_one("#take-next").display = False
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "take_next":
-            return self._conflict is not None
+            return self._offer is not None
         return True
 
     @on(Button.Pressed, "#take-next")
     def action_take_next(self) -> None:
-        """Take the next free window of the same length after the requested start."""
-        if self._window is None or self._busy:
+        """Book exactly the free slot the conflict offered."""
+        if self._offer is None or self._busy:
             return
-        start, end = self._window
-        self._set_busy(True)
-
-        def take_next_free(backend: Backend) -> Message:
-            slot = self.next_free(backend, start, end)
-            return self.request(backend, slot.start_time, slot.end_time)
-
-        self.call_backend("book", take_next_free, changes_data=True)
+        self._book(self._offer.start_time, self._offer.end_time)
 
     def next_free(self, backend: Backend, start: datetime, end: datetime) -> FreeSlot:
         """The next free slot as long as `[start, end)`, from `start` (in the worker)."""
@@ -324,11 +391,12 @@ class MoveModal(BookModal):
         Binding("n", "take_next", "Take next free"),
     ]
     VERB = "Move"
-    TAKE_NEXT = "move it to"
+    TAKE_NEXT = "move it there"
 
     def __init__(self, reservation: ReservationInfo) -> None:
         super().__init__(reservation.resource, reservation.start_time, reservation.end_time)
         self.reservation = reservation
+        self.moving = reservation.id
 
     def dialog_title(self) -> str:
         reservation = self.reservation
@@ -347,9 +415,10 @@ class MoveModal(BookModal):
     def check_extra_fields(self) -> None:
         pass
 
-    def request(self, backend: Backend, start: datetime, end: datetime) -> Message:
-        """Ask for the window (in the worker): move the booking there."""
-        return messages.ReservationChanged(backend.move(self.reservation.id, start, end))
+    def asker(self, start: datetime, end: datetime) -> Callable[[Backend], Message]:
+        """What the worker does to take the window: move the booking there."""
+        reservation_id = self.reservation.id
+        return lambda backend: messages.ReservationChanged(backend.move(reservation_id, start, end))
 
     def on_reservation_changed(self, event: messages.ReservationChanged) -> None:
         self.finish(event.reservation)
@@ -361,7 +430,7 @@ class MoveModal(BookModal):
         )
 
 
-class NoteModal(ReserverModal):
+class NoteModal(ReserverForm):
     """Edit a booking's note: one line, checked as you type; Enter saves, empty clears."""
 
     INLINE_ERRORS = (ValidationError, ForbiddenError, NotFoundError)
@@ -416,7 +485,6 @@ class NoteModal(ReserverModal):
         self.query_one("#save", Button).disabled = False
         return note
 
-    @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def action_submit(self) -> None:
         """Save the note."""

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from reserver_tui.screens.base import ReserverModal
+from reserver_tui.screens.base import ReserverForm
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,17 @@ class Confirmed:
     reason: str | None
 
 
-class ConfirmModal(ReserverModal):
-    """Ask before doing something that cannot be undone; ctrl+s (or Enter in the reason) accepts."""
+class ConfirmModal(ReserverForm):
+    """Ask before doing something that cannot be undone.
+
+    Every confirmation behaves alike: the harmless answer (or the reason) has focus
+    first, Enter presses the focused button (or, in the reason, accepts), Ctrl+S
+    accepts and Esc declines.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "answer(False)", "No"),
-        Binding("ctrl+s", "answer(True)", "Yes"),
+        Binding("escape", "close", "No"),
+        Binding("ctrl+s", "submit", "Yes"),
     ]
 
     def __init__(
@@ -46,27 +51,19 @@ class ConfirmModal(ReserverModal):
                 yield Input(placeholder="Reason (optional)", id="reason", max_length=500)
             with Horizontal(classes="buttons"):
                 yield Button(self.yes, id="yes", variant="error")
-                yield Button("Keep it", id="no")
+                yield Button("Keep it", id="cancel")
 
     def on_mount(self) -> None:
         if self.ask_reason:
             self.query_one("#reason", Input).focus()
         else:
-            self.query_one("#no", Button).focus()
+            self.query_one("#cancel", Button).focus()
+
+    def action_enter(self) -> None:
+        """Enter away from the buttons and the reason does nothing: it never means yes."""
 
     @on(Button.Pressed, "#yes")
-    @on(Input.Submitted, "#reason")
-    def _yes(self) -> None:
-        self.action_answer(True)
-
-    @on(Button.Pressed, "#no")
-    def _no(self) -> None:
-        self.action_answer(False)
-
-    def action_answer(self, accepted: bool) -> None:
-        """Close with the answer."""
-        if not accepted:
-            self.dismiss(None)
-            return
+    def action_submit(self) -> None:
+        """Close with the answer yes and the reason typed."""
         reason = self.query_one("#reason", Input).value.strip() if self.ask_reason else ""
         self.dismiss(Confirmed(reason or None))

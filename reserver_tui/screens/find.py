@@ -11,12 +11,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from reserver_core.booking import BookingPolicy, check_window
-from reserver_core.display import format_duration, format_window
+from reserver_core.display import counted, describe_error, format_duration, format_window
 from reserver_core.errors import ValidationError
-from reserver_core.resources import split_tags
+from reserver_core.resources import check_search_window, split_tags
 from reserver_core.schemas import ReservationInfo, ResourceInfo
-from reserver_core.timeparse import add_length, parse_duration, parse_when
+from reserver_core.timeparse import add_length, next_whole, parse_duration, parse_when
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverScreen
@@ -39,6 +38,7 @@ class FindSlotScreen(ReserverScreen):
         super().__init__()
         self._window: tuple[datetime, datetime] | None = None
         self._found: dict[str, ResourceInfo] = {}
+        self._problem = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -69,20 +69,20 @@ class FindSlotScreen(ReserverScreen):
             self.action_search()
 
     def _read(self) -> tuple[datetime, datetime, str | None, list[str]] | None:
+        """The search the form describes, checked by the core's rules for a search window
+        (which, unlike a booking, may start now); None after saying what is wrong."""
         feedback = self.query_one("#feedback", Static)
+        now = self.reserver.now()
         try:
-            start = parse_when(
-                self.query_one("#when", Input).value, self.reserver.now(), self.reserver.tz
-            )
+            start = parse_when(self.query_one("#when", Input).value, now, self.reserver.tz)
             raw_length = self.query_one("#length", Input).value
             length = parse_duration(raw_length, field="length")
             end = add_length(start, length, raw_length, "length")
-            check_window(
-                start, end, self.reserver.now(), BookingPolicy.from_settings(self.reserver.settings)
-            )
+            check_search_window(start, end, now)
             tags = split_tags(self.query_one("#tags", Input).value)
         except ValidationError as exc:
-            feedback.update(f"✗ {literal(short_message(exc))}")
+            self._problem = short_message(exc)
+            feedback.update(f"✗ {literal(self._problem)}")
             feedback.set_class(True, "-invalid")
             return None
         window = format_window(start, end, self.reserver.tz, now=self.reserver.now())
@@ -100,6 +100,7 @@ class FindSlotScreen(ReserverScreen):
         """List the resources free for the whole window."""
         found = self._read()
         if found is None:
+            self._show_no_results(f"Not searched: {self._problem}")
             return
         start, end, text, tags = found
         self._window = (start, end)
@@ -125,15 +126,24 @@ class FindSlotScreen(ReserverScreen):
         )
         assert self._window is not None
         when = format_window(*self._window, self.reserver.tz, now=self.reserver.now())
-        count = len(self._found)
-        title = f"{count} resource{'s' if count != 1 else ''} free {when}"
-        if count:
+        title = f"{counted(len(self._found), 'resource')} free {when}"
+        if self._found:
             title += " — Enter or b to book"
             table.focus()
         self.query_one("#results-title", Label).update(title)
 
     def on_operation_failed(self, event: messages.OperationFailed) -> None:
-        self.query_one("#results", KeyedTable).loading = False
+        why = describe_error(event.error, self.reserver.tz, now=self.reserver.now())
+        self._show_no_results(f"Search failed: {why}")
+
+    def _show_no_results(self, why: str) -> None:
+        """Clear the results of an earlier search, which no longer answer the form, and say why."""
+        self._window = None
+        self._found = {}
+        table = self.query_one("#results", KeyedTable)
+        table.loading = False
+        table.set_rows({})
+        self.query_one("#results-title", Label).update(literal(why))
 
     @on(KeyedTable.RowSelected)
     def action_book(self) -> None:
@@ -142,6 +152,8 @@ class FindSlotScreen(ReserverScreen):
         if key is None or self._window is None or key not in self._found:
             return
         start, end = self._window
+        # A search from "now" has begun by the time it is booked; a booking starts ahead.
+        start = max(start, next_whole(self.reserver.now(), 5))
         self.app.push_screen(BookModal(self._found[key], start, end), self._booked)
 
     def _booked(self, reservation: object) -> None:

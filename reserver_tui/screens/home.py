@@ -101,9 +101,9 @@ class ResourcesScreen(ResourceTableScreen):
         if table.total == 0:
             text = ""
         elif table.shown == table.total:
-            text = f"{table.total:,} resources"
+            text = counted(table.total, "resource")
         else:
-            text = f"{table.shown:,} of {table.total:,} resources"
+            text = f"{table.shown:,} of {counted(table.total, 'resource')}"
         if text and self.reading_more:
             text += " so far, reading more…"
         if text:

@@ -48,6 +48,8 @@ class LoginScreen(ReserverScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit(False)", "Log in"),
         Binding("ctrl+r", "submit(True)", "Register"),
+        # Nothing lies behind this screen to go back to without an account.
+        Binding("escape", "app.quit", "Quit"),
     ]
 
     def __init__(self, username: str = "") -> None:

@@ -67,9 +67,10 @@ class MyReservationsScreen(ReserverScreen):
         with TabbedContent(id="tabs"):
             for key, title in TABS:
                 with TabPane(title, id=f"tab-{key}"):
-                    columns = ["When", "Resource", "Length", "Status", "Who", "Note"]
+                    # The id first: the CLI (reserver cancel 12, history 12) takes it.
+                    columns = ["ID", "When", "Resource", "Length", "Status", "Who", "Note"]
                     if key == "cancelled":
-                        columns = ["When", "Resource", "Cancelled", "Reason", "Who", "Note"]
+                        columns = ["ID", "When", "Resource", "Cancelled", "Reason", "Who", "Note"]
                     yield KeyedTable(columns, id=f"table-{key}")
         yield Footer(compact=True)
 
@@ -121,6 +122,7 @@ class MyReservationsScreen(ReserverScreen):
                     else ""
                 )
                 cells: tuple[str, ...] = (
+                    str(reservation.id),
                     window,
                     reservation.resource.name,
                     cancelled,
@@ -133,6 +135,7 @@ class MyReservationsScreen(ReserverScreen):
                 if tab == "upcoming" and reservation.start_time <= now:
                     status = "in progress"
                 cells = (
+                    str(reservation.id),
                     window,
                     reservation.resource.name,
                     format_duration(reservation.end_time - reservation.start_time),

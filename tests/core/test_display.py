@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reserver_core.display import (
+    counted,
     day_label,
     describe_error,
     format_duration,
     format_time,
     format_window,
     month_label,
+    wait_text,
 )
 from reserver_core.errors import ConflictError, UnavailableError, Window
 
@@ -155,3 +157,25 @@ class TestFormatDuration:
     )
     def test_format(self, delta: timedelta, expected: str) -> None:
         assert format_duration(delta) == expected
+
+
+class TestCounted:
+    @pytest.mark.parametrize(
+        ("count", "expected"),
+        [(0, "0 resources"), (1, "1 resource"), (2, "2 resources"), (1204, "1,204 resources")],
+    )
+    def test_the_noun_agrees_with_the_count(self, count: int, expected: str) -> None:
+        assert counted(count, "resource") == expected
+
+    def test_an_irregular_plural_is_given_by_the_caller(self) -> None:
+        assert counted(1, "entry", "entries") == "1 entry"
+        assert counted(3, "entry", "entries") == "3 entries"
+
+    @pytest.mark.parametrize(
+        ("seconds", "expected"),
+        [(1, "1 second"), (45, "45 seconds"), (60, "1 minute"), (61, "2 minutes")],
+    )
+    def test_a_wait_is_counted_in_seconds_or_whole_minutes(
+        self, seconds: int, expected: str
+    ) -> None:
+        assert wait_text(seconds) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from support.clock import NOW
 from textual.widgets import Input, Static
 
 from reserver_core.clock import FixedClock
@@ -123,3 +124,53 @@ async def test_a_booking_from_23_00_to_01_00_takes_two_hours_across_midnight(
         store.close()
     late = [r for r in booked if r.start_time == at(1, 22)]
     assert [r.end_time - r.start_time for r in late] == [timedelta(hours=2)]
+
+
+async def test_the_preview_crosses_a_window_that_clashes_with_a_booking(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app) as pilot:
+        await fill_booking(pilot, "today", "11:30", "1h")
+        await settle(pilot)
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback == (
+            "✗ Tue 1 Dec 11:30-12:30 CET  (1h) — already booked Tue 1 Dec 11:00-12:00 CET"
+        ), feedback
+        await type_into(pilot, "#start", "12:00")
+        await settle(pilot)
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback == "✓ Tue 1 Dec 12:00-13:00 CET  (1h)", feedback
+
+
+async def test_a_conflict_names_the_free_slot_and_n_books_exactly_it(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app) as pilot:
+        await fill_booking(pilot, "today", "11:30", "1h")
+        await pilot.press("enter")
+        await settle(pilot)
+        conflict = text_of(app.screen.query_one("#conflict", Static))
+        assert "Next free 1h slot: Tue 1 Dec 12:00-13:00 CET\nPress n to book it." in conflict
+        # Someone takes the offered slot meanwhile: n must not book another one unseen.
+        other = LocalBackend.open(seeded_url, quick_settings(), FixedClock(NOW), username="bob")
+        aurora = other.find_resource("Aurora room").id
+        other.book(aurora, at(1, 11), at(1, 12))
+        other.close()
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, BookModal)
+        conflict = text_of(app.screen.query_one("#conflict", Static))
+        assert "Next free 1h slot: Tue 1 Dec 13:00-14:00 CET" in conflict, conflict
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, BookModal)
+    check = LocalBackend.open(seeded_url, quick_settings(), FixedClock(NOW), username="alice")
+    aurora_bookings = [
+        (r.start_time, r.end_time)
+        for r in check.my_reservations()
+        if r.resource.name == "Aurora room" and r.start_time > NOW
+    ]
+    check.close()
+    assert aurora_bookings == [(at(1, 12), at(1, 13))]

@@ -151,16 +151,16 @@ async def test_cancel_with_a_reason_and_see_the_history(
     app = make_app(seeded_url)
     async with opened(app, "f3", size=SIZE) as pilot:
         upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
-        assert [str(row[1]) for row in _rows(upcoming)] == ["Borealis room", "Cedar booth"]
+        assert [str(row[2]) for row in _rows(upcoming)] == ["Borealis room", "Cedar booth"]
         past = app.screen.query_one("#table-past", KeyedTable)
-        assert [str(row[3]) for row in _rows(past)] == ["expired"]
+        assert [str(row[4]) for row in _rows(past)] == ["expired"]
         await pilot.press("c")
         await pilot.pause()
         await pilot.press(*"room moved", "enter")
         await settle(pilot)
-        assert [str(row[1]) for row in _rows(upcoming)] == ["Cedar booth"]
+        assert [str(row[2]) for row in _rows(upcoming)] == ["Cedar booth"]
         cancelled = app.screen.query_one("#table-cancelled", KeyedTable)
-        assert [str(row[3]) for row in _rows(cancelled)] == ["room moved"]
+        assert [str(row[4]) for row in _rows(cancelled)] == ["room moved"]
         await pilot.press("3", "h")
         await settle(pilot)
         assert isinstance(app.screen, HistoryModal)
@@ -186,7 +186,7 @@ async def test_expiry_timer_refreshes_the_open_screen(
         await settle(pilot)
         assert upcoming.row_count == 0
         past = app.screen.query_one("#table-past", KeyedTable)
-        assert [str(row[3]) for row in _rows(past)] == ["expired"] * 3
+        assert [str(row[4]) for row in _rows(past)] == ["expired"] * 3
         assert app.last_expiry is not None and app.last_expiry.expired_count == 4
 
 
@@ -424,7 +424,7 @@ async def test_brackets_in_names_descriptions_and_typed_text_show_as_typed(
         await pilot.press("f3")
         await settle(pilot)
         upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
-        assert str(upcoming.get_row_at(0)[1]) == name
+        assert str(upcoming.get_row_at(0)[2]) == name
         await pilot.press("c")
         await pilot.pause()
         await pilot.press(*"[/i] moved", "enter")

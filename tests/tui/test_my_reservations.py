@@ -77,7 +77,7 @@ async def test_a_booking_in_another_year_is_listed_with_its_year(
     app = make_app(seeded_url)
     async with opened(app, "f3") as pilot:
         upcoming = app.screen.query_one("#table-upcoming", KeyedTable)
-        whens = [str(upcoming.get_row_at(index)[0]) for index in range(upcoming.row_count)]
+        whens = [str(upcoming.get_row_at(index)[1]) for index in range(upcoming.row_count)]
         assert whens[-1] == "Tue 1 Jan 2030 14:00-15:00 CET", whens
         assert whens[0] == "Wed 2 Dec 14:00-15:00 CET", whens  # this year: no year
         upcoming.move_cursor(row=upcoming.row_count - 1)

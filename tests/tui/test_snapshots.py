@@ -147,6 +147,7 @@ SCREENS: dict[str, Steps] = {
     "find_slot": find_results,
     "my_reservations": keys("f3"),
     "cancel_confirm": keys("f3", "c"),
+    "disable_confirm": keys("f4", "d"),
     "history_modal": keys("f3", "h"),
     "move_modal": keys("f3", "m"),
     "move_conflict": move_conflict,
@@ -176,22 +177,6 @@ def test_maintenance_dialog_at_80x24(
 ) -> None:
     assert snap_compare(  # type: ignore[operator]
         make_app(seeded_url), terminal_size=(80, 24), run_before=maintenance_overlapping
-    )
-
-
-SMALL_SCREENS: dict[str, Steps] = {
-    "my_reservations": keys("f3"),
-    "move_modal": keys("f3", "m"),
-    "note_modal": keys("f3", "e"),
-}
-
-
-@pytest.mark.parametrize("name", list(SMALL_SCREENS))
-def test_small_screen(
-    name: str, seeded_url: str, make_app: AppFactory, snap_compare: object
-) -> None:
-    assert snap_compare(  # type: ignore[operator]
-        make_app(seeded_url), terminal_size=(80, 24), run_before=SMALL_SCREENS[name]
     )
 
 
@@ -229,4 +214,31 @@ def test_week_at_night(
         store.close()
     assert snap_compare(  # type: ignore[operator]
         make_app(seeded_url), terminal_size=size, run_before=week_at_night
+    )
+
+
+SMALL = (80, 24)
+"""The smallest terminal we promise: every dialog's buttons stay in sight."""
+SMALL_SCREENS = [
+    "book_modal",
+    "book_conflict",
+    "my_reservations",
+    "cancel_confirm",
+    "disable_confirm",
+    "admin_new_resource",
+    "admin_maintenance",
+    "admin_import_rejected",
+    "admin_export",
+    "login",
+    "move_modal",
+    "note_modal",
+]
+
+
+@pytest.mark.parametrize("name", SMALL_SCREENS)
+def test_small_screen(
+    name: str, seeded_url: str, make_app: AppFactory, snap_compare: object
+) -> None:
+    assert snap_compare(  # type: ignore[operator]
+        make_app(seeded_url), terminal_size=SMALL, run_before=SCREENS[name]
     )
