@@ -633,7 +633,13 @@ def _close_matches(wanted: str, keyed: list[tuple[str, int, str]]) -> list[str]:
         by_key.setdefault(key, name)
     containing = [name for key, name in by_key.items() if wanted in key]
     spelled = difflib.get_close_matches(wanted, by_key, n=MAX_CANDIDATES, cutoff=0.6)
-    found = dict.fromkeys(containing + [by_key[key] for key in spelled])
+    # A near miss of a name's beginning ("Aurra" for "Aurora meeting room").
+    begun = [
+        name
+        for key, name in by_key.items()
+        if difflib.SequenceMatcher(None, wanted, key[: len(wanted) + 1]).ratio() >= 0.7
+    ]
+    found = dict.fromkeys(containing + [by_key[key] for key in spelled] + begun)
     return list(found)[:MAX_CANDIDATES]
 
 

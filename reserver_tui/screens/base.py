@@ -182,6 +182,10 @@ class ReserverForm(ReserverModal):
 
     @on(Input.Submitted)
     def _field_submitted(self) -> None:
+        self.submit_from_field()
+
+    def submit_from_field(self) -> None:
+        """Enter in a field: send the form."""
         self.action_submit()
 
     def action_enter(self) -> None:

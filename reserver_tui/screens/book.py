@@ -460,6 +460,8 @@ class NoteModal(ReserverForm):
                     placeholder="What it is for (empty: no note)",
                     id="note",
                     max_length=500,
+                    # Editing a note mostly adds to it: the cursor waits at its end.
+                    select_on_focus=False,
                 )
             yield Static(id="feedback")
             with Horizontal(classes="buttons"):

@@ -25,8 +25,8 @@ class ConfirmModal(ReserverForm):
     """Ask before doing something that cannot be undone.
 
     Every confirmation behaves alike: the harmless answer (or the reason) has focus
-    first, Enter presses the focused button (or, in the reason, accepts), Ctrl+S
-    accepts and Esc declines.
+    first, Enter presses the focused button (or, in a reason typed, accepts; in an
+    empty one, goes to the harmless button), Ctrl+S accepts and Esc declines.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -61,6 +61,14 @@ class ConfirmModal(ReserverForm):
 
     def action_enter(self) -> None:
         """Enter away from the buttons and the reason does nothing: it never means yes."""
+
+    def submit_from_field(self) -> None:
+        """A reason typed says yes; Enter in an empty one only moves on to the buttons,
+        the harmless one first, so that a stray Enter never cancels anything."""
+        if self.query_one("#reason", Input).value.strip():
+            self.action_submit()
+        else:
+            self.query_one("#cancel", Button).focus()
 
     @on(Button.Pressed, "#yes")
     def action_submit(self) -> None:

@@ -207,6 +207,8 @@ def test_a_name_may_be_a_near_miss_or_a_unique_beginning(world: World) -> None:
         "no resource named 'Aurra meeting'; did you mean 'Aurora meeting room'?"
     )
     assert missed.value.candidates == ["Aurora meeting room"]
+    with pytest.raises(NotFoundError, match="did you mean 'Aurora meeting room'"):
+        member.find_resource("Aurra")
     with pytest.raises(NotFoundError) as inside:
         member.find_resource("meeting")
     assert inside.value.candidates == ["Aurora meeting room"]

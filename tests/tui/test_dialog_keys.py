@@ -96,7 +96,9 @@ DIALOGS = {
         ("f4", "i"), typing("#path", "good.csv"), "#skip", resource_named("Lab bench")
     ),
     "export": Dialog(("f4", "x"), typing("#path", "out.csv"), "#path", exported),
-    "cancel_booking": Dialog(("f3", "c"), nothing, "#reason", borealis_cancelled),
+    "cancel_booking": Dialog(
+        ("f3", "c"), typing("#reason", "plans changed"), "#reason", borealis_cancelled
+    ),
     "disable_resource": Dialog(
         ("f4", "d"), nothing, "#cancel", status_of("Aurora room", "disabled")
     ),
@@ -215,6 +217,26 @@ async def test_a_confirmation_never_starts_on_its_destructive_button(
         assert isinstance(app.screen, ConfirmModal)
         assert app.focused is app.screen.query_one(first)
         assert app.screen.query_one("#yes", Button).variant == "error"
+
+
+async def test_enter_in_an_empty_reason_goes_to_the_harmless_button_and_cancels_nothing(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app, "f3", "c") as pilot:
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.focused is app.screen.query_one("#cancel")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+    check = store(seeded_url)
+    try:
+        assert not borealis_cancelled(check)
+    finally:
+        check.close()
 
 
 async def test_enter_presses_the_focused_button_of_a_confirmation(

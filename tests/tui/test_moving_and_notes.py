@@ -104,6 +104,9 @@ async def test_e_edits_the_note_and_an_empty_one_clears_it(
         await settle(pilot)
         assert isinstance(app.screen, NoteModal)
         assert app.screen.query_one("#note", Input).value == "Design review"
+        # What is typed goes after the note, not over it.
+        await pilot.press(*" 2F")
+        assert app.screen.query_one("#note", Input).value == "Design review 2F"
         await type_into(pilot, "#note", "Retro, bring cake")
         await pilot.pause()
         assert text_of(app.screen.query_one("#feedback", Static)) == "✓ 17 of 500 characters"
