@@ -16,7 +16,9 @@ from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from reserver_core.backend import Backend
+from reserver_core.display import format_window
 from reserver_core.errors import ReserverError
+from reserver_core.schemas import ReservationInfo
 from reserver_tui import messages
 from reserver_tui.markup import literal
 
@@ -111,6 +113,18 @@ class ReserverScreen(_ReserverScreenParts, Screen[None]):
 
     def on_operation_failed(self, event: messages.OperationFailed) -> None:
         """A call of this screen failed; the app already said so in a notification."""
+
+    def announce(self, title: str) -> Callable[[object], None]:
+        """A dialog's callback that says which booking it made or changed, and when."""
+
+        def said(result: object) -> None:
+            if isinstance(result, ReservationInfo):
+                window = format_window(
+                    result.start_time, result.end_time, self.reserver.tz, now=self.reserver.now()
+                )
+                self.notify(f"{result.resource.name}, {window}", title=title)
+
+        return said
 
     def palette_actions(self) -> list[tuple[str, str, Callable[[], object]]]:
         """This screen's own actions for the command palette, from its bindings."""

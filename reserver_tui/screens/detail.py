@@ -15,7 +15,6 @@ from textual.widgets import Footer, Header, Label, Static
 from reserver_core.backend import Backend
 from reserver_core.display import (
     describe_maintenance,
-    format_window,
     holder_name,
     short_window,
 )
@@ -213,7 +212,7 @@ class ResourceDetailScreen(ReserverScreen):
         if slot.state == "free":
             end = self._suggested_end(slot)
             start = max(slot.start, next_whole(self.reserver.now(), 5))
-            self.app.push_screen(BookModal(self.resource, start, end), self._booked)
+            self.app.push_screen(BookModal(self.resource, start, end), self.announce("Booked"))
         elif slot.state == "mine":
             self.notify("You hold this slot: m moves it; cancel it under My reservations (F3).")
         elif slot.state == "booked":
@@ -243,7 +242,7 @@ class ResourceDetailScreen(ReserverScreen):
         start = None
         if slot is not None and slot.state == "free":
             start = max(slot.start, next_whole(self.reserver.now(), 5))
-        self.app.push_screen(BookModal(self.resource, start), self._booked)
+        self.app.push_screen(BookModal(self.resource, start), self.announce("Booked"))
 
     def action_move(self) -> None:
         """Move the booking under the week's cursor, or highlighted in the list when it has
@@ -266,27 +265,7 @@ class ResourceDetailScreen(ReserverScreen):
         if reservation.end_time <= self.reserver.now():
             self.notify("That booking has ended; only an upcoming one moves.", severity="warning")
             return
-        self.app.push_screen(MoveModal(reservation), self._moved)
-
-    def _moved(self, reservation: object) -> None:
-        if isinstance(reservation, ReservationInfo):
-            window = format_window(
-                reservation.start_time,
-                reservation.end_time,
-                self.reserver.tz,
-                now=self.reserver.now(),
-            )
-            self.notify(f"{reservation.resource.name}, {window}", title="Moved")
-
-    def _booked(self, reservation: object) -> None:
-        if isinstance(reservation, ReservationInfo):
-            window = format_window(
-                reservation.start_time,
-                reservation.end_time,
-                self.reserver.tz,
-                now=self.reserver.now(),
-            )
-            self.notify(f"{reservation.resource.name}, {window}", title="Booked")
+        self.app.push_screen(MoveModal(reservation), self.announce("Moved"))
 
 
 def _fitted(holder: str, note: str, width: int) -> str:

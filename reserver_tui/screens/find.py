@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from reserver_core.display import counted, describe_error, format_duration, format_window
 from reserver_core.errors import ValidationError
 from reserver_core.resources import check_search_window, split_tags
-from reserver_core.schemas import ReservationInfo, ResourceInfo
+from reserver_core.schemas import ResourceInfo
 from reserver_core.timeparse import add_length, next_whole, parse_duration, parse_when
 from reserver_tui import messages
 from reserver_tui.markup import literal
@@ -154,17 +154,7 @@ class FindSlotScreen(ReserverScreen):
         start, end = self._window
         # A search from "now" has begun by the time it is booked; a booking starts ahead.
         start = max(start, next_whole(self.reserver.now(), 5))
-        self.app.push_screen(BookModal(self._found[key], start, end), self._booked)
-
-    def _booked(self, reservation: object) -> None:
-        if isinstance(reservation, ReservationInfo):
-            window = format_window(
-                reservation.start_time,
-                reservation.end_time,
-                self.reserver.tz,
-                now=self.reserver.now(),
-            )
-            self.notify(f"{reservation.resource.name}, {window}", title="Booked")
+        self.app.push_screen(BookModal(self._found[key], start, end), self.announce("Booked"))
 
     def action_focus_form(self) -> None:
         """Back to the search fields."""

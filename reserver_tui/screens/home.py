@@ -10,8 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Select, Static
 
-from reserver_core.display import counted, format_window
-from reserver_core.schemas import ReservationInfo, StatusFilter
+from reserver_core.display import counted
+from reserver_core.schemas import StatusFilter
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.admin_forms import ImportModal, ResourceFormModal, import_csv
@@ -190,17 +190,7 @@ class ResourcesScreen(ResourceTableScreen):
         """Book the highlighted resource."""
         resource = self.table.current
         if resource is not None:
-            self.app.push_screen(BookModal(resource), self._booked)
-
-    def _booked(self, reservation: object) -> None:
-        if isinstance(reservation, ReservationInfo):
-            window = format_window(
-                reservation.start_time,
-                reservation.end_time,
-                self.reserver.tz,
-                now=self.reserver.now(),
-            )
-            self.notify(f"{reservation.resource.name}, {window}", title="Booked")
+            self.app.push_screen(BookModal(resource), self.announce("Booked"))
 
     def action_new_resource(self) -> None:
         """Create a resource."""

@@ -171,17 +171,7 @@ class MyReservationsScreen(ReserverScreen):
         if reservation.status != "active" or reservation.end_time <= self.reserver.now():
             self.notify("Only an upcoming reservation can be moved.", severity="warning")
             return
-        self.app.push_screen(MoveModal(reservation), self._moved)
-
-    def _moved(self, reservation: object) -> None:
-        if isinstance(reservation, ReservationInfo):
-            window = format_window(
-                reservation.start_time,
-                reservation.end_time,
-                self.reserver.tz,
-                now=self.reserver.now(),
-            )
-            self.notify(f"{reservation.resource.name}, {window}", title="Moved")
+        self.app.push_screen(MoveModal(reservation), self.announce("Moved"))
 
     def action_edit_note(self) -> None:
         """Edit the highlighted reservation's note."""
