@@ -6,13 +6,14 @@ runs, so `reserver --help` stays light.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import shlex
 import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
 
@@ -123,15 +124,32 @@ def _serve(command: str, host: str, port: int, title: str) -> None:
     from textual_serve.server import Server
 
     class ReserverWebServer(Server):
-        """textual-serve with reserver's page, its own start-up line and the URL the
-        browser used (so binding to 0.0.0.0 still gives working links)."""
+        """textual-serve with reserver's page, its own start-up line, the URL the browser
+        used (so binding to 0.0.0.0 still gives working links), and tabs ended on exit."""
+
+        tabs: ClassVar[set[asyncio.Task[Any]]] = set()
 
         async def on_startup(self, app: Any) -> None:
             return None
 
+        async def on_shutdown(self, app: Any) -> None:
+            # Left alone, open tabs hold the shutdown for aiohttp's minute of grace; a
+            # cancelled tab stops its app process on the way out.
+            for task in self.tabs:
+                task.cancel()
+
         async def handle_index(self, request: Any) -> Any:
             self.public_url = f"{request.scheme}://{request.host}"
             return await super().handle_index(request)
+
+        async def handle_websocket(self, request: Any) -> Any:
+            task = asyncio.current_task()
+            assert task is not None
+            self.tabs.add(task)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.tabs.discard(task)
 
     server = ReserverWebServer(command, host=host, port=port, title=title, templates_path=TEMPLATES)
     server.serve()

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -236,3 +237,36 @@ def test_help_explains_who_a_tab_acts_as() -> None:
     assert "starts at the app's login screen" in text
     assert "your own saved login is never used" in text
     assert "acts as you, the local user" in text
+
+
+async def test_stopping_reserver_web_ends_the_tabs_app_processes(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    web = start_web(tmp_path, live_server.url)
+    try:
+        async with tab(web) as opened:
+            await opened.wait_for("Log in")
+            [session] = web.sessions()
+            assert await asyncio.to_thread(web.stop) == 0
+    finally:
+        web.stop()
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{session}").exists() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert not Path(f"/proc/{session}").exists(), "the tab's app process outlived reserver web"
+
+
+def test_help_imports_no_web_or_terminal_framework() -> None:
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sys.modules) + '\\n'))\n"
+        "from reserver_cli import main\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "web", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    line = next(x for x in result.stderr.splitlines() if x.startswith("MODULES "))
+    loaded = {name.split(".")[0] for name in line.split()[1:]}
+    assert not loaded & {"textual", "textual_serve", "aiohttp", "fastapi", "uvicorn"}
