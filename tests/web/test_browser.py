@@ -146,3 +146,30 @@ def test_log_in_book_with_the_keyboard_and_see_it_in_my_reservations(
 
     page.close()
     web.wait_for_sessions(0)
+
+
+def test_a_small_window_shows_the_app_and_closing_mid_booking_ends_its_process(
+    browser: Any, web: WebProcess, live_server: LiveServer
+) -> None:
+    token = live_server.user("alice")
+    with live_server.client(token) as client:
+        assert client.post("/resources", json={"name": "Aurora room"}).status_code == 201
+    page = browser.new_page(viewport={"width": 800, "height": 600})
+    tab = Tab(page)
+    page.goto(web.url + "/")
+    page.wait_for_selector("body.-first-byte", timeout=30_000)
+    tab.wait_for("Log in", "Register")
+    page.focus(".xterm-helper-textarea")
+    tab.type("alice")
+    tab.press("Tab")
+    tab.type(TEST_PASSWORD)
+    tab.press("Enter")
+    tab.wait_for("Logged in as alice", "Aurora room")
+    tab.screen.set_mark()
+    tab.press("b")
+    tab.wait_for("Book")
+    assert len(web.sessions()) == 1
+    page.close()
+    web.wait_for_sessions(0)
+    with live_server.client(token) as client:
+        assert client.get("/reservations/my").json() == []

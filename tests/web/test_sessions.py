@@ -156,11 +156,25 @@ async def test_a_wrong_password_and_an_unreachable_server_are_the_apps_usual_mes
         async with tab(web) as opened:
             await opened.wait_for("Log in")
             await opened.log_in("alice", "wrong-password-here")
-            await opened.wait_for("✗")
+            await opened.wait_for("✗ wrong username or password")
             opened.screen.set_mark()
             live_server.stop()
             await opened.type("\r")
-            await opened.wait_for("✗", "reach")
+            await opened.wait_for("✗ cannot reach server")
+        await asyncio.to_thread(web.wait_for_sessions, 0)
+    finally:
+        web.stop()
+
+
+async def test_a_server_down_from_the_start_is_the_apps_usual_notification(
+    tmp_path: Path,
+) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    web = start_web(tmp_path, nobody)
+    try:
+        async with tab(web) as opened:
+            await opened.wait_for("Server unreachable", "Cannot reach server", "Trying again")
+            assert len(web.sessions()) == 1
         await asyncio.to_thread(web.wait_for_sessions, 0)
     finally:
         web.stop()
