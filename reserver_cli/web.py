@@ -65,6 +65,12 @@ def web(
     """
     cli = CliContext.of(ctx)
     settings = cli.settings
+    if cli.options.user:
+        raise ValidationError(
+            "reserver web acts as you in local mode and as each tab's login on a server; "
+            "drop --user",
+            "user",
+        )
     loopback = is_loopback(host)
     if not settings.server and not loopback:
         raise ValidationError(

@@ -20,8 +20,26 @@ from reserver_core.settings import load_settings
 CONFIG_DIR_VARIABLE = "RESERVER_CONFIG_DIR"
 
 
+def end_with_parent() -> None:
+    """Have the kernel end this process when `reserver web` dies, even by SIGKILL.
+
+    A tab's app outlives a killed parent otherwise, holding its pipes forever.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the request took hold
+        sys.exit(1)
+
+
 def run_session(arguments: list[str]) -> int:
     """Run the app for one browser tab; its exit code."""
+    end_with_parent()
     parser = argparse.ArgumentParser(prog="reserver-web-session")
     parser.add_argument("--server")
     parser.add_argument("--database-url")

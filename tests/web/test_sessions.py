@@ -204,6 +204,13 @@ def test_local_mode_refuses_to_serve_beyond_loopback() -> None:
     )
     assert result.returncode == 2
     assert "local mode acts as you" in result.stderr and "--server" in result.stderr
+    posing = subprocess.run(
+        [*RESERVER, "--user", "bob", "web", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert posing.returncode == 2 and "drop --user" in posing.stderr
 
 
 def test_another_address_than_loopback_is_served_with_a_warning(
@@ -268,6 +275,23 @@ async def test_stopping_reserver_web_ends_the_tabs_app_processes(
     while Path(f"/proc/{session}").exists() and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     assert not Path(f"/proc/{session}").exists(), "the tab's app process outlived reserver web"
+
+
+async def test_a_killed_reserver_web_takes_its_tabs_app_processes_with_it(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    web = start_web(tmp_path, live_server.url)
+    try:
+        async with tab(web) as opened:
+            await opened.wait_for("Log in")
+            [session] = web.sessions()
+            web.process.kill()
+            deadline = time.monotonic() + 20
+            while Path(f"/proc/{session}").exists() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert not Path(f"/proc/{session}").exists(), "the tab's app outlived reserver web"
+    finally:
+        web.stop()
 
 
 def test_help_imports_no_web_or_terminal_framework() -> None:
