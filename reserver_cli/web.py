@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import shlex
 import shutil
 import sys
@@ -137,6 +138,11 @@ def _serve(command: str, host: str, port: int, title: str) -> None:
 
         async def on_startup(self, app: Any) -> None:
             return None
+
+        def initialize_logging(self) -> None:
+            super().initialize_logging()
+            # One line per request (page, fonts, websocket) buries the warnings that matter.
+            logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
         async def on_shutdown(self, app: Any) -> None:
             # Left alone, open tabs hold the shutdown for aiohttp's minute of grace; a
