@@ -103,7 +103,7 @@ async def test_twenty_tabs_opened_and_closed_leave_no_app_process(
     for _cycle in range(20):
         async with tab(remote_web):
             assert len(remote_web.sessions()) == 1
-    await asyncio.to_thread(remote_web.wait_for_sessions, 0)
+        await asyncio.to_thread(remote_web.wait_for_sessions, 0, 15)
     assert session_dirs(tmp_path) == []
     assert remote_web.process.poll() is None
 
