@@ -90,9 +90,13 @@ def start_web(
     command = [*RESERVER, *(["--server", server_url] if server_url else []), "web"]
     command += ["--port", str(port)]
     log_path = log_dir / f"web-{port}.log"
+    # Its temporary files (the tabs' config dirs) in the test's folder, even after a SIGKILL.
+    scratch = log_dir / "tmp"
+    scratch.mkdir(exist_ok=True)
+    environment = {**os.environ, "TMPDIR": str(scratch), **(env or {})}
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            command, stdout=log_file, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            command, stdout=log_file, stderr=subprocess.STDOUT, env=environment
         )
     web = WebProcess(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + 30

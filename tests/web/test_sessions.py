@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -82,11 +82,10 @@ async def tab(web: WebProcess, width: int = 120, height: int = 36) -> AsyncItera
 
 
 @pytest.fixture
-def remote_web(live_server: LiveServer, tmp_path: Path) -> WebProcess:
+def remote_web(live_server: LiveServer, tmp_path: Path) -> Iterator[WebProcess]:
     """`reserver --server URL web`, with its temporary files kept in the test's folder."""
-    (tmp_path / "tmp").mkdir()
-    web = start_web(tmp_path, live_server.url, env={"TMPDIR": str(tmp_path / "tmp")})
-    yield web  # type: ignore[misc]
+    web = start_web(tmp_path, live_server.url)
+    yield web
     web.stop()
 
 
