@@ -86,6 +86,11 @@ COMMANDS = {
         "app",
         "Run the reserver HTTP server on the database, until Ctrl-C.",
     ),
+    "web": LazyCommand(
+        "reserver_cli.web",
+        "app",
+        "Serve the full-screen app to web browsers, until Ctrl-C.",
+    ),
 }
 """Every top-level command, in the order `reserver --help` lists them."""
 

@@ -43,7 +43,7 @@ def serve(
     if cli.options.server:
         raise ValidationError("serve runs a server on a database; drop --server", "server")
     settings = dataclasses.replace(cli.settings, server=None)
-    _check_can_listen(host, port)
+    check_can_listen(host, port)
     from server.run import serve as run_server
     from server.secret import check_secret_key
 
@@ -54,7 +54,8 @@ def serve(
     run_server(host=host, port=port, database_url=settings.database_url, settings=settings)
 
 
-def _check_can_listen(host: str, port: int) -> None:
+def check_can_listen(host: str, port: int) -> None:
+    """ValidationError unless `host` and `port` can be listened on right now."""
     # Bound the way uvicorn binds: otherwise a port in use ends in a log line
     # and uvicorn's exit status 3, which reserver documents as "not found".
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
