@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from .servers import free_port
+from .servers import free_port, stop_process
 
 RESERVER = [sys.executable, "-c", "from reserver_cli import main; main()"]
 
@@ -55,14 +55,7 @@ class WebProcess:
 
     def stop(self) -> int:
         """SIGTERM the process and wait for it; returns its exit code."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return stop_process(self.process, 20)
 
 
 def children_of(pid: int) -> list[int]:
