@@ -238,10 +238,11 @@ class MaintenanceModal(ReserverForm):
         """The form's window start (None: now), length and reason; None when invalid."""
         start_text = self.query_one("#from", Input).value.strip()
         try:
+            # "now" and a start past by the time it is set both mean now to the core.
             start = (
-                None
-                if start_text.lower() in ("", "now")
-                else parse_when(start_text, self.reserver.now(), self.reserver.tz, "from")
+                parse_when(start_text, self.reserver.now(), self.reserver.tz, "from")
+                if start_text
+                else None
             )
             length = parse_duration(self.query_one("#length", Input).value, "length")
         except ValidationError as exc:
