@@ -11,11 +11,12 @@ for stores too large to hold in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO, Protocol, TextIO
 
 from reserver_core.schemas import (
+    EffectivePolicy,
     EventInfo,
     ExpiryReport,
     FreeSlot,
@@ -25,6 +26,9 @@ from reserver_core.schemas import (
     MaintenancePreview,
     OverlapChoice,
     Page,
+    PolicyChanges,
+    PolicyInfo,
+    PolicyScope,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
@@ -282,6 +286,30 @@ class Backend(Protocol):
         """The earliest bookable window of `duration` after `after` (default now)
         on one resource, or on any resource carrying `tag`; the reservation `excluding`
         (one to move) counts as free."""
+        ...
+
+    # -- booking policies --------------------------------------------------------
+    def resource_policy(self, resource_id: int) -> EffectivePolicy:
+        """A resource's effective policy, each field with the scope it comes from, and
+        the acting user's allowances on it (none when anonymous); anyone may read it."""
+        ...
+
+    def list_policies(self) -> list[PolicyInfo]:
+        """Every scope's own policy that sets anything: the default, tags, resources."""
+        ...
+
+    def get_policy(self, scope: PolicyScope) -> PolicyInfo:
+        """One scope's own policy (every field unset when nothing is set there)."""
+        ...
+
+    def set_policy(self, scope: PolicyScope, changes: PolicyChanges) -> PolicyInfo:
+        """Admin: set the given fields of a scope's policy (closures are added), all checked
+        before anything is saved; ValidationError names the bad field."""
+        ...
+
+    def clear_policy(self, scope: PolicyScope, fields: Sequence[str] = ()) -> PolicyInfo:
+        """Admin: unset the named fields (`POLICY_FIELDS`) of a scope's policy, or all of
+        them when none are named; returns what is left."""
         ...
 
     # -- import, export, upkeep ------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 class ReserverError(Exception):
@@ -54,6 +55,39 @@ class AmbiguousNameError(ValidationError):
     def __init__(self, message: str, candidates: Sequence[str]) -> None:
         super().__init__(message, "resource")
         self.candidates = list(candidates)
+
+
+class PolicyError(ValidationError):
+    """A booking a policy refuses: `rule` names the rule (a `PolicyRule`), `scope` the
+    label of the scope it came from, `limit` and `current` its figures in `unit`
+    ("minutes", "bookings", "hours"), `figures` any others (ISO times as text).
+
+    The message is written in the policy's time zone; `display.describe_error` writes
+    it again in the reader's from these fields.
+    """
+
+    code = "policy"
+
+    def __init__(
+        self,
+        message: str,
+        rule: str,
+        scope: str,
+        field: str | None = None,
+        limit: float | None = None,
+        current: float | None = None,
+        unit: str | None = None,
+        resource: str | None = None,
+        figures: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, field)
+        self.rule = rule
+        self.scope = scope
+        self.limit = limit
+        self.current = current
+        self.unit = unit
+        self.resource = resource
+        self.figures = dict(figures or {})
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,24 @@ from reserver_core.errors import LineError
 ResourceStatus = Literal["available", "in_use", "maintenance", "disabled"]
 StatusFilter = Literal["available", "in_use", "unavailable", "maintenance", "disabled", "all"]
 ReservationStatus = Literal["active", "cancelled", "expired"]
-SlotState = Literal["free", "mine", "booked", "maintenance", "disabled", "past"]
+SlotState = Literal["free", "mine", "booked", "maintenance", "disabled", "closed", "past"]
+"""`closed`: outside the resource's opening hours or in one of its closures."""
 Role = Literal["admin", "member"]
 OverlapChoice = Literal["cancel", "keep"]
 """What starting maintenance does with the active bookings it overlaps."""
+ScopeKind = Literal["resource", "tag", "default"]
+"""Where a policy is set: on one resource, on every resource with a tag, or store-wide."""
+PolicyRule = Literal[
+    "hours",
+    "closed",
+    "min_length",
+    "max_length",
+    "min_notice",
+    "max_advance",
+    "max_active",
+    "max_hours_per_week",
+]
+"""The rules a booking policy can refuse a booking by; each is also a policy field."""
 
 
 @dataclass(frozen=True)
@@ -286,3 +300,121 @@ def _convert(kind: Any, data: Any) -> Any:
     if kind is date:
         return date.fromisoformat(data)
     return data
+
+
+@dataclass(frozen=True)
+class PolicyScope:
+    """A place a policy is set: a resource (by id), a tag, or the store's default."""
+
+    kind: ScopeKind
+    resource_id: int | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class Closure:
+    """A period a resource is closed, in naive local wall time of the policy's zone:
+    `[start, end)`; a whole-days closure starts and ends at midnight."""
+
+    start: datetime
+    end: datetime
+    reason: str = ""
+    whole_days: bool = True
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """One scope's own policy, as an admin set it; None (or no closures) = unset, falling
+    through to the next scope. `hours` is the canonical opening-hours spec, e.g.
+    "mon-fri 08:00-12:00,13:00-18:00; sat 10:00-14:00". `label` names the scope for people
+    ("tag 'gpu'", "resource 'GPU-3'", "the default policy")."""
+
+    scope: PolicyScope
+    label: str
+    timezone: str | None = None
+    hours: str | None = None
+    closed: list[Closure] = field(default_factory=list)
+    min_length_minutes: int | None = None
+    max_length_minutes: int | None = None
+    min_notice_minutes: int | None = None
+    max_advance_minutes: int | None = None
+    max_active: int | None = None
+    max_hours_per_week: float | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PolicyChanges:
+    """What `set_policy` changes in one scope; a None field is left as it is.
+
+    `hours` is a spec to parse; `add_closed` are closure specs to add, e.g.
+    "2026-12-24..2026-12-26 holidays" or "2026-12-31 14:00..18:00 early close".
+    """
+
+    timezone: str | None = None
+    hours: str | None = None
+    add_closed: list[str] = field(default_factory=list)
+    min_length_minutes: int | None = None
+    max_length_minutes: int | None = None
+    min_notice_minutes: int | None = None
+    max_advance_minutes: int | None = None
+    max_active: int | None = None
+    max_hours_per_week: float | None = None
+
+
+POLICY_FIELDS = (
+    "timezone",
+    "hours",
+    "closed",
+    "min_length_minutes",
+    "max_length_minutes",
+    "min_notice_minutes",
+    "max_advance_minutes",
+    "max_active",
+    "max_hours_per_week",
+)
+"""The policy's fields, in the order they are shown; `clear_policy` takes these names."""
+
+
+@dataclass(frozen=True)
+class EffectiveField:
+    """One field of a resource's effective policy: its value (as in `PolicyInfo`; closures
+    are the union of every scope's) and the label of the scope it comes from ("store
+    settings" for the store-wide length limits, "built-in" for the zone's UTC fallback)."""
+
+    name: str
+    value: Any
+    source: str
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """How much of a per-user allowance the acting user holds now on one scope.
+
+    `max_active`: `used` active bookings that have not ended, of `limit`.
+    `max_hours_per_week`: `used` hours booked in the 7 days from `window_start`.
+    `exempt` when the user is an admin (allowances do not bind them).
+    """
+
+    rule: PolicyRule
+    scope: str
+    limit: float
+    used: float
+    exempt: bool = False
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.limit - self.used)
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """A resource's policy once every scope is applied, field by field, and the acting
+    user's allowances on it (empty when anonymous)."""
+
+    resource: ResourceInfo
+    timezone: str
+    fields: list[EffectiveField]
+    allowances: list[Allowance]
