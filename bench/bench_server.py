@@ -3,23 +3,29 @@
     python bench/bench_server.py [--bookings 2000] [--per-client 400] [--dir DIR]
 
 One `python -m server` process on a SQLite file (the default kind: WAL,
-synchronous=FULL) holding 1,000 resources and 20,000 reservations; the client
-runs on the same machine with keep-alive connections (`http.client`, so the
-client spends little of the two cores). Measured:
+synchronous=FULL) holding 1,000 resources (3 tags each) and 20,000
+reservations; the client runs on the same machine with keep-alive connections
+(`http.client`, so the client spends little of the two cores). A second one,
+"with policies", serves the same store plus a booking policy on each of the 8
+tags (opening hours, a closure, lengths, notice, advance, max_active,
+max_hours_per_week, all loose enough to let every booking pass) and a default
+policy, so every resource is under 3 tag policies and the default. The clients
+are members: the per-user allowances bind them and every booking takes the
+per-user lock. Measured, on both unless noted:
 
 - sequential authenticated bookings (each a real booking with its history event),
   target >= 400 requests/s;
 - 8 concurrent clients booking, target >= 500 requests/s, no errors, p99 < 100 ms;
-- a refused booking (409) against an accepted one: as fast;
+- a refused booking (409) against an accepted one: as fast (without policies);
 - GET /resources/search with a window (< 20 ms median) and GET /resources (< 20 ms);
 - the server's peak memory (VmHWM);
 - beside each series, the server process's CPU time per request (user + system).
 
 For scale, the same client drives a bare FastAPI endpoint doing one
 SQLAlchemy booking transaction (overlap check, insert, event) on the same
-schema and pragmas, without auth or anything else: the floor. Both servers run
-at once and are measured in alternating blocks, so that on a shared machine
-both see the same load and their ratio holds even when the absolute figures
+schema and pragmas, without auth or anything else: the floor. All three servers
+run at once and are measured in alternating blocks, so that on a shared machine
+they see the same load and their ratios hold even when the absolute figures
 wander; the per-block rates show how much they wander. The CPU time per
 request wanders least: it leaves out the waits for a core, the disk's fsync and
 the client, which on a busy machine make up most of a request's time.
@@ -57,6 +63,11 @@ RESOURCES = 1_000
 RESERVATIONS = 20_000
 CLIENTS = 8
 SLOT = timedelta(minutes=30)
+TAGS = ("room", "projector", "lab", "microscope", "gpu", "vr", "printer", "van")
+TAGS_EACH = 3
+HOURS = ("always", "daily 00:00-24:00", "mon-fri 00:00-24:00; sat,sun 00:00-24:00")
+"""Opening hours of the tag policies, in turn: all open around the clock, as the
+bookings need, but each read and checked."""
 
 
 def stamp(value: datetime) -> str:
@@ -81,11 +92,11 @@ def migrated_store(path: Path) -> str:
 
 
 def populate(path: Path, now: datetime) -> None:
-    """An admin, 1,000 tagged resources and 20,000 reservations around `now`, held by the admin."""
+    """An admin, 1,000 resources of 3 tags each and 20,000 reservations around `now`, held
+    by the admin."""
     import bcrypt
 
     rng = random.Random(11)
-    tags = ("room", "projector", "lab", "microscope", "gpu", "vr", "printer", "van")
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("BEGIN IMMEDIATE")
     created = stamp(now - timedelta(days=400))
@@ -104,7 +115,7 @@ def populate(path: Path, now: datetime) -> None:
         (
             (rid, tag, position)
             for rid in range(1, RESOURCES + 1)
-            for position, tag in enumerate(dict.fromkeys((tags[rid % 8], tags[rid // 8 % 8])))
+            for position, tag in enumerate(rng.sample(TAGS, TAGS_EACH))
         ),
     )
     rows = []
@@ -130,6 +141,50 @@ def populate(path: Path, now: datetime) -> None:
     connection.execute("COMMIT")
     connection.execute("ANALYZE")
     connection.close()
+
+
+def set_policies(url: str, now: datetime) -> None:
+    """A policy on every tag and a default one, set by the admin through the core.
+
+    Every rule is on, loose enough that each booking of the bench passes: opening
+    hours around the clock, a closure a year ahead, 30-minute bookings between
+    the lengths, 60 to 130 days ahead inside the notice and the advance, and
+    allowances far above what a client books.
+    """
+    from reserver_core.local import LocalBackend
+    from reserver_core.schemas import PolicyChanges, PolicyScope
+    from reserver_core.settings import Settings
+
+    holiday = (now + timedelta(days=400)).date()
+    admin = LocalBackend.open(url, Settings(), username="bench-admin")
+    try:
+        for number, tag in enumerate(TAGS):
+            admin.set_policy(
+                PolicyScope("tag", tag=tag),
+                PolicyChanges(
+                    hours=HOURS[number % len(HOURS)],
+                    add_closed=[f"{holiday}..{holiday + timedelta(days=2)} {tag} holidays"],
+                    min_length_minutes=5 + number,
+                    max_length_minutes=8 * 60,
+                    min_notice_minutes=30,
+                    max_advance_minutes=365 * 24 * 60,
+                    max_active=1_000_000 + number,
+                    max_hours_per_week=100_000.0 + number,
+                ),
+            )
+        admin.set_policy(
+            PolicyScope("default"),
+            PolicyChanges(
+                timezone="Europe/Berlin",
+                hours="always",
+                min_notice_minutes=15,
+                max_advance_minutes=400 * 24 * 60,
+                max_active=2_000_000,
+                max_hours_per_week=200_000.0,
+            ),
+        )
+    finally:
+        admin.close()
 
 
 class Client:
@@ -317,24 +372,35 @@ class Target:
     rooms: list[int]
 
 
-def start_reserver(folder: Path, now: datetime) -> Target:
-    """`python -m server` on a populated SQLite store, with an admin and 8 members."""
-    database = folder / "server.db"
+def start_reserver(folder: Path, now: datetime, name: str, policies: bool) -> Target:
+    """`python -m server` on a populated SQLite store (with `policies`: see `set_policies`),
+    with an admin, 8 members and 3 rooms of 3 tags each to book."""
+    database = folder / f"{name}.db"
     url = migrated_store(database)
     populate(database, now)
+    if policies:
+        set_policies(url, now)
     port = free_port()
     command = [sys.executable, "-m", "server", "--port", str(port), "--database-url", url]
-    process = start_process(command, port, folder / "server.log")
+    process = start_process(command, port, folder / f"{name}.log")
     setup = Client(port)
     tokens: list[str | None] = []
-    for name in ["bench-admin", *(f"bench-{n}" for n in range(CLIENTS))]:
-        if name != "bench-admin":
-            setup.call("POST", "/register", {"username": name, "password": PASSWORD})
-        tokens.append(setup.form("/token", f"username={name}&password={PASSWORD}")["access_token"])
+    for user in ["bench-admin", *(f"bench-{n}" for n in range(CLIENTS))]:
+        if user != "bench-admin":
+            _, account, _ = setup.call(
+                "POST", "/register", {"username": user, "password": PASSWORD}
+            )
+            # Admins are exempt from the allowances: the clients must not be.
+            if account["role"] != "member":
+                raise SystemExit(f"{user} should be a member: {account}")
+        tokens.append(setup.form("/token", f"username={user}&password={PASSWORD}")["access_token"])
     setup.close()
     admin = Client(port, tokens[0])
     rooms = [
-        admin.call("POST", "/resources", {"name": f"Bench room {n}"})[1]["id"] for n in range(3)
+        admin.call(
+            "POST", "/resources", {"name": f"Bench room {n}", "tags": list(TAGS[n : n + TAGS_EACH])}
+        )[1]["id"]
+        for n in range(3)
     ]
     admin.close()
     return Target(process, port, tokens[1:], rooms)
@@ -394,8 +460,10 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
     """
     now = datetime.now(UTC)
     load_before = os.getloadavg()[0]
-    ours = start_reserver(folder, now)
+    ours = start_reserver(folder, now, "server", policies=False)
+    policies = start_reserver(folder, now, "policies", policies=True)
     bare = start_bare(folder)
+    reservers = (("ours", ours), ("policies", policies))
     first = (now + timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
     series: dict[str, list[Run]] = {}
     try:
@@ -403,7 +471,7 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
         for block in range(blocks):
             seq_start = first + block * seq_block * SLOT
             con_start = first + block * con_block * CLIENTS * SLOT
-            for name, target in (("ours", ours), ("bare", bare)):
+            for name, target in (*reservers, ("bare", bare)):
                 token, rooms = target.tokens[0], target.rooms
                 series.setdefault(f"{name} sequential", []).append(
                     on_server(
@@ -453,18 +521,28 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
             f"/resources/search?available_from={window_start:%Y-%m-%dT%H:%MZ}"
             f"&available_until={window_start + timedelta(hours=1):%Y-%m-%dT%H:%MZ}"
         )
-        search = timed_gets(ours.port, query, 100)
-        _, found, _ = Client(ours.port).call("GET", query)
-        listing = timed_gets(ours.port, "/resources", 100)
-        memory = peak_memory_mib(ours.process.pid)
+        hits: dict[str, int] = {}
+        memory: dict[str, float] = {}
+        for _block in range(blocks):
+            for name, target in reservers:
+                series.setdefault(f"{name} search", []).append(
+                    timed_gets(target.port, query, 100 // blocks)
+                )
+                series.setdefault(f"{name} listing", []).append(
+                    timed_gets(target.port, "/resources", 100 // blocks)
+                )
+        for name, target in reservers:
+            _, found, _ = Client(target.port).call("GET", query)
+            hits[name] = len(found)
+            memory[name] = peak_memory_mib(target.process.pid)
     finally:
-        stop(ours.process)
-        stop(bare.process)
+        for target in (ours, policies, bare):
+            stop(target.process)
     result: dict[str, Any] = {name: merged(runs) for name, runs in series.items()}
     result["block rates"] = {
         name: [round(run.rate) for run in runs] for name, runs in series.items()
     }
-    result.update(search=search, search_hits=len(found), listing=listing, memory=memory)
+    result.update(hits=hits, memory=memory)
     result["load"] = (
         f"{load_before:.1f} / {os.getloadavg()[0]:.1f} (2 cores; the machine is shared)"
     )
@@ -564,12 +642,21 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(dir=options.dir) as raw:
         figures = measure(Path(raw), options.bookings, options.per_client, options.blocks)
-    print(f"reserver server on SQLite: {RESOURCES:,} resources, {RESERVATIONS:,} reservations")
+    print(
+        f"reserver server on SQLite: {RESOURCES:,} resources of {TAGS_EACH} tags each,"
+        f" {RESERVATIONS:,} reservations; bookings by members"
+    )
+    print(
+        f"  with policies: a policy on each of the {len(TAGS)} tags and a default one"
+        " (every rule set, every booking passes)"
+    )
     print(f"load average before / after: {figures['load']}")
     rows = (
         ("sequential bookings", "ours sequential", "target >= 400 req/s"),
+        ("  with policies", "policies sequential", "target >= 400 req/s"),
         ("  bare FastAPI endpoint", "bare sequential", ""),
         (f"{CLIENTS} clients booking", "ours concurrent", "target >= 500 req/s, p99 < 100 ms"),
+        ("  with policies", "policies concurrent", ""),
         (f"  bare, {CLIENTS} clients", "bare concurrent", ""),
         ("refused booking (409)", "refused", "as fast as accepted"),
         ("accepted booking (201)", "accepted", ""),
@@ -580,20 +667,40 @@ def main() -> None:
             f"  {'':24} per block: {figures['block rates'][key]} req/s;"
             f" server CPU {figures[key].cpu_ms:.2f} ms a request"
         )
-    search, listing = figures["search"], figures["listing"]
+    for name, label in (("ours", "GET /resources/search"), ("policies", "  with policies")):
+        search = figures[f"{name} search"]
+        print(
+            f"  {label:24} median {search.median_ms:5.1f} ms"
+            f"  p99 {search.percentile(0.99):5.1f} ms"
+            f"  ({figures['hits'][name]} free of {RESOURCES + 3})   target < 20 ms"
+        )
+    for name, label in (("ours", "GET /resources"), ("policies", "  with policies")):
+        listing = figures[f"{name} listing"]
+        print(
+            f"  {label:24} median {listing.median_ms:5.1f} ms"
+            f"  p99 {listing.percentile(0.99):5.1f} ms   target < 20 ms"
+        )
+    memory = figures["memory"]
     print(
-        f"  {'GET /resources/search':24} median {search.median_ms:5.1f} ms"
-        f"  p99 {search.percentile(0.99):5.1f} ms"
-        f"  ({figures['search_hits']} free of {RESOURCES + 3})   target < 20 ms"
+        f"  {'server peak memory':24} {memory['ours']:.0f} MiB,"
+        f" with policies {memory['policies']:.0f} MiB (VmHWM)"
     )
-    print(
-        f"  {'GET /resources':24} median {listing.median_ms:5.1f} ms"
-        f"  p99 {listing.percentile(0.99):5.1f} ms   target < 20 ms"
-    )
-    print(f"  {'server peak memory':24} {figures['memory']:.0f} MiB (VmHWM)")
     sequential = figures["ours sequential"].rate / figures["bare sequential"].rate
     concurrent = figures["ours concurrent"].rate / figures["bare concurrent"].rate
     print(f"  ours / bare: sequential {sequential:.0%}, {CLIENTS} clients {concurrent:.0%}")
+    sequential = figures["policies sequential"].rate / figures["ours sequential"].rate
+    concurrent = figures["policies concurrent"].rate / figures["ours concurrent"].rate
+    print(
+        f"  with policies / without: sequential {sequential:.0%}, {CLIENTS} clients"
+        f" {concurrent:.0%}"
+    )
+    refused = [
+        key
+        for key in ("policies sequential", "policies concurrent")
+        if set(figures[key].statuses) != {201}
+    ]
+    if refused:
+        raise SystemExit(f"with policies, some bookings were not accepted: {', '.join(refused)}")
 
 
 if __name__ == "__main__":
