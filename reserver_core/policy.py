@@ -660,6 +660,46 @@ def resolve(
     )
 
 
+def rules_of(effective: EffectivePolicy) -> Rules:
+    """The rules for anyone that an effective policy (as `effective_policy` or a server sent
+    it) describes, so that a form can judge a window before it is sent. Allowances are
+    left out: only the store can count a user's bookings."""
+    fields = {f.name: f for f in effective.fields}
+
+    def value(name: str) -> Any:
+        found = fields.get(name)
+        return None if found is None else found.value
+
+    def source(name: str) -> str:
+        found = fields.get(name)
+        return "" if found is None else found.source
+
+    closed = value("closed") or []
+    return Rules(
+        resource_id=effective.resource.id,
+        resource_name=effective.resource.name,
+        zone=_zone(effective.timezone),
+        zone_from=source("timezone"),
+        hours=value("hours"),
+        hours_from=source("hours"),
+        closures=tuple((closure, source("closed")) for closure in closed),
+        min_length=value("min_length_minutes") or 1,
+        min_length_from=source("min_length_minutes"),
+        max_length=value("max_length_minutes") or MAX_LIMIT_MINUTES,
+        max_length_from=source("max_length_minutes"),
+        min_notice=value("min_notice_minutes"),
+        min_notice_from=source("min_notice_minutes"),
+        max_advance=value("max_advance_minutes"),
+        max_advance_from=source("max_advance_minutes"),
+        max_active=None,
+        max_active_from="",
+        max_active_scope=("default", ""),
+        max_week=None,
+        max_week_from="",
+        max_week_scope=("default", ""),
+    )
+
+
 def open_during(
     connection: Connection,
     found: Sequence[ResourceInfo],

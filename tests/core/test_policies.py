@@ -498,3 +498,28 @@ def test_a_store_without_policies_books_as_before(local: LocalBackend, gpus: lis
     local.book(gpus[0], NOW + timedelta(days=300), NOW + timedelta(days=300, hours=24))
     assert local.list_policies() == []
     assert local.resource_policy(gpus[0]).allowances == []
+
+
+def test_a_form_judges_a_window_by_the_effective_policy_as_the_store_does(
+    local: LocalBackend, bob: LocalBackend, gpus: list[int]
+) -> None:
+    local.set_policy(
+        tag("gpu"),
+        PolicyChanges(
+            timezone="Europe/Berlin",
+            hours="mon-fri 08:00-20:00",
+            add_closed=["2026-12-24..2026-12-26 holidays"],
+            max_length_minutes=240,
+        ),
+    )
+    rules = policy.rules_of(bob.resource_policy(gpus[2]))
+    for start, end in [
+        (berlin(5, 10), berlin(5, 11)),
+        (berlin(24, 10), berlin(24, 11)),
+        (berlin(2, 9), berlin(2, 14)),
+    ]:
+        with pytest.raises(PolicyError) as judged:
+            policy.check_window_rules(rules, start, end, NOW)
+        stored = refusal(bob, gpus[2], start, end)
+        assert (judged.value.rule, judged.value.message) == (stored.rule, stored.message)
+    policy.check_window_rules(rules, berlin(2, 9), berlin(2, 13), NOW)
