@@ -63,6 +63,9 @@ RESOURCES = 1_000
 RESERVATIONS = 20_000
 CLIENTS = 8
 SLOT = timedelta(minutes=30)
+STRIDE = timedelta(hours=1)
+"""A client's bookings start an hour apart: booked back to back, one user would pass
+any weekly allowance (168 hours at most) within a week."""
 TAGS = ("room", "projector", "lab", "microscope", "gpu", "vr", "printer", "van")
 TAGS_EACH = 3
 HOURS = ("always", "daily 00:00-24:00", "mon-fri 00:00-24:00; sat,sun 00:00-24:00")
@@ -147,9 +150,10 @@ def set_policies(url: str, now: datetime) -> None:
     """A policy on every tag and a default one, set by the admin through the core.
 
     Every rule is on, loose enough that each booking of the bench passes: opening
-    hours around the clock, a closure a year ahead, 30-minute bookings between
-    the lengths, 60 to 130 days ahead inside the notice and the advance, and
-    allowances far above what a client books.
+    hours around the clock, a closure beyond the bookings, 30-minute bookings
+    between the lengths, 60 to 200 days ahead inside the notice and the advance,
+    and allowances above what a client books (a client holds up to 2,400
+    bookings, some 95 hours a week on a tag).
     """
     from reserver_core.local import LocalBackend
     from reserver_core.schemas import PolicyChanges, PolicyScope
@@ -167,9 +171,9 @@ def set_policies(url: str, now: datetime) -> None:
                     min_length_minutes=5 + number,
                     max_length_minutes=8 * 60,
                     min_notice_minutes=30,
-                    max_advance_minutes=365 * 24 * 60,
-                    max_active=1_000_000 + number,
-                    max_hours_per_week=100_000.0 + number,
+                    max_advance_minutes=(300 + number) * 24 * 60,
+                    max_active=9_000 + number,
+                    max_hours_per_week=160.0 + number,
                 ),
             )
         admin.set_policy(
@@ -178,9 +182,9 @@ def set_policies(url: str, now: datetime) -> None:
                 timezone="Europe/Berlin",
                 hours="always",
                 min_notice_minutes=15,
-                max_advance_minutes=400 * 24 * 60,
-                max_active=2_000_000,
-                max_hours_per_week=200_000.0,
+                max_advance_minutes=366 * 24 * 60,
+                max_active=10_000,
+                max_hours_per_week=168.0,
             ),
         )
     finally:
@@ -246,7 +250,7 @@ class Run:
 
 def windows(first: datetime, index: Iterator[int]) -> Iterator[tuple[str, str]]:
     for slot in index:
-        start = first + slot * SLOT
+        start = first + slot * STRIDE
         yield start.isoformat(), (start + SLOT).isoformat()
 
 
@@ -469,8 +473,8 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
     try:
         seq_block, con_block = bookings // blocks, per_client // blocks
         for block in range(blocks):
-            seq_start = first + block * seq_block * SLOT
-            con_start = first + block * con_block * CLIENTS * SLOT
+            seq_start = first + block * seq_block * STRIDE
+            con_start = first + block * con_block * CLIENTS * STRIDE
             for name, target in (*reservers, ("bare", bare)):
                 token, rooms = target.tokens[0], target.rooms
                 series.setdefault(f"{name} sequential", []).append(
@@ -496,7 +500,7 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
                 )
         # Refusals: the slots booked sequentially above, against fresh bookings of the same size.
         for block in range(blocks):
-            seq_start = first + block * seq_block * SLOT
+            seq_start = first + block * seq_block * STRIDE
             token, rooms = ours.tokens[1], ours.rooms
             series.setdefault("refused", []).append(
                 on_server(

@@ -57,8 +57,13 @@ def slot(
 
 
 def refusal(rule: str, scope: str, limit: float | None, current: float | None) -> str:
-    """A policy refusal as the outcomes record it, the same from either backend."""
-    return f"refused: {rule} of {scope}, limit {limit:g}, current {current:g}"
+    """A policy refusal as the outcomes record it, the same from either backend (whose
+    JSON turns 3 into 3.0)."""
+    return f"refused: {rule} of {scope}, limit {_figure(limit)}, current {_figure(current)}"
+
+
+def _figure(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
 
 
 def expected_refusal(rule: AllowanceRule) -> str:
