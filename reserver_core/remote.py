@@ -125,14 +125,15 @@ def _number(value: Any) -> float | None:
 
 
 def _scope_path(scope: PolicyScope) -> str:
-    if scope.kind == "tag" and scope.tag is not None:
-        # "." too: a tag ".." must not be read as a step up the path.
-        return "/policies/tags/" + quote(scope.tag, safe="").replace(".", "%2E")
-    if scope.kind == "resource" and scope.resource_id is not None:
-        return f"/policies/resources/{scope.resource_id}"
     if scope.kind == "default":
         return "/policies/default"
-    raise ValidationError(f"{scope} is not a policy scope", "scope")
+    if scope.kind == "tag":
+        # "." too: a tag ".." must not be read as a step up the path.
+        return "/policies/tags/" + quote(scope.tag or "", safe="").replace(".", "%2E")
+    if scope.kind == "resource" and scope.resource_id is not None:
+        return f"/policies/resources/{scope.resource_id}"
+    # No path names such a scope: refused here as the core refuses it.
+    raise ValidationError("name a resource, a tag or the default policy", "scope")
 
 
 def _effective_field(item: EffectiveField) -> EffectiveField:

@@ -1,5 +1,9 @@
 """Booking policies: a resource's effective policy for anyone, each scope's own for
-reading, and admin-only changes to the default, a tag's and a resource's policy."""
+reading, and admin-only changes to the default, a tag's and a resource's policy.
+
+The changes ask only for a login: that only admins may make them is the core's rule,
+refused there with the same words as in local mode.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from reserver_core.schemas import (
     PolicyInfo,
     PolicyScope,
 )
-from server.deps import AdminBackend, BackendDep, Id, Text, on_workers
+from server.deps import BackendDep, Id, MemberBackend, Text, on_workers
 from server.errors import ErrorBody
 from server.responses import json_response
 
@@ -94,14 +98,14 @@ def get_default_policy(backend: BackendDep) -> Response:
 
 @router.patch("/policies/default", response_model=PolicyInfo, responses=POLICY_REFUSAL)
 @on_workers
-def set_default_policy(body: Annotated[PolicyPatch, Body()], backend: AdminBackend) -> Response:
+def set_default_policy(body: Annotated[PolicyPatch, Body()], backend: MemberBackend) -> Response:
     """Admin: set fields of the default policy, all checked before any is saved."""
     return _set(backend, DEFAULT, body)
 
 
 @router.delete("/policies/default", response_model=PolicyInfo, responses=POLICY_REFUSAL)
 @on_workers
-def clear_default_policy(backend: AdminBackend, fields: Fields = None) -> Response:
+def clear_default_policy(backend: MemberBackend, fields: Fields = None) -> Response:
     """Admin: unset fields of the default policy (all of them without `fields`)."""
     return _clear(backend, DEFAULT, fields)
 
@@ -117,7 +121,7 @@ def get_tag_policy(tag: Text, backend: BackendDep) -> Response:
 @router.patch("/policies/tags/{tag:path}", response_model=PolicyInfo, responses=POLICY_REFUSAL)
 @on_workers
 def set_tag_policy(
-    tag: Text, body: Annotated[PolicyPatch, Body()], backend: AdminBackend
+    tag: Text, body: Annotated[PolicyPatch, Body()], backend: MemberBackend
 ) -> Response:
     """Admin: set fields of a tag's policy, all checked before any is saved."""
     return _set(backend, PolicyScope("tag", tag=tag), body)
@@ -125,7 +129,7 @@ def set_tag_policy(
 
 @router.delete("/policies/tags/{tag:path}", response_model=PolicyInfo, responses=POLICY_REFUSAL)
 @on_workers
-def clear_tag_policy(tag: Text, backend: AdminBackend, fields: Fields = None) -> Response:
+def clear_tag_policy(tag: Text, backend: MemberBackend, fields: Fields = None) -> Response:
     """Admin: unset fields of a tag's policy (all of them without `fields`)."""
     return _clear(backend, PolicyScope("tag", tag=tag), fields)
 
@@ -142,7 +146,7 @@ def get_resource_policy(resource_id: Id, backend: BackendDep) -> Response:
 )
 @on_workers
 def set_resource_policy(
-    resource_id: Id, body: Annotated[PolicyPatch, Body()], backend: AdminBackend
+    resource_id: Id, body: Annotated[PolicyPatch, Body()], backend: MemberBackend
 ) -> Response:
     """Admin: set fields of a resource's own policy, all checked before any is saved."""
     return _set(backend, PolicyScope("resource", resource_id=resource_id), body)
@@ -153,7 +157,7 @@ def set_resource_policy(
 )
 @on_workers
 def clear_resource_policy(
-    resource_id: Id, backend: AdminBackend, fields: Fields = None
+    resource_id: Id, backend: MemberBackend, fields: Fields = None
 ) -> Response:
     """Admin: unset fields of a resource's own policy (all of them without `fields`)."""
     return _clear(backend, PolicyScope("resource", resource_id=resource_id), fields)
