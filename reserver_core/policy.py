@@ -477,12 +477,12 @@ def clear_policy(
             row.max_minutes_per_week = None
         else:
             setattr(row, name, None)
+    row.updated_at = now
     info = _info(row, _scope_of(kind, key), label)
     if _is_empty(info):
         session.delete(row)
         session.flush()
         return PolicyInfo(scope=info.scope, label=label)
-    row.updated_at = now
     session.flush()
     return info
 

@@ -137,9 +137,10 @@ def test_policies_are_set_read_listed_and_cleared_field_by_field(world: World) -
         ("resource 'GPU-3'", own),
     ]
 
+    world.set_now(NOW + 2 * HOUR)
     cleared = world.admin.clear_policy(GPU, ["hours", "closed", "max_hours_per_week"])
     assert (cleared.hours, cleared.closed, cleared.max_hours_per_week) == (None, [], None)
-    assert (cleared.timezone, cleared.max_active) == (BERLIN, 3)
+    assert (cleared.timezone, cleared.max_active, cleared.updated_at) == (BERLIN, 3, NOW + 2 * HOUR)
     assert world.admin.get_policy(GPU) == cleared
     assert world.admin.clear_policy(GPU) == PolicyInfo(GPU, "tag 'gpu'")
     assert [p.label for p in world.member("bob").list_policies()] == [
