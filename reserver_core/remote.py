@@ -121,7 +121,10 @@ def _window(item: dict[str, Any]) -> Window:
 
 
 def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """A figure as the server sent it: 60 stays 60, as the local backend has it, not 60.0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
 
 
 def _scope_path(scope: PolicyScope) -> str:

@@ -73,6 +73,10 @@ def _effective(world: World, backend: Backend, resource_id: int) -> dict[str, tu
 
 
 def _refusal(error: PolicyError) -> dict[str, Any]:
+    if error.unit in ("minutes", "bookings"):
+        # Whole on both backends, so --json shows 60 rather than 60.0.
+        assert type(error.limit) is int
+        assert type(error.current) is int
     return {
         "rule": error.rule,
         "scope": error.scope,
