@@ -643,3 +643,34 @@ def test_max_hours_per_week_names_the_busiest_week_and_why_not(world: World) -> 
     later = friday + timedelta(days=7, hours=2)
     assert bob.book(gpu4, later, later + 3 * HOUR).status == "active"
     world.admin.book(gpu4, friday + 3 * HOUR, friday + 9 * HOUR)
+
+
+# -- reads that offer time -----------------------------------------------------------------
+def test_what_is_offered_keeps_to_the_policy(world: World) -> None:
+    gpu3, _ = _gpus(world)
+    room = world.admin.create_resource("Room A").id
+    world.admin.set_policy(
+        GPU, PolicyChanges(timezone=BERLIN, hours="mon-fri 08:00-20:00", max_active=1)
+    )
+    bob = world.member("bob")
+    # Saturday: the next open hour is Monday 08:00 in Berlin.
+    offered = bob.next_free_slot(HOUR, SATURDAY, gpu3)
+    assert (offered.start_time, offered.end_time) == (
+        datetime(2026, 12, 7, 7, tzinfo=UTC),
+        datetime(2026, 12, 7, 8, tzinfo=UTC),
+    )
+    found = bob.search_resources(available_from=SATURDAY, available_until=SATURDAY + HOUR)
+    assert [r.id for r in found] == [room]
+    grid = bob.schedule(gpu3, SATURDAY.date(), days=1, tz=BERLIN, slot_minutes=60)
+    assert {slot.state for day in grid.days for slot in day.slots} == {"closed"}
+    bob.book(gpu3, WEDNESDAY, WEDNESDAY + HOUR)
+    with pytest.raises(PolicyError) as nothing:
+        bob.next_free_slot(HOUR, None, gpu3)
+    assert (nothing.value.rule, nothing.value.scope, nothing.value.field) == (
+        "max_active",
+        "tag 'gpu'",
+        "duration",
+    )
+    assert str(nothing.value).startswith("no free 1h slot can be offered: you already hold 1")
+    # An admin is exempt from the allowance, not from the opening hours.
+    assert world.admin.next_free_slot(HOUR, SATURDAY, gpu3) == offered
