@@ -319,7 +319,7 @@ class LocalBackend:
             found = resources.load_resources(session, now, conditions)
             if window is None:
                 return found
-            return policy.open_during(session.connection(), found, *window, self.settings)
+            return policy.open_during(session.connection(), found, *window, self.settings, now)
 
         return self.database.read(read)
 
@@ -372,7 +372,7 @@ class LocalBackend:
             if window is None:
                 return page
             # A page may come out shorter than `limit`; its cursor still goes on.
-            kept = policy.open_during(session.connection(), page.items, *window, self.settings)
+            kept = policy.open_during(session.connection(), page.items, *window, self.settings, now)
             return Page(kept, page.next)
 
         return self.database.read(read)

@@ -706,27 +706,30 @@ def open_during(
     start: datetime,
     end: datetime,
     settings: Settings,
+    now: datetime,
 ) -> list[ResourceInfo]:
-    """The resources of `found` whose opening hours and closures leave all of `[start, end)`
-    open (a search for a free window leaves out the ones closed then)."""
+    """The resources of `found` whose policy allows anyone to book `[start, end)`: open all
+    that time, and within their lengths and lead times (a search for a free window leaves
+    out the others). Allowances are the booking's to check: they depend on who books."""
     rows = all_policy_rows(connection)
-    if not any(row.hours is not None or row.closed for row in rows):
+    if not rows and settings.min_booking_minutes * 60 <= (end - start).total_seconds() <= (
+        settings.max_booking_hours * 3600
+    ):
         return list(found)
     own = {int(row.scope_key) for row in rows if row.scope == "resource"}
     verdicts: dict[tuple[str, ...], bool] = {}
     kept: list[ResourceInfo] = []
     for resource in found:
-        if resource.id in own:
+        # Without a policy of its own, a resource's rules depend on its tags alone.
+        key = (str(resource.id),) if resource.id in own else ("", *resource.tags)
+        if key not in verdicts:
             rules = resolve(rows, resource.id, resource.name, resource.tags, settings)
-            is_open = not closed_between(rules, start, end)
-        else:
-            # Without a policy of its own, a resource's hours depend on its tags alone.
-            key = tuple(resource.tags)
-            if key not in verdicts:
-                rules = resolve(rows, resource.id, resource.name, resource.tags, settings)
-                verdicts[key] = not closed_between(rules, start, end)
-            is_open = verdicts[key]
-        if is_open:
+            try:
+                check_window_rules(rules, start, end, now)
+                verdicts[key] = True
+            except PolicyError:
+                verdicts[key] = False
+        if verdicts[key]:
             kept.append(resource)
     return kept
 

@@ -523,3 +523,13 @@ def test_a_form_judges_a_window_by_the_effective_policy_as_the_store_does(
         stored = refusal(bob, gpus[2], start, end)
         assert (judged.value.rule, judged.value.message) == (stored.rule, stored.message)
     policy.check_window_rules(rules, berlin(2, 9), berlin(2, 13), NOW)
+
+
+def test_a_window_search_leaves_out_what_the_lead_times_refuse(
+    local: LocalBackend, gpus: list[int]
+) -> None:
+    local.set_policy(tag("gpu"), PolicyChanges(min_notice_minutes=24 * 60))
+    soon = local.search_resources(available_from=NOW + HOUR, available_until=NOW + 2 * HOUR)
+    assert [r.name for r in soon] == ["Room"]
+    later = NOW + timedelta(days=2)
+    assert len(local.search_resources(available_from=later, available_until=later + HOUR)) == 4
