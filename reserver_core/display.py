@@ -11,7 +11,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reserver_core.errors import ConflictError, ReserverError, StoreError, UnavailableError
+from reserver_core.errors import (
+    ConflictError,
+    PolicyError,
+    ReserverError,
+    StoreError,
+    UnavailableError,
+)
 from reserver_core.schemas import (
     Allowance,
     Closure,
@@ -173,9 +179,67 @@ def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
             return f"{error.resource} is under maintenance until {until}"
         window = format_window(error.since, error.until, tz, now=now)
         return under_maintenance(error.resource, window, error.reason)
+    if isinstance(error, PolicyError) and error.rule == "max_hours_per_week":
+        return _week_refusal_again(error, tz) or error.message
     if isinstance(error, StoreError) and error.details:
         return f"{error.message}: {error.details}"
     return error.message
+
+
+WEEK = timedelta(days=7)
+
+
+def where_text(scope: str) -> str:
+    """Where an allowance counts, after a figure: " on tag 'gpu'", " across all resources"."""
+    if scope == "the default policy":
+        return " across all resources"
+    return f" on {scope}"
+
+
+def hours_text(value: float) -> str:
+    """A number of hours as "6h" or "1.5h"."""
+    rounded = round(value, 2)
+    if rounded == int(rounded):
+        return f"{int(rounded)}h"
+    return f"{rounded:g}h"
+
+
+def week_refusal_text(
+    requested: float,
+    total: float,
+    limit: float,
+    scope: str,
+    current: float,
+    window_start: datetime,
+    tz: ZoneInfo,
+) -> str:
+    """The refusal of a booking that would pass a weekly allowance, the week's days in `tz`:
+    "this 3h booking would bring you to 9h of your 8h per week on tag 'gpu' (you hold 6h
+    between Mon 30 Nov and Sun 6 Dec)"."""
+    first = window_start.astimezone(tz).date()
+    last = (window_start + WEEK - timedelta(microseconds=1)).astimezone(tz).date()
+    return (
+        f"this {hours_text(requested)} booking would bring you to {hours_text(total)} of your "
+        f"{hours_text(limit)} per week{where_text(scope)} (you hold {hours_text(current)} "
+        f"between {_DAY_NAMES[first.weekday()]} {first.day} {_MONTH_NAMES[first.month - 1]} and "
+        f"{_DAY_NAMES[last.weekday()]} {last.day} {_MONTH_NAMES[last.month - 1]})"
+    )
+
+
+def _week_refusal_again(error: PolicyError, tz: ZoneInfo) -> str | None:
+    figures = error.figures
+    try:
+        return week_refusal_text(
+            float(figures["requested"]),
+            float(figures["would_hold"]),
+            float(error.limit or 0),
+            error.scope,
+            float(error.current or 0),
+            datetime.fromisoformat(str(figures["window_start"])),
+            tz,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 POLICY_FIELD_LABELS = {
@@ -200,7 +264,7 @@ _NO_LIMIT = {
 _DAY_WORD = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)\b")
 
 
-def hours_text(spec: str | None) -> str:
+def opening_hours_text(spec: str | None) -> str:
     """An opening-hours spec for people: "Mon-Fri 08:00-12:00, 13:00-18:00; Sat 10:00-14:00";
     no spec (or "always") is "always open"."""
     if spec is None or spec.strip() == "always":
@@ -231,10 +295,10 @@ def closure_text(closure: Closure) -> str:
 
 def policy_value_text(name: str, value: Any) -> str:
     """The value of a policy field (`schemas.POLICY_FIELDS`) for people: lengths as "2h" or
-    "30m", the opening hours as `hours_text`, closures as `closure_text`; None says
+    "30m", the opening hours as `opening_hours_text`, closures as `closure_text`; None says
     what an unset field means ("always open", "no limit")."""
     if name == "hours":
-        return hours_text(value)
+        return opening_hours_text(value)
     if value is None or value == []:
         return _NO_LIMIT.get(name, "no limit")
     if name == "closed":
@@ -244,7 +308,7 @@ def policy_value_text(name: str, value: Any) -> str:
     if name == "max_active":
         return f"{value} at once"
     if name == "max_hours_per_week":
-        return f"{_hours(value)} in any 7 days"
+        return f"{hours_text(value)} in any 7 days"
     return str(value)
 
 
@@ -262,23 +326,19 @@ def allowance_text(allowance: Allowance, tz: ZoneInfo, *, now: datetime) -> str:
     if allowance.rule == "max_active":
         head = f"max {counted(int(allowance.limit), 'active booking')}"
     else:
-        head = f"max {_hours(allowance.limit)} per week"
+        head = f"max {hours_text(allowance.limit)} per week"
     head += f" ({allowance.scope})"
     if allowance.exempt:
         return f"{head}: exempt (admin)"
     if allowance.rule == "max_active":
         spare = int(allowance.remaining)
         return f"{head}: you hold {int(allowance.used)}, {spare or 'none'} left"
-    booked = f"{_hours(allowance.used)} booked" if allowance.used else "nothing booked"
+    booked = f"{hours_text(allowance.used)} booked" if allowance.used else "nothing booked"
     if allowance.window_start is not None:
         first = _local(allowance.window_start, tz).date()
         booked += f" in the 7 days from {day_label(first, tz, now=now)}"
-    left = _hours(allowance.remaining) if allowance.remaining else "none"
+    left = hours_text(allowance.remaining) if allowance.remaining else "none"
     return f"{head}: {booked}, {left} left"
-
-
-def _hours(value: float) -> str:
-    return format_duration(timedelta(hours=value))
 
 
 def _day_month(day: date) -> str:

@@ -17,8 +17,8 @@ from reserver_core.display import (
     format_duration,
     format_time,
     format_window,
-    hours_text,
     month_label,
+    opening_hours_text,
     policy_source_text,
     policy_value_text,
     wait_text,
@@ -202,7 +202,7 @@ class TestPolicyValues:
             ("max_advance_minutes", 60 * 24 * 30, "30d"),
             ("max_active", 3, "3 at once"),
             ("max_hours_per_week", 8.0, "8h in any 7 days"),
-            ("max_hours_per_week", 7.5, "7h30m in any 7 days"),
+            ("max_hours_per_week", 7.5, "7.5h in any 7 days"),
         ],
     )
     def test_a_set_value(self, name: str, value: object, expected: str) -> None:
@@ -226,11 +226,11 @@ class TestPolicyValues:
 
     def test_opening_hours_read_as_days_and_spans(self) -> None:
         spec = "mon-fri 08:00-12:00,13:00-18:00; sat 10:00-14:00"
-        assert hours_text(spec) == "Mon-Fri 08:00-12:00, 13:00-18:00; Sat 10:00-14:00"
-        assert hours_text("mon,wed 09:00-17:00") == "Mon, Wed 09:00-17:00"
-        assert hours_text("daily 00:00-24:00") == "daily 00:00-24:00"
-        assert hours_text("always") == hours_text(None) == "always open"
-        assert policy_value_text("hours", spec) == hours_text(spec)
+        assert opening_hours_text(spec) == "Mon-Fri 08:00-12:00, 13:00-18:00; Sat 10:00-14:00"
+        assert opening_hours_text("mon,wed 09:00-17:00") == "Mon, Wed 09:00-17:00"
+        assert opening_hours_text("daily 00:00-24:00") == "daily 00:00-24:00"
+        assert opening_hours_text("always") == opening_hours_text(None) == "always open"
+        assert policy_value_text("hours", spec) == opening_hours_text(spec)
 
     def test_whole_day_closures_end_on_their_last_day(self) -> None:
         holidays = Closure(datetime(2026, 12, 24), datetime(2026, 12, 27), "holidays")
@@ -293,7 +293,7 @@ class TestAllowances:
     def test_hours_none_booked_or_none_left(self) -> None:
         unused = Allowance("max_hours_per_week", "the default policy", limit=7.5, used=0)
         assert allowance_text(unused, BERLIN, now=NOW) == (
-            "max 7h30m per week (the default policy): nothing booked, 7h30m left"
+            "max 7.5h per week (the default policy): nothing booked, 7.5h left"
         )
         over = Allowance("max_hours_per_week", "tag 'gpu'", limit=8, used=9)
         assert allowance_text(over, BERLIN, now=NOW).endswith(": 9h booked, none left")
