@@ -64,7 +64,7 @@ _OPTION_OF_FIELD = OPTIONS | {
     "min_notice": "--min-notice",
     "max_advance": "--max-advance",
 }
-_HOURS_NUMBER = re.compile(r"\d+(\.\d+)?", re.ASCII)
+_HOURS_NUMBER = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
 
 
 def _scope(
@@ -91,10 +91,16 @@ def _options_named() -> Iterator[None]:
     try:
         yield
     except ValidationError as exc:
-        option = _OPTION_OF_FIELD.get(exc.field or "")
+        field = exc.field or ""
+        option = _OPTION_OF_FIELD.get(field)
         if option is None or exc.message.startswith(option):
             raise
-        raise ValidationError(f"{option}: {exc.message}", exc.field) from exc
+        if exc.message.startswith(f"{field} "):
+            # "max_active is a number ..." reads "--max-active is a number ...".
+            message = option + exc.message[len(field) :]
+        else:
+            message = f"{option}: {exc.message}"
+        raise ValidationError(message, exc.field) from exc
 
 
 def _minutes(cli: CliContext, text: str | None, field: str) -> int | None:
@@ -223,11 +229,16 @@ def set_policy(
     scope = _scope(cli, resource, tag, default)
     with _options_named():
         saved = cli.backend.set_policy(scope, changes)
+    if saved.scope.tag is not None and not cli.backend.search_resources(tags=[saved.scope.tag]):
+        cli.output.warning(
+            f"no resource has the tag {saved.scope.tag!r} yet: the policy applies to those "
+            "that will"
+        )
 
     def human() -> Any:
         from reserver_cli.tables import policy_facts
 
-        return policy_facts(saved, f"Set. {_title(saved)} now:", only_set=True)
+        return policy_facts(saved, f"{_title(saved)} now sets:", only_set=True)
 
     cli.output.result(saved, human)
 
@@ -266,8 +277,10 @@ def show(
         own = cli.backend.get_policy(scope)
 
         def human_own() -> Any:
-            from reserver_cli.tables import policy_facts
+            from reserver_cli.tables import policy_facts, sets_nothing
 
+            if sets_nothing(own):
+                return f"{_title(own)} sets no rule."
             return policy_facts(own, f"{_title(own)} sets:", only_set=False)
 
         cli.output.result(own, human_own)
@@ -366,11 +379,16 @@ def clear(
     left = cli.backend.clear_policy(scope, fields)
 
     def human() -> Any:
-        from reserver_cli.tables import policy_facts
+        from reserver_cli.tables import policy_facts, sets_nothing
         from reserver_core.display import POLICY_FIELD_LABELS
 
-        what = ", ".join(POLICY_FIELD_LABELS[name].lower() for name in fields) or "every rule"
-        return policy_facts(left, f"Cleared {what} of {left.label}.", only_set=True)
+        labels = [POLICY_FIELD_LABELS[name].lower() for name in fields]
+        what = "every rule"
+        if labels:
+            what = "the " + (", ".join(labels[:-1]) + " and " if labels[1:] else "") + labels[-1]
+        if sets_nothing(left):
+            return f"Cleared {what} of {left.label}; it sets no rule now."
+        return policy_facts(left, f"Cleared {what} of {left.label}; it still sets:", only_set=True)
 
     cli.output.result(left, human)
 

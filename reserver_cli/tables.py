@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType
@@ -400,6 +401,11 @@ def _policy_value(name: str, value: object) -> Text:
     return Text(policy_value_text(name, value))
 
 
+def sets_nothing(policy: PolicyInfo) -> bool:
+    """Whether a scope's policy leaves every field unset."""
+    return all(getattr(policy, name) in (None, []) for name in POLICY_FIELDS)
+
+
 def policy_facts(policy: PolicyInfo, title: str, *, only_set: bool) -> RenderableType:
     """What one scope's policy sets, under `title`; `only_set` leaves out the fields it
     does not set, which are otherwise shown as "not set"."""
@@ -411,8 +417,6 @@ def policy_facts(policy: PolicyInfo, title: str, *, only_set: bool) -> Renderabl
                 rows.append((POLICY_FIELD_LABELS[name], Text("not set", style="dim")))
             continue
         rows.append((POLICY_FIELD_LABELS[name], _policy_value(name, value)))
-    if not rows:
-        return Group(Text(title), Text("  It sets no rule.", style="dim"))
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
@@ -439,17 +443,29 @@ def policies_listing(policies: list[PolicyInfo]) -> RenderableType:
 
 
 def effective_policy_facts(policy: EffectivePolicy, cli: CliContext) -> RenderableType:
-    """The rules that apply to a resource, the scope each comes from, and the reader's
-    allowances on it."""
+    """The rules that apply to a resource, the scope each comes from, its coming closures
+    and the reader's allowances on it."""
+    given = {field.name: field for field in policy.fields}
+    zone = ZoneInfo(policy.timezone)
+    now = cli.now()
+    closed = given.get("closed")
+    coming = [
+        closure
+        for closure in (closed.value if closed is not None else [])
+        if closure.end.replace(tzinfo=zone) > now
+    ]
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
     table.add_column(style="dim")
-    for field in policy.fields:
-        label = POLICY_FIELD_LABELS.get(field.name, field.name)
-        table.add_row(
-            f"  {label}", _policy_value(field.name, field.value), policy_source_text(field.source)
-        )
+    for name in POLICY_FIELDS:
+        field = given.get(name)
+        source = policy_source_text(field.source) if field is not None else ""
+        if name == "closed":
+            value = f"{len(coming)} coming, listed below" if coming else "none coming"
+        else:
+            value = policy_value_text(name, field.value if field is not None else None)
+        table.add_row(f"  {POLICY_FIELD_LABELS[name]}", Text(value), source)
     parts: list[RenderableType] = [
         Text(f"Booking policy of {policy.resource.name}", style="bold"),
         table,
@@ -462,18 +478,18 @@ def effective_policy_facts(policy: EffectivePolicy, cli: CliContext) -> Renderab
                 style="dim",
             )
         )
+    if coming:
+        parts.append(Text(""))
+        parts.append(Text(f"Closures ({policy.timezone} time)", style="bold"))
+        parts.extend(Text(f"  {closure_text(closure)}") for closure in coming)
     if policy.allowances:
         parts.append(Text(""))
         parts.append(Text("Your allowances", style="bold"))
-        now = cli.now()
         parts.extend(
             Text(f"  {allowance_text(allowance, cli.zone, now=now)}")
             for allowance in policy.allowances
         )
-    elif any(
-        field.name in ("max_active", "max_hours_per_week") and field.value is not None
-        for field in policy.fields
-    ):
+    elif "max_active" in given or "max_hours_per_week" in given:
         parts.append(Text(""))
         parts.append(Text("Log in to see how much of these allowances you hold.", style="dim"))
     return Group(*parts)

@@ -245,7 +245,7 @@ def _week_refusal_again(error: PolicyError, tz: ZoneInfo) -> str | None:
 POLICY_FIELD_LABELS = {
     "timezone": "Time zone",
     "hours": "Opening hours",
-    "closed": "Closed",
+    "closed": "Closures",
     "min_length_minutes": "Shortest booking",
     "max_length_minutes": "Longest booking",
     "min_notice_minutes": "Notice needed",
