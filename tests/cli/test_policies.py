@@ -364,3 +364,15 @@ def test_a_weekly_allowance_refusal_carries_its_figures(
 def test_exit_code_9_is_documented() -> None:
     shown = CliRunner().invoke(app, ["--help"])
     assert "9  refused by a booking policy (opening hours, closures, lead times," in shown.stdout
+
+
+def test_a_reader_not_logged_in_sees_the_rules_but_no_allowances(
+    reserver: Reserver, gpus: dict[str, int]
+) -> None:
+    if not reserver.remote:
+        pytest.skip("local mode always acts as a user")
+    reserver.ok(*GPU_RULES)
+    anonymous = lines(reserver.ok("policy", "show", "GPU-1", user="carol"))
+    assert "Active bookings 2 at once from tag 'gpu'" in anonymous
+    assert anonymous[-1] == "Log in to see how much of these allowances you hold."
+    assert reserver.data("policy", "show", "GPU-1", user="carol")["allowances"] == []
