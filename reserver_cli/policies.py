@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 app = command_group(
     "policy",
-    "Booking rules: opening hours, closures, lead times and allowances.",
+    "Booking rules: hours, closures, lead times, allowances.",
 )
 
 ResourceOption = Annotated[

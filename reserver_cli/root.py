@@ -79,7 +79,7 @@ COMMANDS = {
     "policy": LazyCommand(
         "reserver_cli.policies",
         "app",
-        "Booking rules: opening hours, closures, lead times and allowances.",
+        "Booking rules: hours, closures, lead times, allowances.",
     ),
     "system": LazyCommand(
         "reserver_cli.system", "app", "Health, counts, expiry and the settings in effect."
