@@ -52,7 +52,7 @@ SLOT_GLYPHS = {
     "mine": ("▓", "bold cyan"),
     "booked": ("█", "red"),
     "maintenance": ("▒", "magenta"),
-    "closed": ("░", "blue"),
+    "closed": ("░", "bright_black"),
     "disabled": ("x", "red dim"),
     "past": ("-", "dim"),
 }

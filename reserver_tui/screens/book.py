@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from reserver_core.backend import Backend
-from reserver_core.booking import BookingPolicy, check_window, clean_note
+from reserver_core.booking import check_window, clean_note
 from reserver_core.display import describe_error, format_duration, format_window, next_free_text
 from reserver_core.errors import (
     ConflictError,
@@ -54,7 +54,6 @@ def read_window(
     end: str,
     now: datetime,
     tz: ZoneInfo,
-    policy: BookingPolicy,
 ) -> tuple[datetime, datetime]:
     """The UTC window a form describes; ValidationError naming the field at fault.
 
@@ -76,7 +75,7 @@ def read_window(
         ends = add_length(begins, length, end_text, "end")
     else:
         ends = parse_end(end_text, begins, now, tz, field="end")
-    check_window(begins, ends, now, policy)
+    check_window(begins, ends, now)
     return begins, ends
 
 
@@ -215,7 +214,6 @@ class BookModal(ReserverForm):
                 self.query_one("#end", Input).value,
                 self.reserver.now(),
                 self.reserver.tz,
-                BookingPolicy.from_settings(self.reserver.settings),
             )
             self.check_extra_fields()
         except ValidationError as exc:
