@@ -310,8 +310,13 @@ def test_a_booking_a_rule_refuses_says_why_and_exits_9(
         "error: GPU-2 is closed on Saturdays (opening hours of tag 'gpu': "
         "Mon-Fri 08:00-12:00,13:00-20:00 Europe/Berlin)"
     )
-    assert saturday.stderr.splitlines()[-1] == "  its rules: reserver policy show GPU-2"
+    assert saturday.stderr.splitlines()[1:] == [
+        "  next free 1h slot: Mon 7 Dec 08:00-09:00 CET",
+        "  book it with: reserver book GPU-2 2026-12-07T08:00+01:00 --for 1h",
+        "  its rules: reserver policy show GPU-2",
+    ]
     error = reserver("book", "GPU-2", "sat 10:00", "--for", "1h", "--json", user="bob").error()
+    assert error["next_free"]["start_time"] == "2026-12-07T07:00:00+00:00"
     assert (error["code"], error["rule"], error["scope"], error["resource"]) == (
         "policy",
         "hours",
@@ -332,6 +337,8 @@ def test_a_booking_a_rule_refuses_says_why_and_exits_9(
         "bookings",
     )
     assert "2 active bookings on tag 'gpu'" in third.stderr
+    # No other time passes an allowance, so none is offered.
+    assert "next free" not in third.stderr and "next_free" not in error
     # An admin booking for themselves is exempt from the allowances, not from the hours.
     for day in ("2026-12-02", "2026-12-03", "2026-12-04"):
         reserver.ok("book", "GPU-2", f"{day} 15:00", "--for", "1h")
@@ -376,3 +383,13 @@ def test_a_reader_not_logged_in_sees_the_rules_but_no_allowances(
     assert "Active bookings 2 at once from tag 'gpu'" in anonymous
     assert anonymous[-1] == "Log in to see how much of these allowances you hold."
     assert reserver.data("policy", "show", "GPU-1", user="carol")["allowances"] == []
+
+
+def test_the_week_grid_shows_closed_time(reserver: Reserver, gpus: dict[str, int]) -> None:
+    reserver.ok(*GPU_RULES)
+    args = ("resources", "availability", "GPU-2", "--from", "fri", "--days", "2")
+    grid = reserver.ok(*args, "--from-hour", "7", "--to-hour", "9").stdout.splitlines()
+    assert grid[3:5] == ["Fri 4 Dec ░░░░····", "Sat 5 Dec ░░░░░░░░"]
+    assert "░░ closed" in grid[-1]
+    slots = reserver.data(*args)["days"][1]["slots"]
+    assert {slot["state"] for slot in slots} == {"closed"}
