@@ -275,6 +275,12 @@ def opening_hours_text(spec: str | None) -> str:
 def closure_text(closure: Closure) -> str:
     """A closure in its policy's wall time, end inclusive for whole days, with its reason:
     "Thu 24 Dec - Sat 26 Dec 2026 (holidays)", "Thu 31 Dec 2026 14:00-18:00 (early close)"."""
+    text = closure_period_text(closure)
+    return f"{text} ({closure.reason})" if closure.reason else text
+
+
+def closure_period_text(closure: Closure) -> str:
+    """A closure's period alone, as `closure_text` writes it."""
     start, end = closure.start, closure.end
     if closure.whole_days:
         last = (end - timedelta(days=1)).date() if end > start else start.date()
@@ -290,7 +296,7 @@ def closure_text(closure: Closure) -> str:
         text = f"{_dated(start.date())} {start:%H:%M}-24:00"
     else:
         text = f"{_dated(start.date())} {start:%H:%M} - {_dated(end.date())} {end:%H:%M}"
-    return f"{text} ({closure.reason})" if closure.reason else text
+    return text
 
 
 def policy_value_text(name: str, value: Any) -> str:

@@ -308,7 +308,7 @@ def test_a_booking_a_rule_refuses_says_why_and_exits_9(
     assert saturday.exit_code == ExitCode.POLICY == 9, saturday
     assert saturday.stderr.splitlines()[0] == (
         "error: GPU-2 is closed on Saturdays (opening hours of tag 'gpu': "
-        "Mon-Fri 08:00-12:00,13:00-20:00 Europe/Berlin)"
+        "Mon-Fri 08:00-12:00, 13:00-20:00 Europe/Berlin)"
     )
     assert saturday.stderr.splitlines()[1:] == [
         "  next free 1h slot: Mon 7 Dec 08:00-09:00 CET",

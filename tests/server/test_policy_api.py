@@ -190,7 +190,7 @@ def test_an_unknown_resource_is_404(admin: httpx.Client, anonymous: httpx.Client
         ({"max_actvie": 2}, "max_actvie", "max_actvie: Extra inputs are not permitted"),
         ({"max_active": "many"}, "max_active", "max_active: Input should be a valid integer"),
         ({"add_closed": "2026-12-24"}, "add_closed", "add_closed: Input should be a valid list"),
-        ({"hours": "mon 08:00-25:00"}, "hours", "'08:00-25:00' is not a time of day"),
+        ({"hours": "mon 08:00-25:00"}, "hours", "25:00 in '08:00-25:00' is not a time of day"),
         ({"max_hours_per_week": 0}, "max_hours_per_week", "above 0"),
         ({"min_notice_minutes": 10**30}, "min_notice_minutes", "at most 366 days"),
         ({"timezone": "Mars/Olympus_Mons"}, "timezone", "Mars/Olympus_Mons"),
