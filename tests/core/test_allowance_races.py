@@ -1,7 +1,7 @@
 """One user's processes racing past a per-user allowance: 16 processes of one member book
 16 disjoint slots on 16 resources of tag 'gpu' at once, and exactly the tag's 3 pass,
 every round, on one SQLite file (its write lock) and on MariaDB (the per-user row lock).
-PostgreSQL's row lock races in tests/server/test_allowance_races.py, behind two replicas.
+PostgreSQL's row lock races in tests/server/test_concurrent_allowances.py, behind two replicas.
 """
 
 from __future__ import annotations

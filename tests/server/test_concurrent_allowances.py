@@ -20,17 +20,12 @@ from support.allowance_races import (
     TAG,
     AllowanceRule,
     Outcome,
-    allowance,
     check_rounds,
     fewest_in_flight,
     refusal,
     slot,
 )
 from support.servers import LiveServer
-from support.settings import fast_settings
-
-from reserver_core.local import LocalBackend
-from reserver_core.schemas import PolicyScope
 
 FIRST = datetime(2099, 3, 2, 0, 0, tzinfo=UTC)
 """Far ahead of the servers' real clock."""
@@ -92,11 +87,10 @@ def test_sixteen_clients_of_one_user_on_two_replicas_get_exactly_the_allowance(
             admin.post("/resources", json={"name": f"GPU-{n:02d}", "tags": [TAG]}).json()["id"]
             for n in range(RACERS)
         ]
-    store = LocalBackend.open(postgres_url, fast_settings(), username="admin")
-    try:
-        store.set_policy(PolicyScope("tag", tag=TAG), allowance(rule))
-    finally:
-        store.close()
+    # Set through the other replica: both must hold to it at once.
+    with servers[1].client(admin_token) as admin:
+        response = admin.patch(f"/policies/tags/{TAG}", json={rule: LIMIT})
+        assert response.status_code == 200, response.text
     clients = [servers[n % 2].client(member_token) for n in range(RACERS)]
     barrier = threading.Barrier(RACERS)
     outcomes: list[Outcome] = []
