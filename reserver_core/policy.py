@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -583,21 +584,30 @@ def policy_rows(connection: Connection, resource_id: int, tags: Sequence[str]) -
     )
 
 
-def all_policy_rows(connection: Connection) -> list[Any]:
-    """Every policy row (a store holds few): for resolving many resources at once."""
-    return list(connection.execute(select(Policy)))
+PolicyIndex = dict[tuple[str, str], Any]
+"""Policy rows by `(scope, scope_key)`."""
+
+
+def index_rows(rows: Iterable[Any]) -> PolicyIndex:
+    """Policy rows by scope, for `resolve`."""
+    return {(row.scope, row.scope_key): row for row in rows}
+
+
+def all_policies(connection: Connection) -> PolicyIndex:
+    """Every policy row (a store holds few) by scope: for resolving many resources at once."""
+    return index_rows(connection.execute(select(Policy)))
 
 
 def resolve(
-    rows: Iterable[Any],
+    by_scope: PolicyIndex,
     resource_id: int,
     resource_name: str,
     tags: Sequence[str],
     settings: Settings,
 ) -> Rules:
-    """The effective policy of a resource from the policy rows (any superset of those that
-    bear on it): each field from its resource, then its tags in order, then the default."""
-    by_scope = {(row.scope, row.scope_key): row for row in rows}
+    """The effective policy of a resource from the policy rows by scope (any superset of
+    those that bear on it): each field from its resource, then its tags in order, then
+    the default."""
     chain: list[tuple[tuple[str, str], str, Any]] = []
     own = by_scope.get(("resource", str(resource_id)))
     if own is not None:
@@ -711,12 +721,12 @@ def open_during(
     """The resources of `found` whose policy allows anyone to book `[start, end)`: open all
     that time, and within their lengths and lead times (a search for a free window leaves
     out the others). Allowances are the booking's to check: they depend on who books."""
-    rows = all_policy_rows(connection)
+    rows = all_policies(connection)
     if not rows and settings.min_booking_minutes * 60 <= (end - start).total_seconds() <= (
         settings.max_booking_hours * 3600
     ):
         return list(found)
-    own = {int(row.scope_key) for row in rows if row.scope == "resource"}
+    own = {int(key) for kind, key in rows if kind == "resource"}
     verdicts: dict[tuple[str, ...], bool] = {}
     kept: list[ResourceInfo] = []
     for resource in found:
@@ -743,7 +753,8 @@ def load_rules(
     connection: Connection, resource_id: int, name: str, tags: Sequence[str], settings: Settings
 ) -> Rules:
     """The effective policy of one resource, read in the caller's transaction."""
-    return resolve(policy_rows(connection, resource_id, tags), resource_id, name, tags, settings)
+    rows = index_rows(policy_rows(connection, resource_id, tags))
+    return resolve(rows, resource_id, name, tags, settings)
 
 
 def effective_policy(
@@ -810,15 +821,7 @@ def closed_between(rules: Rules, start: datetime, end: datetime) -> list[tuple[d
     or in a closure; sorted and merged."""
     if not rules.limits_time or end <= start:
         return []
-    closed: list[tuple[datetime, datetime]] = []
-    if rules.hours is not None:
-        cursor = start
-        for open_start, open_end in open_spans(rules, start, end):
-            if open_start > cursor:
-                closed.append((cursor, min(open_start, end)))
-            cursor = max(cursor, open_end)
-        if cursor < end:
-            closed.append((cursor, end))
+    closed = list(_outside_hours(rules.hours, rules.zone, start, end)) if rules.hours else []
     for closure, _ in rules.closures:
         first, last = _closure_instants(closure, rules.zone)
         if first < end and last > start:
@@ -826,13 +829,28 @@ def closed_between(rules: Rules, start: datetime, end: datetime) -> list[tuple[d
     return _merged(closed)
 
 
-def open_spans(rules: Rules, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+@lru_cache(maxsize=512)
+def _outside_hours(
+    hours: str, zone: ZoneInfo, start: datetime, end: datetime
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The time within `[start, end)` outside the opening hours `hours` in `zone`."""
+    closed: list[tuple[datetime, datetime]] = []
+    cursor = start
+    for open_start, open_end in _open_spans(hours, zone, start, end):
+        if open_start > cursor:
+            closed.append((cursor, min(open_start, end)))
+        cursor = max(cursor, open_end)
+    if cursor < end:
+        closed.append((cursor, end))
+    return tuple(closed)
+
+
+def _open_spans(
+    hours: str, zone: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
     """The open spans of the opening hours that meet `[start, end)`, merged where they
     touch (across midnight, say), in UTC."""
-    if rules.hours is None:
-        return [(start, end)]
-    week = _read_hours(rules.hours)
-    zone = rules.zone
+    week = _read_hours(hours)
     first = start.astimezone(zone).date() - timedelta(days=1)
     last = end.astimezone(zone).date() + timedelta(days=1)
     spans: list[tuple[datetime, datetime]] = []
@@ -851,6 +869,7 @@ def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)
 def _closure_instants(closure: Closure, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return (
         closure.start.replace(tzinfo=zone).astimezone(UTC),
@@ -1197,12 +1216,12 @@ def busiest_week(
     in it, the new booking left out)`.
 
     The filled time is piecewise linear in the window's start, so its maximum lies where
-    a window's edge meets a booking's edge (or at the ends of the range).
+    a window's edge meets a booking's edge (or at the ends of the range); the booked time
+    before any instant comes from running totals of the sorted edges.
     """
     lowest = start - WEEK + timedelta(minutes=1)
-    highest = end - timedelta(minutes=1)
-    if highest < lowest:
-        highest = lowest
+    highest = max(end - timedelta(minutes=1), lowest)
+    before = _BookedBefore(booked)
     candidates = {lowest, highest}
     for first, last in [*booked, (start, end)]:
         for edge in (first, last, first - WEEK, last - WEEK):
@@ -1211,7 +1230,7 @@ def busiest_week(
     best: tuple[datetime, float, float] | None = None
     for candidate in sorted(candidates):
         window = (candidate, candidate + WEEK)
-        held = sum(_overlap(b, window) for b in booked) / 60
+        held = (before.seconds(candidate + WEEK) - before.seconds(candidate)) / 60
         total = held + _overlap((start, end), window) / 60
         if best is None or total > best[2] + 1e-9:
             best = (candidate, held, total)
@@ -1219,14 +1238,38 @@ def busiest_week(
     return best[0], best[1]
 
 
+class _BookedBefore:
+    """How many seconds of a set of windows (which may overlap) lie before an instant."""
+
+    def __init__(self, windows: Sequence[tuple[datetime, datetime]]) -> None:
+        self.starts = sorted(first.timestamp() for first, _ in windows)
+        self.ends = sorted(last.timestamp() for _, last in windows)
+        self.start_sums = [0.0, *accumulate(self.starts)]
+        self.end_sums = [0.0, *accumulate(self.ends)]
+
+    def seconds(self, moment: datetime) -> float:
+        """Each window's time before `moment`: begun ones count from their start, ended
+        ones lose what lies past their end."""
+        at = moment.timestamp()
+        begun = bisect_left(self.starts, at)
+        ended = bisect_left(self.ends, at)
+        return (begun * at - self.start_sums[begun]) - (ended * at - self.end_sums[ended])
+
+
 def _scope_filter(query: Any, scope: tuple[str, str]) -> Any:
+    # `resource_id + 0` keeps the planner on the user's own rows (`ix_reservations_user_end`):
+    # driving the count from a tag's resources reads everyone's bookings of them.
     kind, key = scope
     if kind == "resource":
-        return query.where(Reservation.resource_id == int(key))
+        return query.where(Reservation.resource_id + 0 == int(key))
     if kind == "tag":
         tagged = select(ResourceTag.resource_id).where(ResourceTag.tag == key)
-        return query.where(Reservation.resource_id.in_(tagged))
+        return query.where((Reservation.resource_id + 0).in_(tagged))
     return query
+
+
+_STATUS = func.coalesce(Reservation.status, "")
+"""The status, read where no index on it can serve: see `_scope_filter`."""
 
 
 def count_active(
@@ -1239,8 +1282,8 @@ def count_active(
     """How many active bookings that have not ended `user_id` holds in a scope."""
     query = select(func.count()).where(
         Reservation.user_id == user_id,
-        Reservation.status == "active",
         Reservation.end_time > bindparam("now", now, type_=UTCDateTime()),
+        _STATUS == "active",
     )
     if excluding is not None:
         query = query.where(Reservation.id != excluding)
@@ -1259,9 +1302,9 @@ def held_windows(
     run to their end) and meet `[start, end)`."""
     query = select(Reservation.start_time, Reservation.end_time).where(
         Reservation.user_id == user_id,
-        Reservation.status.in_(("active", "expired")),
-        Reservation.start_time < bindparam("end", end, type_=UTCDateTime()),
         Reservation.end_time > bindparam("start", start, type_=UTCDateTime()),
+        Reservation.start_time < bindparam("end", end, type_=UTCDateTime()),
+        _STATUS.in_(("active", "expired")),
     )
     if excluding is not None:
         query = query.where(Reservation.id != excluding)
