@@ -570,27 +570,56 @@ _POLICY_ROWS = select(Policy).where(
     or_(
         Policy.scope == "default",
         (Policy.scope == "resource") & (Policy.scope_key == bindparam("resource_key")),
-        (Policy.scope == "tag") & Policy.scope_key.in_(bindparam("tags", expanding=True)),
+        (Policy.scope == "tag")
+        & Policy.scope_key.in_(
+            select(ResourceTag.tag).where(ResourceTag.resource_id == bindparam("resource_id"))
+        ),
     )
 )
 
 
-def policy_rows(connection: Connection, resource_id: int, tags: Sequence[str]) -> list[Any]:
+def policy_rows(connection: Connection, resource_id: int) -> list[Any]:
     """The policy rows that bear on a resource: its own, its tags', the default."""
     return list(
         connection.execute(
-            _POLICY_ROWS, {"resource_key": str(resource_id), "tags": list(tags) or [""]}
+            _POLICY_ROWS, {"resource_key": str(resource_id), "resource_id": resource_id}
         )
     )
 
 
-PolicyIndex = dict[tuple[str, str], Any]
-"""Policy rows by `(scope, scope_key)`."""
+_RULE_COLUMNS = (
+    "timezone",
+    "hours",
+    "min_length_minutes",
+    "max_length_minutes",
+    "min_notice_minutes",
+    "max_advance_minutes",
+    "max_active",
+    "max_minutes_per_week",
+)
+
+
+@dataclass(frozen=True)
+class ScopeRules:
+    """What one scope's policy row sets: its set columns and its closures."""
+
+    fields: dict[str, Any]
+    closures: tuple[Closure, ...]
+
+
+PolicyIndex = dict[tuple[str, str], ScopeRules]
+"""Policy rows by `(scope, scope_key)`, read for `resolve`."""
 
 
 def index_rows(rows: Iterable[Any]) -> PolicyIndex:
     """Policy rows by scope, for `resolve`."""
-    return {(row.scope, row.scope_key): row for row in rows}
+    return {
+        (row.scope, row.scope_key): ScopeRules(
+            {name: value for name in _RULE_COLUMNS if (value := getattr(row, name)) is not None},
+            read_closures(row.closed),
+        )
+        for row in rows
+    }
 
 
 def all_policies(connection: Connection) -> PolicyIndex:
@@ -608,43 +637,37 @@ def resolve(
     """The effective policy of a resource from the policy rows by scope (any superset of
     those that bear on it): each field from its resource, then its tags in order, then
     the default."""
-    chain: list[tuple[tuple[str, str], str, Any]] = []
+    chain: list[tuple[tuple[str, str], str, ScopeRules]] = []
     own = by_scope.get(("resource", str(resource_id)))
     if own is not None:
         chain.append((("resource", str(resource_id)), f"resource {resource_name!r}", own))
     for tag in tags:
-        row = by_scope.get(("tag", tag))
-        if row is not None:
-            chain.append((("tag", tag), f"tag {tag!r}", row))
+        entry = by_scope.get(("tag", tag))
+        if entry is not None:
+            chain.append((("tag", tag), f"tag {tag!r}", entry))
     default = by_scope.get(("default", ""))
     if default is not None:
         chain.append((("default", ""), DEFAULT_LABEL, default))
-
-    def pick(column: str, fallback: Any, fallback_from: str) -> tuple[Any, str, tuple[str, str]]:
-        for key, label, row in chain:
-            value = getattr(row, column)
-            if value is not None:
-                return value, label, key
-        return fallback, fallback_from, ("default", "")
-
+    picked: dict[str, tuple[Any, str, tuple[str, str]]] = {}
+    for key, label, entry in reversed(chain):
+        picked.update({name: (value, label, key) for name, value in entry.fields.items()})
+    unset = (None, "", ("default", ""))
     store_zone = settings.tz or "UTC"
-    zone_name, zone_from, _ = pick(
-        "timezone", store_zone, STORE_SETTINGS if settings.tz else "built-in"
+    zone_name, zone_from, _ = picked.get(
+        "timezone", (store_zone, STORE_SETTINGS if settings.tz else "built-in", None)
     )
-    hours, hours_from, _ = pick("hours", None, "")
-    min_length, min_length_from, _ = pick(
-        "min_length_minutes", settings.min_booking_minutes, STORE_SETTINGS
+    hours, hours_from, _ = picked.get("hours", unset)
+    min_length, min_length_from, _ = picked.get(
+        "min_length_minutes", (settings.min_booking_minutes, STORE_SETTINGS, None)
     )
-    max_length, max_length_from, _ = pick(
-        "max_length_minutes", settings.max_booking_hours * 60, STORE_SETTINGS
+    max_length, max_length_from, _ = picked.get(
+        "max_length_minutes", (settings.max_booking_hours * 60, STORE_SETTINGS, None)
     )
-    min_notice, min_notice_from, _ = pick("min_notice_minutes", None, "")
-    max_advance, max_advance_from, _ = pick("max_advance_minutes", None, "")
-    max_active, max_active_from, active_scope = pick("max_active", None, "")
-    max_week, max_week_from, week_scope = pick("max_minutes_per_week", None, "")
-    closures = tuple(
-        (closure, label) for _, label, row in chain for closure in read_closures(row.closed)
-    )
+    min_notice, min_notice_from, _ = picked.get("min_notice_minutes", unset)
+    max_advance, max_advance_from, _ = picked.get("max_advance_minutes", unset)
+    max_active, max_active_from, active_scope = picked.get("max_active", unset)
+    max_week, max_week_from, week_scope = picked.get("max_minutes_per_week", unset)
+    closures = tuple((closure, label) for _, label, entry in chain for closure in entry.closures)
     return Rules(
         resource_id=resource_id,
         resource_name=resource_name,
@@ -730,8 +753,11 @@ def open_during(
     verdicts: dict[tuple[str, ...], bool] = {}
     kept: list[ResourceInfo] = []
     for resource in found:
-        # Without a policy of its own, a resource's rules depend on its tags alone.
-        key = (str(resource.id),) if resource.id in own else ("", *resource.tags)
+        # Without a policy of its own, a resource's rules depend on its tags' policies alone.
+        if resource.id in own:
+            key: tuple[str, ...] = (str(resource.id),)
+        else:
+            key = ("", *(tag for tag in resource.tags if ("tag", tag) in rows))
         if key not in verdicts:
             rules = resolve(rows, resource.id, resource.name, resource.tags, settings)
             try:
@@ -753,7 +779,7 @@ def load_rules(
     connection: Connection, resource_id: int, name: str, tags: Sequence[str], settings: Settings
 ) -> Rules:
     """The effective policy of one resource, read in the caller's transaction."""
-    rows = index_rows(policy_rows(connection, resource_id, tags))
+    rows = index_rows(policy_rows(connection, resource_id))
     return resolve(rows, resource_id, name, tags, settings)
 
 
@@ -1079,6 +1105,12 @@ def _week_refusal(
 ) -> PolicyError | None:
     """The refusal of `[start, end)` by the weekly allowance, or None when it fits."""
     assert rules.max_week is not None
+    near = (start - WEEK, end + WEEK)
+    if (sum(_overlap(b, near) for b in booked) + (end - start).total_seconds()) / 60 <= (
+        rules.max_week
+    ):
+        # Even all of it in one week would fit: no need to find the busiest.
+        return None
     worst_start, worst_held = busiest_week(booked, start, end)
     in_worst = _overlap((start, end), (worst_start, worst_start + WEEK)) / 60
     if worst_held + in_worst <= rules.max_week + 1e-9:
@@ -1256,20 +1288,55 @@ class _BookedBefore:
         return (begun * at - self.start_sums[begun]) - (ended * at - self.end_sums[ended])
 
 
-def _scope_filter(query: Any, scope: tuple[str, str]) -> Any:
-    # `resource_id + 0` keeps the planner on the user's own rows (`ix_reservations_user_end`):
-    # driving the count from a tag's resources reads everyone's bookings of them.
-    kind, key = scope
-    if kind == "resource":
-        return query.where(Reservation.resource_id + 0 == int(key))
-    if kind == "tag":
-        tagged = select(ResourceTag.resource_id).where(ResourceTag.tag == key)
-        return query.where((Reservation.resource_id + 0).in_(tagged))
-    return query
-
-
 _STATUS = func.coalesce(Reservation.status, "")
-"""The status, read where no index on it can serve: see `_scope_filter`."""
+"""The status, read where no index on it can serve: see `_IN_SCOPE`."""
+
+# `resource_id + 0` keeps the planner on the user's own rows (`ix_reservations_user_end`):
+# driving the count from a tag's resources reads everyone's bookings of them.
+_IN_SCOPE = {
+    "default": None,
+    "resource": Reservation.resource_id + 0 == bindparam("scope_id"),
+    "tag": (Reservation.resource_id + 0).in_(
+        select(ResourceTag.resource_id).where(ResourceTag.tag == bindparam("scope_tag"))
+    ),
+}
+_OTHER_THAN = Reservation.id != bindparam("excluding")
+
+
+def _per_scope(query: Any) -> dict[str, Any]:
+    return {
+        kind: query if condition is None else query.where(condition)
+        for kind, condition in _IN_SCOPE.items()
+    }
+
+
+_COUNT_ACTIVE = _per_scope(
+    select(func.count()).where(
+        Reservation.user_id == bindparam("user_id"),
+        Reservation.end_time > bindparam("now", type_=UTCDateTime()),
+        _STATUS == "active",
+        _OTHER_THAN,
+    )
+)
+_HELD_WINDOWS = _per_scope(
+    select(Reservation.start_time, Reservation.end_time).where(
+        Reservation.user_id == bindparam("user_id"),
+        Reservation.end_time > bindparam("start", type_=UTCDateTime()),
+        Reservation.start_time < bindparam("end", type_=UTCDateTime()),
+        or_(_STATUS == "active", _STATUS == "expired"),
+        _OTHER_THAN,
+    )
+)
+
+
+def _scope_values(scope: tuple[str, str], excluding: int | None) -> dict[str, Any]:
+    kind, key = scope
+    values: dict[str, Any] = {"excluding": excluding or 0}
+    if kind == "resource":
+        values["scope_id"] = int(key)
+    elif kind == "tag":
+        values["scope_tag"] = key
+    return values
 
 
 def count_active(
@@ -1280,14 +1347,8 @@ def count_active(
     excluding: int | None = None,
 ) -> int:
     """How many active bookings that have not ended `user_id` holds in a scope."""
-    query = select(func.count()).where(
-        Reservation.user_id == user_id,
-        Reservation.end_time > bindparam("now", now, type_=UTCDateTime()),
-        _STATUS == "active",
-    )
-    if excluding is not None:
-        query = query.where(Reservation.id != excluding)
-    return int(connection.execute(_scope_filter(query, scope)).scalar_one())
+    values = _scope_values(scope, excluding) | {"user_id": user_id, "now": now}
+    return int(connection.execute(_COUNT_ACTIVE[scope[0]], values).scalar_one())
 
 
 def held_windows(
@@ -1300,15 +1361,8 @@ def held_windows(
 ) -> list[tuple[datetime, datetime]]:
     """The windows of `user_id`'s bookings in a scope that were or are held (active or
     run to their end) and meet `[start, end)`."""
-    query = select(Reservation.start_time, Reservation.end_time).where(
-        Reservation.user_id == user_id,
-        Reservation.end_time > bindparam("start", start, type_=UTCDateTime()),
-        Reservation.start_time < bindparam("end", end, type_=UTCDateTime()),
-        _STATUS.in_(("active", "expired")),
-    )
-    if excluding is not None:
-        query = query.where(Reservation.id != excluding)
-    return [(row[0], row[1]) for row in connection.execute(_scope_filter(query, scope))]
+    values = _scope_values(scope, excluding) | {"user_id": user_id, "start": start, "end": end}
+    return [(row[0], row[1]) for row in connection.execute(_HELD_WINDOWS[scope[0]], values)]
 
 
 LOCK_USER = select(User.id, User.role).where(User.id == bindparam("user_id")).with_for_update()
