@@ -563,7 +563,11 @@ class Rules:
 
     @property
     def limits_time(self) -> bool:
-        return self.hours is not None or bool(self.closures)
+        return self.limits_hours or bool(self.closures)
+
+    @property
+    def limits_hours(self) -> bool:
+        return self.hours not in (None, "always")
 
 
 _POLICY_ROWS = select(Policy).where(
@@ -847,7 +851,7 @@ def closed_between(rules: Rules, start: datetime, end: datetime) -> list[tuple[d
     or in a closure; sorted and merged."""
     if not rules.limits_time or end <= start:
         return []
-    closed = list(_outside_hours(rules.hours, rules.zone, start, end)) if rules.hours else []
+    closed = list(_outside_hours(rules.hours, rules.zone, start, end)) if rules.limits_hours else []
     for closure, _ in rules.closures:
         first, last = _closure_instants(closure, rules.zone)
         if first < end and last > start:
@@ -946,7 +950,7 @@ def check_window_rules(rules: Rules, start: datetime, end: datetime, now: dateti
                 },
             )
     closed = closed_between(rules, start, end)
-    if closed and rules.hours is not None:
+    if closed and rules.limits_hours:
         raise _hours_refusal(rules, closed[0][0])
 
 
