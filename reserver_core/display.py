@@ -11,7 +11,14 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from reserver_core.errors import ConflictError, ReserverError, StoreError, UnavailableError
-from reserver_core.schemas import EventInfo, ImportReport, ReservationInfo, ResourceInfo
+from reserver_core.schemas import (
+    Allowance,
+    Closure,
+    EventInfo,
+    ImportReport,
+    ReservationInfo,
+    ResourceInfo,
+)
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -168,6 +175,74 @@ def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
     if isinstance(error, StoreError) and error.details:
         return f"{error.message}: {error.details}"
     return error.message
+
+
+def policy_value_text(name: str, value: object) -> str:
+    """A policy field's value for people: "Mon-Fri 08:00-18:00", "1h30m", "3 active
+    bookings", "8h per week", closures as "2026-12-24 to 2026-12-26 (holidays)"."""
+    if name == "hours":
+        return hours_text(value) if isinstance(value, str) and value else "always open"
+    if name == "closed":
+        closures = value if isinstance(value, list) else []
+        return "; ".join(closure_text(c) for c in closures) or "no closures"
+    if value is None:
+        return "unset"
+    if name.endswith("_minutes") and isinstance(value, int):
+        return format_duration(timedelta(minutes=value))
+    if name == "max_active" and isinstance(value, int):
+        return counted(value, "active booking")
+    if name == "max_hours_per_week" and isinstance(value, int | float):
+        return f"{_hours(value)} per week"
+    return str(value)
+
+
+_SPEC_DAYS = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)\b")
+
+
+def hours_text(spec: str) -> str:
+    """A canonical opening-hours spec as people read it: "Mon-Fri 08:00-12:00, 13:00-18:00"."""
+    if spec == "always":
+        return "always open"
+    spaced = spec.replace(",", ", ")
+    return _SPEC_DAYS.sub(lambda day: day.group(1).capitalize(), spaced)
+
+
+def closure_text(closure: Closure) -> str:
+    """A closure in its zone's wall time: "2026-12-24 to 2026-12-26 (holidays)",
+    "2026-12-31 14:00 to 18:00 (early close)"."""
+    if closure.whole_days:
+        first, last = closure.start.date(), (closure.end - timedelta(days=1)).date()
+        text = f"{first}" if first >= last else f"{first} to {last}"
+    elif closure.start.date() == closure.end.date():
+        text = f"{closure.start:%Y-%m-%d %H:%M} to {closure.end:%H:%M}"
+    else:
+        text = f"{closure.start:%Y-%m-%d %H:%M} to {closure.end:%Y-%m-%d %H:%M}"
+    return f"{text} ({closure.reason})" if closure.reason else text
+
+
+def allowance_text(allowance: Allowance, tz: ZoneInfo, *, now: datetime) -> str:
+    """What a user holds of an allowance: "max 3 active bookings (tag 'gpu'): you hold 1,
+    2 left", "max 8h per week (tag 'gpu'): you hold 6h between Tue 1 Dec and Mon 7 Dec,
+    2h left"; an admin's ends "admins are exempt" instead of what is left."""
+    if allowance.rule == "max_active":
+        limit = counted(int(allowance.limit), "active booking")
+        held = f"you hold {int(allowance.used)}"
+        left = f"{int(allowance.remaining)} left"
+    else:
+        limit = f"{_hours(allowance.limit)} per week"
+        held = f"you hold {_hours(allowance.used)}"
+        if allowance.window_start is not None and allowance.window_end is not None:
+            first = day_label(_local(allowance.window_start, tz).date(), tz, now=now)
+            last = day_label(_local(allowance.window_end, tz).date(), tz, now=now)
+            held += f" between {first} and {last}"
+        left = f"{_hours(allowance.remaining)} left"
+    tail = "admins are exempt" if allowance.exempt else left
+    return f"max {limit} ({allowance.scope}): {held}, {tail}"
+
+
+def _hours(hours: float) -> str:
+    """Hours as a duration, "6h", "1h30m"; none as "0h" rather than "0m"."""
+    return format_duration(timedelta(hours=hours)) if hours > 0 else "0h"
 
 
 MOVE_ARROW = " -> "
