@@ -179,12 +179,12 @@ def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
 
 def policy_value_text(name: str, value: object) -> str:
     """A policy field's value for people: "Mon-Fri 08:00-18:00", "1h30m", "3 active
-    bookings", "8h per week", closures as "2026-12-24 to 2026-12-26 (holidays)"."""
+    bookings", "8h per week", closures as their specs ("2026-12-24..2026-12-26 holidays")."""
     if name == "hours":
-        return hours_text(value) if isinstance(value, str) and value else "always open"
+        return _hours_for_people(value) if isinstance(value, str) and value else "always open"
     if name == "closed":
         closures = value if isinstance(value, list) else []
-        return "; ".join(closure_text(c) for c in closures) or "no closures"
+        return "; ".join(_closure_spec(c) for c in closures) or "no closures"
     if value is None:
         return "unset"
     if name.endswith("_minutes") and isinstance(value, int):
@@ -199,25 +199,20 @@ def policy_value_text(name: str, value: object) -> str:
 _SPEC_DAYS = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)\b")
 
 
-def hours_text(spec: str) -> str:
-    """A canonical opening-hours spec as people read it: "Mon-Fri 08:00-12:00, 13:00-18:00"."""
+def _hours_for_people(spec: str) -> str:
     if spec == "always":
         return "always open"
-    spaced = spec.replace(",", ", ")
-    return _SPEC_DAYS.sub(lambda day: day.group(1).capitalize(), spaced)
+    return _SPEC_DAYS.sub(lambda day: day.group(1).capitalize(), spec.replace(",", ", "))
 
 
-def closure_text(closure: Closure) -> str:
-    """A closure in its zone's wall time: "2026-12-24 to 2026-12-26 (holidays)",
-    "2026-12-31 14:00 to 18:00 (early close)"."""
+def _closure_spec(closure: Closure) -> str:
     if closure.whole_days:
         first, last = closure.start.date(), (closure.end - timedelta(days=1)).date()
-        text = f"{first}" if first >= last else f"{first} to {last}"
-    elif closure.start.date() == closure.end.date():
-        text = f"{closure.start:%Y-%m-%d %H:%M} to {closure.end:%H:%M}"
+        days = f"{first}" if first >= last else f"{first}..{last}"
     else:
-        text = f"{closure.start:%Y-%m-%d %H:%M} to {closure.end:%Y-%m-%d %H:%M}"
-    return f"{text} ({closure.reason})" if closure.reason else text
+        end = "%H:%M" if closure.start.date() == closure.end.date() else "%Y-%m-%d %H:%M"
+        days = f"{closure.start:%Y-%m-%d %H:%M}..{closure.end.strftime(end)}"
+    return f"{days} {closure.reason}".strip()
 
 
 def allowance_text(allowance: Allowance, tz: ZoneInfo, *, now: datetime) -> str:
