@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from reserver_core import idempotency
+from reserver_core import idempotency, policy
 from reserver_core.booking_statements import (
     CLASHES,
     INSERT_EVENT,
@@ -91,15 +91,15 @@ class BookingPolicy:
         return f"{_minutes(self.max_duration) // 60} hours"
 
 
-def check_window(start: datetime, end: datetime, now: datetime, policy: BookingPolicy) -> None:
-    """Enforce: aware times, start in the future, end after start, length within policy."""
+def check_window(start: datetime, end: datetime, now: datetime) -> None:
+    """Enforce: aware times, start in the future, end after start (the length is the
+    resource's policy's to judge, see `policy.check_window_rules`)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValidationError("times must carry a time zone", "start_time")
     if end <= start:
         raise ValidationError("the end must be after the start", "end_time")
     if start <= now:
         raise ValidationError("the start must be in the future", "start_time")
-    policy.check_length(end - start, "end_time")
 
 
 def _minutes(delta: timedelta) -> int:
@@ -154,7 +154,7 @@ def book(
     start: datetime,
     end: datetime,
     now: datetime,
-    policy: BookingPolicy,
+    settings: Settings,
     idempotency_key: str | None = None,
     actor: UserInfo | None = None,
     note: str = "",
@@ -166,16 +166,22 @@ def book(
     The booking is `user`'s; its event names `actor`, an admin acting for them, if any.
 
     The resource row is locked first (PostgreSQL, MariaDB; on SQLite the write
-    transaction already holds the database's write lock), and the clashes are
-    read after the lock, so they see every booking committed before it. The
-    result is built from what the transaction knows, without reading the
+    transaction already holds the database's write lock), then the user's row
+    unless the user is an admin (exempt from allowances), so that one user's
+    bookings count their allowances one after another; the clashes and the counts
+    are read after the locks, so they see every booking committed before them.
+    The result is built from what the transaction knows, without reading the
     reservation back.
+
+    The resource's booking policy (`policy`) is checked before the clashes.
 
     With a (cleaned) `idempotency_key` the user sent for this very request
     within a day, nothing is booked: the reservation it made is returned as it
     is now. The key sent for another request is refused (see `idempotency`).
     """
     connection.execute(LOCK_RESOURCE, {"resource_id": resource_id})
+    if not user.is_admin:
+        connection.execute(policy.LOCK_USER, {"user_id": user.id})
     if idempotency_key is not None:
         # Read after the lock: a twin request on this resource that held it has
         # committed its key. A twin on another resource collides on the key instead.
@@ -183,13 +189,18 @@ def book(
         if earlier is not None:
             idempotency.check_same_request(earlier, idempotency_key, resource_id, start, end)
             return _replayed(connection, user, earlier, now)
-    check_window(start, end, now, policy)
+    check_window(start, end, now)
     resource = connection.execute(
         RESOURCE_TO_BOOK, {"resource_id": resource_id, "now": now, "start": start, "end": end}
     ).one_or_none()
     if resource is None:
         raise NotFoundError(f"resource {resource_id} not found")
     check_bookable(resource, start, end)
+    tags = resource.tag_list.split(",") if resource.tag_list else []
+    rules = policy.load_rules(connection, resource_id, resource.name, tags, settings)
+    policy.check_window_rules(rules, start, end, now)
+    if not user.is_admin:
+        policy.check_allowances(connection, rules, user.id, start, end, now)
     if resource.any_clash:
         raise conflict_error(resource.name, clashes(connection, resource_id, start, end))
     result = connection.execute(
@@ -361,15 +372,16 @@ def change(
     window: tuple[datetime, datetime] | None,
     note: str | None,
     now: datetime,
-    policy: BookingPolicy,
+    settings: Settings,
     actor: UserInfo | None = None,
 ) -> None:
     """Move a reservation to `window` and/or set its (cleaned) `note`, as one change; owner
     or admin only (`user`'s rights count; the events name `actor`, if any).
 
     A move is held to every rule of a new booking, but the reservation does not clash
-    with itself; only an active reservation that has not ended moves. As in `book`, the
-    resource row is locked before the clashes are read (the write transaction holds
+    with itself nor count against its owner's allowances; only an active reservation
+    that has not ended moves. As in `book`, the resource row (then the owner's row) is
+    locked before the clashes are read (the write transaction holds
     SQLite's write lock; PostgreSQL's exclusion constraint also checks the new window).
     A changed window writes a `moved` event naming the old and the new one; a changed
     note a `noted` event. What does not change writes nothing.
@@ -378,11 +390,13 @@ def change(
     # fix the transaction's snapshot, and the clashes must be read after the lock.
     reservation = reservation_row(session, reservation_id, lock=True)
     if window is not None:
-        session.connection().execute(LOCK_RESOURCE, {"resource_id": reservation.resource_id})
+        connection = session.connection()
+        connection.execute(LOCK_RESOURCE, {"resource_id": reservation.resource_id})
+        owner = connection.execute(policy.LOCK_USER, {"user_id": reservation.user_id}).one()
     check_owner(reservation, user)
     acting = (actor or user).id
     if window is not None:
-        _move(session, reservation, window, now, policy, acting)
+        _move(session, reservation, window, now, settings, acting, owner.role == "admin")
     if note is not None and note != reservation.note:
         reservation.note = note
         record_event(session, reservation_id, "noted", acting, now, note or "(note cleared)")
@@ -393,17 +407,27 @@ def _move(
     reservation: Reservation,
     window: tuple[datetime, datetime],
     now: datetime,
-    policy: BookingPolicy,
+    settings: Settings,
     actor_id: int,
+    owner_is_admin: bool,
 ) -> None:
     start, end = window
     if reservation.status == "cancelled":
         raise StateError(f"reservation {reservation.id} is cancelled and cannot be moved")
     if reservation.status == "expired" or reservation.end_time <= now:
         raise StateError(f"reservation {reservation.id} has already ended and cannot be moved")
-    check_window(start, end, now, policy)
+    check_window(start, end, now)
     resource = row_by_id(session, Resource, reservation.resource_id, "resource")
     check_bookable(resource, start, end)
+    connection = session.connection()
+    rules = policy.load_rules(
+        connection, resource.id, resource.name, [t.tag for t in resource.tags], settings
+    )
+    policy.check_window_rules(rules, start, end, now)
+    if not owner_is_admin:
+        policy.check_allowances(
+            connection, rules, reservation.user_id, start, end, now, reservation.id
+        )
     found = clashes(session.connection(), resource.id, start, end)
     others = [clash for clash in found if clash.reservation_id != reservation.id]
     if others:

@@ -10,7 +10,13 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from reserver_core.errors import ConflictError, ReserverError, StoreError, UnavailableError
+from reserver_core.errors import (
+    ConflictError,
+    PolicyError,
+    ReserverError,
+    StoreError,
+    UnavailableError,
+)
 from reserver_core.schemas import (
     Allowance,
     Closure,
@@ -172,9 +178,67 @@ def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
             return f"{error.resource} is under maintenance until {until}"
         window = format_window(error.since, error.until, tz, now=now)
         return under_maintenance(error.resource, window, error.reason)
+    if isinstance(error, PolicyError) and error.rule == "max_hours_per_week":
+        return _week_refusal_again(error, tz) or error.message
     if isinstance(error, StoreError) and error.details:
         return f"{error.message}: {error.details}"
     return error.message
+
+
+WEEK = timedelta(days=7)
+
+
+def where_text(scope: str) -> str:
+    """Where an allowance counts, after a figure: " on tag 'gpu'", " across all resources"."""
+    if scope == "the default policy":
+        return " across all resources"
+    return f" on {scope}"
+
+
+def hours_text(value: float) -> str:
+    """A number of hours as "6h" or "1.5h"."""
+    rounded = round(value, 2)
+    if rounded == int(rounded):
+        return f"{int(rounded)}h"
+    return f"{rounded:g}h"
+
+
+def week_refusal_text(
+    requested: float,
+    total: float,
+    limit: float,
+    scope: str,
+    current: float,
+    window_start: datetime,
+    tz: ZoneInfo,
+) -> str:
+    """The refusal of a booking that would pass a weekly allowance, the week's days in `tz`:
+    "this 3h booking would bring you to 9h of your 8h per week on tag 'gpu' (you hold 6h
+    between Mon 30 Nov and Sun 6 Dec)"."""
+    first = window_start.astimezone(tz).date()
+    last = (window_start + WEEK - timedelta(microseconds=1)).astimezone(tz).date()
+    return (
+        f"this {hours_text(requested)} booking would bring you to {hours_text(total)} of your "
+        f"{hours_text(limit)} per week{where_text(scope)} (you hold {hours_text(current)} "
+        f"between {_DAY_NAMES[first.weekday()]} {first.day} {_MONTH_NAMES[first.month - 1]} and "
+        f"{_DAY_NAMES[last.weekday()]} {last.day} {_MONTH_NAMES[last.month - 1]})"
+    )
+
+
+def _week_refusal_again(error: PolicyError, tz: ZoneInfo) -> str | None:
+    figures = error.figures
+    try:
+        return week_refusal_text(
+            float(figures["requested"]),
+            float(figures["would_hold"]),
+            float(error.limit or 0),
+            error.scope,
+            float(error.current or 0),
+            datetime.fromisoformat(str(figures["window_start"])),
+            tz,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def policy_value_text(name: str, value: object) -> str:
@@ -192,7 +256,7 @@ def policy_value_text(name: str, value: object) -> str:
     if name == "max_active" and isinstance(value, int):
         return counted(value, "active booking")
     if name == "max_hours_per_week" and isinstance(value, int | float):
-        return f"{_hours(value)} per week"
+        return f"{hours_text(value)} per week"
     return str(value)
 
 
@@ -224,20 +288,17 @@ def allowance_text(allowance: Allowance, tz: ZoneInfo, *, now: datetime) -> str:
         held = f"you hold {int(allowance.used)}"
         left = f"{int(allowance.remaining)} left"
     else:
-        limit = f"{_hours(allowance.limit)} per week"
-        held = f"you hold {_hours(allowance.used)}"
+        limit = f"{hours_text(allowance.limit)} per week"
+        held = f"you hold {hours_text(allowance.used)}"
         if allowance.window_start is not None and allowance.window_end is not None:
             first = day_label(_local(allowance.window_start, tz).date(), tz, now=now)
-            last = day_label(_local(allowance.window_end, tz).date(), tz, now=now)
+            # The window ends at an instant, not included: its last day is the one before.
+            ending = allowance.window_end - timedelta(microseconds=1)
+            last = day_label(_local(ending, tz).date(), tz, now=now)
             held += f" between {first} and {last}"
-        left = f"{_hours(allowance.remaining)} left"
+        left = f"{hours_text(allowance.remaining)} left"
     tail = "admins are exempt" if allowance.exempt else left
     return f"max {limit} ({allowance.scope}): {held}, {tail}"
-
-
-def _hours(hours: float) -> str:
-    """Hours as a duration, "6h", "1h30m"; none as "0h" rather than "0m"."""
-    return format_duration(timedelta(hours=hours)) if hours > 0 else "0h"
 
 
 MOVE_ARROW = " -> "

@@ -23,6 +23,7 @@ from reserver_core import (
     idempotency,
     maintenance,
     paging,
+    policy,
     reservations,
     resources,
     schedule,
@@ -45,6 +46,7 @@ from reserver_core.errors import (
 from reserver_core.expiry import UpkeepState
 from reserver_core.models import check_id
 from reserver_core.schemas import (
+    EffectivePolicy,
     EventInfo,
     ExpiryReport,
     FreeSlot,
@@ -54,6 +56,9 @@ from reserver_core.schemas import (
     MaintenancePreview,
     OverlapChoice,
     Page,
+    PolicyChanges,
+    PolicyInfo,
+    PolicyScope,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
@@ -560,7 +565,7 @@ class LocalBackend:
         try:
             return self.database.write_core(
                 lambda c: booking.book(
-                    c, user, resource_id, start, end, now, self.policy, key, self.actor, note
+                    c, user, resource_id, start, end, now, self.settings, key, self.actor, note
                 ),
                 retries=1,
                 contended=lambda: self._conflict(resource_id, start, end),
@@ -605,7 +610,7 @@ class LocalBackend:
 
         def work(session: Session) -> None:
             booking.change(
-                session, user, reservation_id, window, cleaned, now, self.policy, self.actor
+                session, user, reservation_id, window, cleaned, now, self.settings, self.actor
             )
 
         if window is None:
@@ -739,6 +744,40 @@ class LocalBackend:
         return self.database.read(
             lambda s: booking.free_slot(s, now, duration, begin, resource_id, tag, excluding)
         )
+
+    # -- booking policies --------------------------------------------------------------
+    def resource_policy(self, resource_id: int) -> EffectivePolicy:
+        """A resource's effective policy with each field's scope, and the acting user's
+        allowances on it (none when anonymous)."""
+        resource_id = check_id(resource_id, "resource")
+        now = self.now()
+
+        def read(session: Session) -> EffectivePolicy:
+            resource = resources.load_resource(session, now, resource_id)
+            return policy.effective_policy(session, resource, self.user, self.settings, now)
+
+        return self.database.read(read)
+
+    def list_policies(self) -> list[PolicyInfo]:
+        """Every scope's own policy that sets anything."""
+        return self.database.read(policy.list_policies)
+
+    def get_policy(self, scope: PolicyScope) -> PolicyInfo:
+        """One scope's own policy (every field unset when nothing is set there)."""
+        return self.database.read(lambda s: policy.get_policy(s, scope))
+
+    def set_policy(self, scope: PolicyScope, changes: PolicyChanges) -> PolicyInfo:
+        """Admin: set the given fields of a scope's policy (closures are added)."""
+        user = self._require_user()
+        now = self.now()
+        return self.database.write(lambda s: policy.set_policy(s, user, scope, changes, now))
+
+    def clear_policy(self, scope: PolicyScope, fields: Sequence[str] = ()) -> PolicyInfo:
+        """Admin: unset the named fields of a scope's policy, or all of them."""
+        user = self._require_user()
+        now = self.now()
+        names = list(fields)
+        return self.database.write(lambda s: policy.clear_policy(s, user, scope, names, now))
 
     # -- import, export, upkeep --------------------------------------------------------
     def import_csv(

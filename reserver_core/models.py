@@ -16,6 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     literal_column,
 )
 from sqlalchemy.engine import Dialect
@@ -280,3 +281,42 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     reservation_id: Mapped[int] = mapped_column(ForeignKey("reservations.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Policy(Base):
+    """One scope's booking policy: the fields an admin set there (None = unset).
+
+    `scope` is `resource`, `tag` or `default`; `scope_key` the resource's id in
+    decimal, the tag, or "" for the default. `hours` holds the canonical spec
+    (`policy.parse_hours`), `closed` a JSON list of closures in local wall time.
+    """
+
+    __tablename__ = "policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    scope_key: Mapped[str] = mapped_column(ExactString(60))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    hours: Mapped[str | None] = mapped_column(Text)
+    closed: Mapped[str] = mapped_column(Text, default="", server_default="")
+    min_length_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_length_minutes: Mapped[int | None] = mapped_column(Integer)
+    min_notice_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_advance_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_active: Mapped[int | None] = mapped_column(Integer)
+    max_minutes_per_week: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("scope", "scope_key", name="uq_policies_scope_key"),
+        CheckConstraint("scope IN ('resource', 'tag', 'default')", name="scope"),
+        CheckConstraint(
+            "(min_length_minutes IS NULL OR min_length_minutes > 0)"
+            " AND (max_length_minutes IS NULL OR max_length_minutes > 0)"
+            " AND (min_notice_minutes IS NULL OR min_notice_minutes > 0)"
+            " AND (max_advance_minutes IS NULL OR max_advance_minutes > 0)"
+            " AND (max_active IS NULL OR max_active > 0)"
+            " AND (max_minutes_per_week IS NULL OR max_minutes_per_week > 0)",
+            name="positive_limits",
+        ),
+    )

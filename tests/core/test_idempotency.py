@@ -72,7 +72,7 @@ def test_a_twin_request_waits_for_the_first_and_answers_like_it(
     # The first request's transaction, held open: the twin meets it mid-flight.
     with admin.database.write_engine.connect() as first:
         transaction = first.begin()
-        held = booking.book(first, bob.user, room, start, start + HOUR, NOW, bob.policy, "k")
+        held = booking.book(first, bob.user, room, start, start + HOUR, NOW, bob.settings, "k")
         target = room if twin_room == "same" else other
 
         def twin() -> ReservationInfo | ValidationError:
@@ -103,7 +103,7 @@ def test_a_twin_request_books_when_the_first_failed(
     assert bob.user is not None
     with admin.database.write_engine.connect() as first:
         transaction = first.begin()
-        booking.book(first, bob.user, room, start, start + HOUR, NOW, bob.policy, "k")
+        booking.book(first, bob.user, room, start, start + HOUR, NOW, bob.settings, "k")
         with ThreadPoolExecutor(1) as pool:
             answer = pool.submit(bob.book, other, start, start + HOUR, "k")
             wait_until_someone_waits(admin.database)

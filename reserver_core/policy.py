@@ -1,0 +1,1127 @@
+"""Booking policies: opening hours, closures, lead times, lengths and per-user allowances.
+
+A policy is set on a scope: one resource, every resource with a tag, or the
+store's default. A resource's effective policy takes each field from the first
+scope that sets it: the resource, then its tags in its own order, then the
+default, then the store's settings. The rules are checked in the booking's
+own transaction (`check_booking`); a refusal is a `PolicyError` naming the
+rule, the scope and the figures.
+
+Opening hours and closures are wall times in the policy's zone; the booking
+path works on UTC instants (`closed_between`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, bindparam, func, or_, select
+from sqlalchemy.orm import Session
+
+from reserver_core.display import week_refusal_text, where_text
+from reserver_core.errors import ForbiddenError, NotFoundError, PolicyError, ValidationError
+from reserver_core.models import Policy, Reservation, Resource, ResourceTag, User, UTCDateTime
+from reserver_core.resources import clean_tags
+from reserver_core.schemas import (
+    POLICY_FIELDS,
+    Allowance,
+    Closure,
+    EffectiveField,
+    EffectivePolicy,
+    PolicyChanges,
+    PolicyInfo,
+    PolicyScope,
+    ResourceInfo,
+    UserInfo,
+)
+from reserver_core.settings import Settings
+from reserver_core.text import clean_one_line
+from reserver_core.timeparse import resolve_zone
+
+WEEK = timedelta(days=7)
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_TITLES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MINUTES_PER_DAY = 24 * 60
+MAX_CLOSURES = 200
+MAX_REASON_LENGTH = 200
+MAX_LIMIT_MINUTES = 366 * MINUTES_PER_DAY
+MAX_ACTIVE_LIMIT = 10_000
+STORE_SETTINGS = "store settings"
+DEFAULT_LABEL = "the default policy"
+
+_SPAN_RE = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", re.ASCII)
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_CLOCK = r"\d{1,2}:\d{2}"
+_CLOSURE_RE = re.compile(
+    rf"(?P<start_day>{_DATE})(?:[ T](?P<start_clock>{_CLOCK}))?"
+    rf"(?:\s*\.\.\s*(?:(?P<end_day>{_DATE})(?:[ T](?P<end_clock>{_CLOCK}))?"
+    rf"|(?P<end_only>{_CLOCK})))?"
+    r"(?:\s+(?P<reason>.*))?",
+    re.ASCII | re.DOTALL,
+)
+
+Span = tuple[int, int]
+"""An open span of one weekday in minutes from midnight, `[start, end)`; end may be 1440."""
+WeekHours = tuple[tuple[Span, ...], ...]
+"""The open spans of each weekday, Monday first."""
+
+
+# -- reading what admins type ------------------------------------------------------------
+def check_timezone(name: str) -> str:
+    """The IANA zone `name`, trimmed; ValidationError (field `timezone`) if unknown."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise ValidationError(
+            "no time zone given; use an IANA name such as Europe/Berlin", "timezone"
+        )
+    try:
+        return resolve_zone(cleaned).key
+    except ValidationError as exc:
+        raise ValidationError(exc.message, "timezone") from exc
+
+
+def parse_hours(text: str) -> str:
+    """Opening hours such as "mon-fri 08:00-12:00,13:00-18:00; sat 10:00-14:00" in the
+    canonical form they are stored in ("always" for every day, all day); ValidationError
+    (field `hours`) naming what is wrong."""
+    return format_hours(read_hours(text))
+
+
+def read_hours(text: str) -> WeekHours:
+    """The open spans per weekday that an hours spec names (see `parse_hours`)."""
+    return _read_hours(" ".join(text.lower().split()))
+
+
+@lru_cache(maxsize=256)
+def _read_hours(spec: str) -> WeekHours:
+    if not spec:
+        raise ValidationError(
+            "no opening hours given; write e.g. 'mon-fri 08:00-18:00; sat 10:00-14:00'", "hours"
+        )
+    if spec in ("always", "24/7"):
+        return tuple(((0, MINUTES_PER_DAY),) for _ in DAY_NAMES)
+    days: list[list[Span]] = [[] for _ in DAY_NAMES]
+    seen: set[int] = set()
+    for group in (part.strip() for part in spec.split(";")):
+        if not group:
+            continue
+        day_text, _, span_text = group.partition(" ")
+        weekdays = _read_days(day_text, group)
+        spans = _read_spans(span_text.replace(" ", ""), group)
+        for weekday in weekdays:
+            if weekday in seen:
+                raise ValidationError(
+                    f"{_DAY_TITLES[weekday]} is named twice in the opening hours; give each "
+                    "day once, with all its spans",
+                    "hours",
+                )
+            seen.add(weekday)
+            days[weekday] = spans
+    if not seen:
+        raise ValidationError("no opening hours given", "hours")
+    return tuple(tuple(spans) for spans in days)
+
+
+def _read_days(text: str, group: str) -> list[int]:
+    if text == "daily":
+        return list(range(7))
+    found: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.partition("-")
+        if first not in DAY_NAMES or (dash and last not in DAY_NAMES):
+            raise ValidationError(
+                f"cannot read the days {text!r} in {group!r}; write mon, tue, wed, thu, fri, "
+                "sat, sun, a range such as mon-fri, a list such as mon,wed, or daily",
+                "hours",
+            )
+        start = DAY_NAMES.index(first)
+        end = DAY_NAMES.index(last) if dash else start
+        if end < start:
+            raise ValidationError(
+                f"the days {part!r} run backwards; write the earlier day first", "hours"
+            )
+        found.extend(day for day in range(start, end + 1) if day not in found)
+    return found
+
+
+def _read_spans(text: str, group: str) -> list[Span]:
+    if not text:
+        raise ValidationError(f"{group!r} names days but no hours, e.g. 08:00-18:00", "hours")
+    spans: list[Span] = []
+    for part in text.split(","):
+        found = _SPAN_RE.fullmatch(part)
+        if found is None:
+            raise ValidationError(
+                f"cannot read the hours {part!r} in {group!r}; write HH:MM-HH:MM, e.g. 08:00-18:00",
+                "hours",
+            )
+        start = _clock_minutes(found[1], found[2], part, allow_midnight=False)
+        end = _clock_minutes(found[3], found[4], part, allow_midnight=True)
+        if end <= start:
+            raise ValidationError(
+                f"the hours {part!r} end before they start; a span past midnight is two spans, "
+                "e.g. 'fri 22:00-24:00; sat 00:00-06:00'",
+                "hours",
+            )
+        spans.append((start, end))
+    spans.sort()
+    for (_, first_end), (second_start, _) in pairwise(spans):
+        if second_start < first_end:
+            raise ValidationError(f"the hours in {group!r} overlap; give each span once", "hours")
+    return spans
+
+
+def _clock_minutes(hour: str, minute: str, part: str, *, allow_midnight: bool) -> int:
+    hours, minutes = int(hour), int(minute)
+    if allow_midnight and (hours, minutes) == (24, 0):
+        return MINUTES_PER_DAY
+    if hours > 23 or minutes > 59:
+        limit = "00:00-24:00" if allow_midnight else "00:00-23:59"
+        raise ValidationError(f"{part!r} is not a time of day (hours run {limit})", "hours")
+    return hours * 60 + minutes
+
+
+def format_hours(week: WeekHours) -> str:
+    """The canonical spec of `week`: consecutive days with the same spans joined."""
+    if all(spans == ((0, MINUTES_PER_DAY),) for spans in week):
+        return "always"
+    groups: list[str] = []
+    day = 0
+    while day < 7:
+        spans = week[day]
+        last = day
+        while last + 1 < 7 and week[last + 1] == spans:
+            last += 1
+        if spans:
+            days = DAY_NAMES[day] if last == day else f"{DAY_NAMES[day]}-{DAY_NAMES[last]}"
+            groups.append(f"{days} {format_spans(spans)}")
+        day = last + 1
+    return "; ".join(groups) if groups else "never"
+
+
+def format_spans(spans: Iterable[Span]) -> str:
+    """Spans as "08:00-12:00,13:00-18:00"."""
+    return ",".join(f"{_clock_text(start)}-{_clock_text(end)}" for start, end in spans)
+
+
+def _clock_text(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def hours_for_people(spec: str) -> str:
+    """A canonical hours spec as people read it: "Mon-Fri 08:00-20:00; Sat 10:00-14:00"."""
+    if spec == "always":
+        return "always open"
+    return re.sub(r"[a-z]{3}", lambda day: day[0].capitalize(), spec)
+
+
+def parse_closure(text: str) -> Closure:
+    """A closure such as "2026-12-24..2026-12-26 holidays" (whole days, the last included)
+    or "2026-12-31 14:00..18:00 early close"; ValidationError (field `closed`)."""
+    raw = " ".join(text.split())
+    found = _CLOSURE_RE.fullmatch(raw)
+    if found is None:
+        raise ValidationError(
+            f"cannot read the closure {raw!r}; write 2026-12-24..2026-12-26 holidays "
+            "(whole days) or 2026-12-31 14:00..18:00 early close",
+            "closed",
+        )
+    reason = clean_one_line(found["reason"] or "", "closed", MAX_REASON_LENGTH, "a closure reason")
+    start_day = _day(found["start_day"])
+    if found["start_clock"] is None:
+        if found["end_clock"] is not None or found["end_only"] is not None:
+            raise ValidationError(f"{raw!r}: give a time on both ends or on neither", "closed")
+        end_day = _day(found["end_day"]) if found["end_day"] else start_day
+        if end_day < start_day:
+            raise ValidationError(f"the closure {raw!r} ends before it starts", "closed")
+        return Closure(
+            datetime.combine(start_day, time(0)),
+            datetime.combine(end_day + timedelta(days=1), time(0)),
+            reason,
+            whole_days=True,
+        )
+    start = datetime.combine(start_day, _clock(found["start_clock"], raw))
+    if found["end_only"] is not None:
+        end = datetime.combine(start_day, _clock(found["end_only"], raw))
+    elif found["end_day"] is not None and found["end_clock"] is not None:
+        end = datetime.combine(_day(found["end_day"]), _clock(found["end_clock"], raw))
+    else:
+        raise ValidationError(f"{raw!r}: a closure from a time needs an end time", "closed")
+    if end <= start:
+        raise ValidationError(f"the closure {raw!r} ends before it starts", "closed")
+    return Closure(start, end, reason, whole_days=False)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationError(f"{text!r} is not a date", "closed") from exc
+
+
+def _clock(text: str, raw: str) -> time:
+    hour, _, minute = text.partition(":")
+    if int(hour) > 23 or int(minute) > 59:
+        raise ValidationError(f"{raw!r}: {text} is not a time of day (00:00-23:59)", "closed")
+    return time(int(hour), int(minute))
+
+
+def closure_text(closure: Closure) -> str:
+    """A closure as its spec reads: "2026-12-24..2026-12-26 holidays"."""
+    if closure.whole_days:
+        first = closure.start.date()
+        last = closure.end.date() - timedelta(days=1)
+        days = first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
+    else:
+        start = closure.start.strftime("%Y-%m-%d %H:%M")
+        same_day = closure.end.date() == closure.start.date()
+        end = closure.end.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
+        days = f"{start}..{end}"
+    return f"{days} {closure.reason}".strip()
+
+
+def _check_minutes(value: int | None, field: str, what: str) -> int | None:
+    if value is None:
+        return None
+    if value <= 0:
+        raise ValidationError(f"{what} must be longer than zero", field)
+    if value > MAX_LIMIT_MINUTES:
+        raise ValidationError(f"{what} is at most 366 days", field)
+    return value
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """`PolicyChanges` once read: the column values to write."""
+
+    values: dict[str, Any]
+    closures: list[Closure]
+
+
+def check_changes(changes: PolicyChanges) -> _Checked:
+    """Read and check every field of `changes`; ValidationError names the first bad field."""
+    values: dict[str, Any] = {}
+    if changes.timezone is not None:
+        values["timezone"] = check_timezone(changes.timezone)
+    if changes.hours is not None:
+        values["hours"] = parse_hours(changes.hours)
+    for name, what in (
+        ("min_length_minutes", "the shortest booking"),
+        ("max_length_minutes", "the longest booking"),
+        ("min_notice_minutes", "the notice"),
+        ("max_advance_minutes", "how far ahead one may book"),
+    ):
+        checked = _check_minutes(getattr(changes, name), name, what)
+        if checked is not None:
+            values[name] = checked
+    if changes.max_active is not None:
+        if not 1 <= changes.max_active <= MAX_ACTIVE_LIMIT:
+            raise ValidationError(
+                f"max_active is a number of bookings from 1 to {MAX_ACTIVE_LIMIT}", "max_active"
+            )
+        values["max_active"] = changes.max_active
+    if changes.max_hours_per_week is not None:
+        hours = changes.max_hours_per_week
+        if not 0 < hours <= 168 or round(hours * 60) <= 0:
+            raise ValidationError(
+                "max_hours_per_week is a number of hours above 0 and at most 168",
+                "max_hours_per_week",
+            )
+        values["max_minutes_per_week"] = round(hours * 60)
+    shortest = values.get("min_length_minutes")
+    longest = values.get("max_length_minutes")
+    if shortest is not None and longest is not None and shortest > longest:
+        raise ValidationError(
+            "the shortest booking is longer than the longest", "min_length_minutes"
+        )
+    return _Checked(values, [parse_closure(text) for text in changes.add_closed])
+
+
+# -- storing -------------------------------------------------------------------------------
+def check_scope(session: Session, scope: PolicyScope) -> tuple[str, str, str]:
+    """`(scope, scope_key, label)` of a scope, the resource or tag checked."""
+    if scope.kind == "default":
+        return "default", "", DEFAULT_LABEL
+    if scope.kind == "tag":
+        cleaned = clean_tags([scope.tag or ""])
+        if not cleaned:
+            raise ValidationError("no tag given", "tag")
+        return "tag", cleaned[0], f"tag {cleaned[0]!r}"
+    if scope.kind == "resource" and scope.resource_id is not None:
+        name = session.scalar(select(Resource.name).where(Resource.id == scope.resource_id))
+        if name is None:
+            raise NotFoundError(f"resource {scope.resource_id} not found")
+        return "resource", str(scope.resource_id), f"resource {name!r}"
+    raise ValidationError("name a resource, a tag or the default policy", "scope")
+
+
+def _scope_of(kind: str, key: str) -> PolicyScope:
+    if kind == "resource":
+        return PolicyScope("resource", resource_id=int(key))
+    if kind == "tag":
+        return PolicyScope("tag", tag=key)
+    return PolicyScope("default")
+
+
+def get_policy(session: Session, scope: PolicyScope) -> PolicyInfo:
+    """One scope's own policy; every field unset when nothing is set there."""
+    kind, key, label = check_scope(session, scope)
+    row = _row(session, kind, key)
+    return _info(row, _scope_of(kind, key), label)
+
+
+def _row(session: Session, kind: str, key: str, lock: bool = False) -> Policy | None:
+    query = select(Policy).where(Policy.scope == kind, Policy.scope_key == key)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def _info(row: Policy | None, scope: PolicyScope, label: str) -> PolicyInfo:
+    if row is None:
+        return PolicyInfo(scope=scope, label=label)
+    hours = row.max_minutes_per_week
+    return PolicyInfo(
+        scope=scope,
+        label=label,
+        timezone=row.timezone,
+        hours=row.hours,
+        closed=list(read_closures(row.closed)),
+        min_length_minutes=row.min_length_minutes,
+        max_length_minutes=row.max_length_minutes,
+        min_notice_minutes=row.min_notice_minutes,
+        max_advance_minutes=row.max_advance_minutes,
+        max_active=row.max_active,
+        max_hours_per_week=None if hours is None else hours / 60,
+        updated_at=row.updated_at,
+    )
+
+
+def list_policies(session: Session) -> list[PolicyInfo]:
+    """Every scope that sets anything: the default first, then tags, then resources."""
+    names = dict(session.execute(select(Resource.id, Resource.name)).tuples().all())
+    order = {"default": 0, "tag": 1, "resource": 2}
+    found: list[PolicyInfo] = []
+    for row in session.scalars(select(Policy)):
+        if row.scope == "resource":
+            label = f"resource {names.get(int(row.scope_key), row.scope_key)!r}"
+        elif row.scope == "tag":
+            label = f"tag {row.scope_key!r}"
+        else:
+            label = DEFAULT_LABEL
+        found.append(_info(row, _scope_of(row.scope, row.scope_key), label))
+    return sorted(found, key=lambda p: (order[p.scope.kind], p.label))
+
+
+def set_policy(
+    session: Session, user: UserInfo, scope: PolicyScope, changes: PolicyChanges, now: datetime
+) -> PolicyInfo:
+    """Admin: write the checked `changes` into the scope's policy (closures are added)."""
+    _require_admin(user)
+    checked = check_changes(changes)
+    kind, key, label = check_scope(session, scope)
+    row = _row(session, kind, key, lock=True)
+    if row is None:
+        row = Policy(scope=kind, scope_key=key, closed="", updated_at=now)
+        session.add(row)
+    for name, value in checked.values.items():
+        setattr(row, name, value)
+    shortest = row.min_length_minutes
+    longest = row.max_length_minutes
+    if shortest is not None and longest is not None and shortest > longest:
+        raise ValidationError(
+            f"the shortest booking ({shortest} minutes) would be longer than the longest "
+            f"({longest} minutes) in {label}",
+            "min_length_minutes"
+            if "min_length_minutes" in checked.values
+            else "max_length_minutes",
+        )
+    if checked.closures:
+        closures = list(read_closures(row.closed))
+        closures.extend(c for c in checked.closures if c not in closures)
+        if len(closures) > MAX_CLOSURES:
+            raise ValidationError(f"a policy holds at most {MAX_CLOSURES} closures", "closed")
+        row.closed = write_closures(sorted(closures, key=lambda c: (c.start, c.end)))
+    row.updated_at = now
+    session.flush()
+    return _info(row, _scope_of(kind, key), label)
+
+
+def clear_policy(
+    session: Session, user: UserInfo, scope: PolicyScope, fields: Sequence[str], now: datetime
+) -> PolicyInfo:
+    """Admin: unset the named fields of the scope's policy (all of them when none)."""
+    _require_admin(user)
+    unknown = [name for name in fields if name not in POLICY_FIELDS]
+    if unknown:
+        raise ValidationError(
+            f"unknown policy field {unknown[0]!r}; the fields are {', '.join(POLICY_FIELDS)}",
+            "fields",
+        )
+    kind, key, label = check_scope(session, scope)
+    row = _row(session, kind, key, lock=True)
+    if row is None:
+        return PolicyInfo(scope=_scope_of(kind, key), label=label)
+    for name in fields or POLICY_FIELDS:
+        if name == "closed":
+            row.closed = ""
+        elif name == "max_hours_per_week":
+            row.max_minutes_per_week = None
+        else:
+            setattr(row, name, None)
+    info = _info(row, _scope_of(kind, key), label)
+    if _is_empty(info):
+        session.delete(row)
+        session.flush()
+        return PolicyInfo(scope=info.scope, label=label)
+    row.updated_at = now
+    session.flush()
+    return info
+
+
+def _is_empty(info: PolicyInfo) -> bool:
+    return not info.closed and all(
+        getattr(info, name) is None for name in POLICY_FIELDS if name != "closed"
+    )
+
+
+def _require_admin(user: UserInfo) -> None:
+    if not user.is_admin:
+        raise ForbiddenError("access denied: only an admin may change booking policies")
+
+
+def write_closures(closures: Sequence[Closure]) -> str:
+    """Closures as the JSON text the `closed` column holds."""
+    return json.dumps(
+        [
+            [
+                c.start.isoformat(timespec="minutes"),
+                c.end.isoformat(timespec="minutes"),
+                c.reason,
+                c.whole_days,
+            ]
+            for c in closures
+        ],
+        ensure_ascii=False,
+    )
+
+
+@lru_cache(maxsize=1024)
+def read_closures(text: str) -> tuple[Closure, ...]:
+    """The closures a `closed` column holds."""
+    if not text:
+        return ()
+    return tuple(
+        Closure(datetime.fromisoformat(start), datetime.fromisoformat(end), reason, whole)
+        for start, end, reason, whole in json.loads(text)
+    )
+
+
+# -- the effective policy --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rules:
+    """A resource's effective policy, as the booking path checks it.
+
+    Each `*_from` is the label of the scope the field comes from; `allowance_scope`
+    of the per-user fields is `(scope, key)` to count the user's bookings in.
+    """
+
+    resource_id: int
+    resource_name: str
+    zone: ZoneInfo
+    zone_from: str
+    hours: str | None
+    hours_from: str
+    closures: tuple[tuple[Closure, str], ...]
+    min_length: int
+    min_length_from: str
+    max_length: int
+    max_length_from: str
+    min_notice: int | None
+    min_notice_from: str
+    max_advance: int | None
+    max_advance_from: str
+    max_active: int | None
+    max_active_from: str
+    max_active_scope: tuple[str, str]
+    max_week: int | None
+    max_week_from: str
+    max_week_scope: tuple[str, str]
+
+    @property
+    def has_allowances(self) -> bool:
+        return self.max_active is not None or self.max_week is not None
+
+    @property
+    def limits_time(self) -> bool:
+        return self.hours is not None or bool(self.closures)
+
+
+_POLICY_ROWS = select(Policy).where(
+    or_(
+        Policy.scope == "default",
+        (Policy.scope == "resource") & (Policy.scope_key == bindparam("resource_key")),
+        (Policy.scope == "tag") & Policy.scope_key.in_(bindparam("tags", expanding=True)),
+    )
+)
+
+
+def policy_rows(connection: Connection, resource_id: int, tags: Sequence[str]) -> list[Any]:
+    """The policy rows that bear on a resource: its own, its tags', the default."""
+    return list(
+        connection.execute(
+            _POLICY_ROWS, {"resource_key": str(resource_id), "tags": list(tags) or [""]}
+        )
+    )
+
+
+def all_policy_rows(connection: Connection) -> list[Any]:
+    """Every policy row (a store holds few): for resolving many resources at once."""
+    return list(connection.execute(select(Policy)))
+
+
+def resolve(
+    rows: Iterable[Any],
+    resource_id: int,
+    resource_name: str,
+    tags: Sequence[str],
+    settings: Settings,
+) -> Rules:
+    """The effective policy of a resource from the policy rows (any superset of those that
+    bear on it): each field from its resource, then its tags in order, then the default."""
+    by_scope = {(row.scope, row.scope_key): row for row in rows}
+    chain: list[tuple[tuple[str, str], str, Any]] = []
+    own = by_scope.get(("resource", str(resource_id)))
+    if own is not None:
+        chain.append((("resource", str(resource_id)), f"resource {resource_name!r}", own))
+    for tag in tags:
+        row = by_scope.get(("tag", tag))
+        if row is not None:
+            chain.append((("tag", tag), f"tag {tag!r}", row))
+    default = by_scope.get(("default", ""))
+    if default is not None:
+        chain.append((("default", ""), DEFAULT_LABEL, default))
+
+    def pick(column: str, fallback: Any, fallback_from: str) -> tuple[Any, str, tuple[str, str]]:
+        for key, label, row in chain:
+            value = getattr(row, column)
+            if value is not None:
+                return value, label, key
+        return fallback, fallback_from, ("default", "")
+
+    store_zone = settings.tz or "UTC"
+    zone_name, zone_from, _ = pick(
+        "timezone", store_zone, STORE_SETTINGS if settings.tz else "built-in"
+    )
+    hours, hours_from, _ = pick("hours", None, "")
+    min_length, min_length_from, _ = pick(
+        "min_length_minutes", settings.min_booking_minutes, STORE_SETTINGS
+    )
+    max_length, max_length_from, _ = pick(
+        "max_length_minutes", settings.max_booking_hours * 60, STORE_SETTINGS
+    )
+    min_notice, min_notice_from, _ = pick("min_notice_minutes", None, "")
+    max_advance, max_advance_from, _ = pick("max_advance_minutes", None, "")
+    max_active, max_active_from, active_scope = pick("max_active", None, "")
+    max_week, max_week_from, week_scope = pick("max_minutes_per_week", None, "")
+    closures = tuple(
+        (closure, label) for _, label, row in chain for closure in read_closures(row.closed)
+    )
+    return Rules(
+        resource_id=resource_id,
+        resource_name=resource_name,
+        zone=_zone(zone_name),
+        zone_from=zone_from,
+        hours=hours,
+        hours_from=hours_from,
+        closures=closures,
+        min_length=min_length,
+        min_length_from=min_length_from,
+        max_length=max_length,
+        max_length_from=max_length_from,
+        min_notice=min_notice,
+        min_notice_from=min_notice_from,
+        max_advance=max_advance,
+        max_advance_from=max_advance_from,
+        max_active=max_active,
+        max_active_from=max_active_from,
+        max_active_scope=active_scope,
+        max_week=max_week,
+        max_week_from=max_week_from,
+        max_week_scope=week_scope,
+    )
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def load_rules(
+    connection: Connection, resource_id: int, name: str, tags: Sequence[str], settings: Settings
+) -> Rules:
+    """The effective policy of one resource, read in the caller's transaction."""
+    return resolve(policy_rows(connection, resource_id, tags), resource_id, name, tags, settings)
+
+
+def effective_policy(
+    session: Session,
+    resource: ResourceInfo,
+    user: UserInfo | None,
+    settings: Settings,
+    now: datetime,
+) -> EffectivePolicy:
+    """A resource's effective policy field by field, and `user`'s allowances on it."""
+    rules = load_rules(session.connection(), resource.id, resource.name, resource.tags, settings)
+    fields = [
+        EffectiveField("timezone", rules.zone.key, rules.zone_from),
+    ]
+    if rules.hours is not None:
+        fields.append(EffectiveField("hours", rules.hours, rules.hours_from))
+    if rules.closures:
+        sources = ", ".join(dict.fromkeys(label for _, label in rules.closures))
+        fields.append(EffectiveField("closed", [c for c, _ in rules.closures], sources))
+    fields.append(EffectiveField("min_length_minutes", rules.min_length, rules.min_length_from))
+    fields.append(EffectiveField("max_length_minutes", rules.max_length, rules.max_length_from))
+    for name, value, source in (
+        ("min_notice_minutes", rules.min_notice, rules.min_notice_from),
+        ("max_advance_minutes", rules.max_advance, rules.max_advance_from),
+        ("max_active", rules.max_active, rules.max_active_from),
+        (
+            "max_hours_per_week",
+            None if rules.max_week is None else rules.max_week / 60,
+            rules.max_week_from,
+        ),
+    ):
+        if value is not None:
+            fields.append(EffectiveField(name, value, source))
+    allowances: list[Allowance] = []
+    if user is not None:
+        connection = session.connection()
+        if rules.max_active is not None:
+            used = count_active(connection, user.id, rules.max_active_scope, now)
+            allowances.append(
+                Allowance(
+                    "max_active", rules.max_active_from, rules.max_active, used, user.is_admin
+                )
+            )
+        if rules.max_week is not None:
+            booked = held_windows(connection, user.id, rules.max_week_scope, now, now + WEEK)
+            used_minutes = sum(_overlap(b, (now, now + WEEK)) for b in booked) / 60
+            allowances.append(
+                Allowance(
+                    "max_hours_per_week",
+                    rules.max_week_from,
+                    rules.max_week / 60,
+                    used_minutes / 60,
+                    user.is_admin,
+                    now,
+                    now + WEEK,
+                )
+            )
+    return EffectivePolicy(resource, rules.zone.key, fields, allowances)
+
+
+# -- open and closed time ------------------------------------------------------------------
+def closed_between(rules: Rules, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The closed time of a resource within `[start, end)` (UTC): outside its opening hours
+    or in a closure; sorted and merged."""
+    if not rules.limits_time or end <= start:
+        return []
+    closed: list[tuple[datetime, datetime]] = []
+    if rules.hours is not None:
+        cursor = start
+        for open_start, open_end in open_spans(rules, start, end):
+            if open_start > cursor:
+                closed.append((cursor, min(open_start, end)))
+            cursor = max(cursor, open_end)
+        if cursor < end:
+            closed.append((cursor, end))
+    for closure, _ in rules.closures:
+        first, last = _closure_instants(closure, rules.zone)
+        if first < end and last > start:
+            closed.append((max(first, start), min(last, end)))
+    return _merged(closed)
+
+
+def open_spans(rules: Rules, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The open spans of the opening hours that meet `[start, end)`, merged where they
+    touch (across midnight, say), in UTC."""
+    if rules.hours is None:
+        return [(start, end)]
+    week = _read_hours(rules.hours)
+    zone = rules.zone
+    first = start.astimezone(zone).date() - timedelta(days=1)
+    last = end.astimezone(zone).date() + timedelta(days=1)
+    spans: list[tuple[datetime, datetime]] = []
+    day = first
+    while day <= last:
+        for open_start, open_end in week[day.weekday()]:
+            spans.append((_instant(day, open_start, zone), _instant(day, open_end, zone)))
+        day += timedelta(days=1)
+    return [span for span in _merged(spans) if span[0] < end and span[1] > start]
+
+
+def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
+    # Wall-clock arithmetic: the date's midnight plus the clock, then placed in the zone.
+    wall = datetime.combine(day, time(0)) + timedelta(minutes=minutes)
+    local = wall.replace(tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def _closure_instants(closure: Closure, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    return (
+        closure.start.replace(tzinfo=zone).astimezone(UTC),
+        closure.end.replace(tzinfo=zone).astimezone(UTC),
+    )
+
+
+def _merged(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for first, last in sorted(windows):
+        if merged and first <= merged[-1][1]:
+            if last > merged[-1][1]:
+                merged[-1] = (merged[-1][0], last)
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _overlap(window: tuple[datetime, datetime], other: tuple[datetime, datetime]) -> float:
+    """Seconds two windows share."""
+    return max(0.0, (min(window[1], other[1]) - max(window[0], other[0])).total_seconds())
+
+
+# -- checking a booking ----------------------------------------------------------------------
+def check_window_rules(rules: Rules, start: datetime, end: datetime, now: datetime) -> None:
+    """Refuse a window the resource's policy does not allow for anyone: its length, the
+    notice, how far ahead, opening hours and closures."""
+    length = int((end - start).total_seconds() // 60)
+    name = rules.resource_name
+    if length < rules.min_length:
+        raise _refusal(
+            "min_length",
+            f"a booking of {name} lasts at least {_length(rules.min_length)}; this one lasts "
+            f"{_length(length)}",
+            rules.min_length_from,
+            rules,
+            "end_time",
+            rules.min_length,
+            length,
+            "minutes",
+        )
+    if length > rules.max_length:
+        raise _refusal(
+            "max_length",
+            f"a booking of {name} lasts at most {_length(rules.max_length)}; this one lasts "
+            f"{_length(length)}",
+            rules.max_length_from,
+            rules,
+            "end_time",
+            rules.max_length,
+            length,
+            "minutes",
+        )
+    ahead = int((start - now).total_seconds() // 60)
+    if rules.min_notice is not None and ahead < rules.min_notice:
+        raise _refusal(
+            "min_notice",
+            f"{name} must be booked at least {_length(rules.min_notice)} ahead; this booking "
+            f"starts in {_length(max(ahead, 0))}",
+            rules.min_notice_from,
+            rules,
+            "start_time",
+            rules.min_notice,
+            ahead,
+            "minutes",
+        )
+    if rules.max_advance is not None and ahead > rules.max_advance:
+        raise _refusal(
+            "max_advance",
+            f"{name} can be booked at most {_length(rules.max_advance)} ahead; this booking "
+            f"starts in {_length(ahead)}",
+            rules.max_advance_from,
+            rules,
+            "start_time",
+            rules.max_advance,
+            ahead,
+            "minutes",
+        )
+    if not rules.limits_time:
+        return
+    for closure, label in rules.closures:
+        first, last = _closure_instants(closure, rules.zone)
+        if first < end and last > start:
+            why = f" ({closure.reason})" if closure.reason else ""
+            raise _refusal(
+                "closed",
+                f"{name} is closed {closure_period(closure)}{why} (closures of {label}, "
+                f"{rules.zone.key})",
+                label,
+                rules,
+                "start_time",
+                figures={
+                    "closed_from": first.isoformat(),
+                    "closed_until": last.isoformat(),
+                    "reason": closure.reason,
+                    "timezone": rules.zone.key,
+                },
+            )
+    closed = closed_between(rules, start, end)
+    if closed and rules.hours is not None:
+        raise _hours_refusal(rules, closed[0][0])
+
+
+def closure_period(closure: Closure) -> str:
+    """A closure's period for people: "24-26 Dec 2026", "on 31 Dec 2026 14:00-18:00"."""
+    if closure.whole_days:
+        first = closure.start.date()
+        last = closure.end.date() - timedelta(days=1)
+        if first == last:
+            return f"on {_date_text(first)}"
+        return f"from {_date_text(first)} to {_date_text(last)}"
+    start = closure.start
+    end = closure.end
+    if end.date() == start.date():
+        return f"on {_date_text(start.date())} {start:%H:%M}-{end:%H:%M}"
+    return f"from {_date_text(start.date())} {start:%H:%M} to {_date_text(end.date())} {end:%H:%M}"
+
+
+def _date_text(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _hours_refusal(rules: Rules, first_closed: datetime) -> PolicyError:
+    assert rules.hours is not None
+    local = first_closed.astimezone(rules.zone)
+    weekday = local.weekday()
+    spans = _read_hours(rules.hours)[weekday]
+    if not spans:
+        what = f"{rules.resource_name} is closed on {_DAY_TITLES[weekday]}s"
+    else:
+        what = (
+            f"{rules.resource_name} is open on {_DAY_TITLES[weekday]}s only "
+            f"{format_spans(spans).replace(',', ', ')}"
+        )
+    return _refusal(
+        "hours",
+        f"{what} (opening hours of {rules.hours_from}: {hours_for_people(rules.hours)} "
+        f"{rules.zone.key})",
+        rules.hours_from,
+        rules,
+        "start_time",
+        figures={
+            "hours": rules.hours,
+            "timezone": rules.zone.key,
+            "closed_at": first_closed.isoformat(),
+        },
+    )
+
+
+def check_allowances(
+    connection: Connection,
+    rules: Rules,
+    user_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    excluding: int | None = None,
+) -> None:
+    """Refuse a booking by `user_id` (not an admin: admins are exempt) that would take them
+    past an allowance; the reservation `excluding` (one being moved) is not counted.
+
+    The caller holds the user's lock (see `LOCK_USER`), so no other booking of the
+    user's commits between this count and the insert.
+    """
+    if not rules.has_allowances:
+        return
+    if rules.max_active is not None:
+        held = count_active(connection, user_id, rules.max_active_scope, now, excluding)
+        if held + 1 > rules.max_active:
+            raise _refusal(
+                "max_active",
+                f"you already hold {held} active {_plural(held, 'booking')}"
+                f"{where_text(rules.max_active_from)}, the most one may hold at once "
+                f"({rules.max_active_from} allows {rules.max_active})",
+                rules.max_active_from,
+                rules,
+                None,
+                rules.max_active,
+                held,
+                "bookings",
+            )
+    if rules.max_week is not None:
+        _check_week(connection, rules, user_id, start, end, excluding)
+
+
+def _check_week(
+    connection: Connection,
+    rules: Rules,
+    user_id: int,
+    start: datetime,
+    end: datetime,
+    excluding: int | None,
+) -> None:
+    assert rules.max_week is not None
+    booked = held_windows(
+        connection, user_id, rules.max_week_scope, start - WEEK, end + WEEK, excluding
+    )
+    worst_start, worst_held = busiest_week(booked, start, end)
+    new_minutes = (end - start).total_seconds() / 60
+    in_worst = _overlap((start, end), (worst_start, worst_start + WEEK)) / 60
+    if worst_held + in_worst <= rules.max_week + 1e-9:
+        return
+    limit = rules.max_week / 60
+    current = worst_held / 60
+    total = (worst_held + in_worst) / 60
+    raise PolicyError(
+        week_refusal_text(
+            new_minutes / 60,
+            total,
+            limit,
+            rules.max_week_from,
+            current,
+            worst_start,
+            rules.zone,
+        ),
+        "max_hours_per_week",
+        rules.max_week_from,
+        None,
+        limit,
+        current,
+        "hours",
+        rules.resource_name,
+        {
+            "requested": round(new_minutes / 60, 2),
+            "would_hold": round(total, 2),
+            "window_start": worst_start.isoformat(),
+            "window_end": (worst_start + WEEK).isoformat(),
+        },
+    )
+
+
+def busiest_week(
+    booked: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> tuple[datetime, float]:
+    """Of the 7-day windows that share time with `[start, end)`, the one where the new
+    booking and the `booked` windows together fill the most: `(its start, booked minutes
+    in it, the new booking left out)`.
+
+    The filled time is piecewise linear in the window's start, so its maximum lies where
+    a window's edge meets a booking's edge (or at the ends of the range).
+    """
+    lowest = start - WEEK + timedelta(minutes=1)
+    highest = end - timedelta(minutes=1)
+    if highest < lowest:
+        highest = lowest
+    candidates = {lowest, highest}
+    for first, last in [*booked, (start, end)]:
+        for edge in (first, last, first - WEEK, last - WEEK):
+            if lowest <= edge <= highest:
+                candidates.add(edge)
+    best: tuple[datetime, float, float] | None = None
+    for candidate in sorted(candidates):
+        window = (candidate, candidate + WEEK)
+        held = sum(_overlap(b, window) for b in booked) / 60
+        total = held + _overlap((start, end), window) / 60
+        if best is None or total > best[2] + 1e-9:
+            best = (candidate, held, total)
+    assert best is not None
+    return best[0], best[1]
+
+
+def _scope_filter(query: Any, scope: tuple[str, str]) -> Any:
+    kind, key = scope
+    if kind == "resource":
+        return query.where(Reservation.resource_id == int(key))
+    if kind == "tag":
+        tagged = select(ResourceTag.resource_id).where(ResourceTag.tag == key)
+        return query.where(Reservation.resource_id.in_(tagged))
+    return query
+
+
+def count_active(
+    connection: Connection,
+    user_id: int,
+    scope: tuple[str, str],
+    now: datetime,
+    excluding: int | None = None,
+) -> int:
+    """How many active bookings that have not ended `user_id` holds in a scope."""
+    query = select(func.count()).where(
+        Reservation.user_id == user_id,
+        Reservation.status == "active",
+        Reservation.end_time > bindparam("now", now, type_=UTCDateTime()),
+    )
+    if excluding is not None:
+        query = query.where(Reservation.id != excluding)
+    return int(connection.execute(_scope_filter(query, scope)).scalar_one())
+
+
+def held_windows(
+    connection: Connection,
+    user_id: int,
+    scope: tuple[str, str],
+    start: datetime,
+    end: datetime,
+    excluding: int | None = None,
+) -> list[tuple[datetime, datetime]]:
+    """The windows of `user_id`'s bookings in a scope that were or are held (active or
+    run to their end) and meet `[start, end)`."""
+    query = select(Reservation.start_time, Reservation.end_time).where(
+        Reservation.user_id == user_id,
+        Reservation.status.in_(("active", "expired")),
+        Reservation.start_time < bindparam("end", end, type_=UTCDateTime()),
+        Reservation.end_time > bindparam("start", start, type_=UTCDateTime()),
+    )
+    if excluding is not None:
+        query = query.where(Reservation.id != excluding)
+    return [(row[0], row[1]) for row in connection.execute(_scope_filter(query, scope))]
+
+
+LOCK_USER = select(User.id, User.role).where(User.id == bindparam("user_id")).with_for_update()
+"""Lock the booking user's row (PostgreSQL, MariaDB; SQLite's write transaction holds the
+database's lock): bookings of one user that count allowances run one after another."""
+
+
+def _refusal(
+    rule: str,
+    message: str,
+    scope: str,
+    rules: Rules,
+    field: str | None,
+    limit: float | None = None,
+    current: float | None = None,
+    unit: str | None = None,
+    figures: dict[str, Any] | None = None,
+) -> PolicyError:
+    return PolicyError(
+        message, rule, scope, field, limit, current, unit, rules.resource_name, figures
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
+
+
+def _length(minutes: int) -> str:
+    """A number of minutes for people: "15 minutes", "2 hours", "1 day", "1h 30m"."""
+    days, rest = divmod(minutes, MINUTES_PER_DAY)
+    if days < 2:
+        days, rest = 0, minutes
+    hours, mins = divmod(rest, 60)
+    whole = [(days, "day"), (hours, "hour"), (mins, "minute")]
+    named = [(count, unit) for count, unit in whole if count]
+    if len(named) == 1:
+        count, unit = named[0]
+        return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
+    return " ".join(part for part in parts if part) or "0 minutes"
