@@ -54,9 +54,10 @@ def read_window(
     end: str,
     now: datetime,
     tz: ZoneInfo,
-    policy: BookingPolicy,
+    lengths: BookingPolicy,
 ) -> tuple[datetime, datetime]:
-    """The UTC window a form describes; ValidationError naming the field at fault.
+    """The UTC window a form describes, as long as `lengths` allow; ValidationError naming
+    the field at fault.
 
     A bare `HH:MM` start is on `day` (today, tomorrow, mon, 2026-12-01); any other
     start form of the time parser stands alone. The end is a duration (`90m`,
@@ -76,7 +77,8 @@ def read_window(
         ends = add_length(begins, length, end_text, "end")
     else:
         ends = parse_end(end_text, begins, now, tz, field="end")
-    check_window(begins, ends, now, policy)
+    check_window(begins, ends, now)
+    lengths.check_length(ends - begins, "end")
     return begins, ends
 
 
@@ -143,6 +145,8 @@ class BookModal(ReserverForm):
         self._conflict: ConflictError | None = None
         self._offer: FreeSlot | None = None
         self._busy = False
+        self._lengths = BookingPolicy()
+        """The resource's length limits: the store's until its policy is read."""
 
     def compose_dialog(self) -> ComposeResult:
         tz = self.reserver.tz
@@ -195,10 +199,24 @@ class BookModal(ReserverForm):
         return clean_note(self.query_one("#note", Input).value)
 
     def on_mount(self) -> None:
+        self._lengths = BookingPolicy.from_settings(self.reserver.settings)
         self.query_one("#take-next").display = False
         self.query_one("#conflict").display = False
         self._validate()
         self.query_one("#start", Input).focus()
+        resource_id = self.resource.id
+        self.call_backend(
+            "policy", lambda backend: messages.PolicyRead(backend.resource_policy(resource_id))
+        )
+
+    def on_policy_read(self, event: messages.PolicyRead) -> None:
+        limits = {item.name: item.value for item in event.policy.fields}
+        self._lengths = BookingPolicy(
+            timedelta(minutes=limits.get("min_length_minutes") or 1),
+            timedelta(minutes=limits.get("max_length_minutes") or 366 * 24 * 60),
+        )
+        if not self._busy:
+            self._validate()
 
     # -- validation as you type ------------------------------------------------------------
     @on(Input.Changed)
@@ -215,7 +233,7 @@ class BookModal(ReserverForm):
                 self.query_one("#end", Input).value,
                 self.reserver.now(),
                 self.reserver.tz,
-                BookingPolicy.from_settings(self.reserver.settings),
+                self._lengths,
             )
             self.check_extra_fields()
         except ValidationError as exc:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -225,7 +225,7 @@ class PolicyModal(ReserverForm):
     # -- the scope -------------------------------------------------------------------------
     def _kind(self) -> ScopeKind:
         value = self.query_one("#scope-kind", Select).value
-        return value if value in ("tag", "resource") else "default"  # type: ignore[return-value]
+        return value if value in ("tag", "resource") else "default"
 
     @on(Select.Changed, "#scope-kind")
     @on(Input.Changed, "#scope-name")
@@ -344,7 +344,7 @@ class PolicyModal(ReserverForm):
         if self._invalid:
             self.show_feedback("✗ fix the fields marked above first")
             return
-        changed = {
+        changed: dict[str, Any] = {
             name: value
             for name, value in values.items()
             if value is not None and value != getattr(loaded, name)
@@ -389,7 +389,8 @@ class PolicyModal(ReserverForm):
             return
         # Each step of a save is safe to repeat, so one that failed halfway is saved again
         # whole once the field at fault is fixed.
-        name = ADD_CLOSED if error.field in ("closed", ADD_CLOSED) else error.field
+        field = error.field if isinstance(error, ValidationError) else None
+        name = ADD_CLOSED if field in ("closed", ADD_CLOSED) else field
         if name in _BY_NAME or name == ADD_CLOSED:
             self._show_check(name, f"✗ {literal(error.message)}", invalid=True)
             self.show_feedback("✗ not saved")
