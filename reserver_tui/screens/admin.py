@@ -37,16 +37,17 @@ class AdminScreen(ResourceTableScreen):
         Binding("e", "edit", "Edit", tooltip="Rename, retag or describe the resource"),
         Binding("d", "toggle_enabled", "On/off", tooltip="Enable or disable booking"),
         Binding("m", "maintenance", "Maintenance", tooltip="Start or end maintenance"),
-        Binding(
-            "p",
-            "policy",
-            "Policy",
-            tooltip="Edit the booking policy of the resource, one of its tags or the default",
-        ),
         Binding("i", "import_csv", "Import", tooltip="Import resources from CSV"),
         Binding("x", "export_csv", "Export", tooltip="Write every resource to CSV"),
         # In help and the palette, not the footer: they would push the F-keys out.
         Binding("X", "expire", "Expire", show=False, tooltip="Expire finished bookings now"),
+        Binding(
+            "p",
+            "policy",
+            "Booking policy",
+            show=False,
+            tooltip="Edit the booking policy of the resource, one of its tags or the default",
+        ),
         Binding("slash", "focus_filter", "Filter", key_display="/", show=False),
         Binding("escape", "leave_filter", "Back to table", show=False),
     ]
