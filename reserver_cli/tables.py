@@ -39,6 +39,7 @@ SLOT_GLYPHS = {
     "mine": ("▓", "bold cyan"),
     "booked": ("█", "red"),
     "maintenance": ("▒", "magenta"),
+    "closed": ("░", "bright_black"),
     "disabled": ("x", "red dim"),
     "past": ("-", "dim"),
 }
@@ -47,6 +48,7 @@ SLOT_LEGEND = {
     "mine": "yours",
     "booked": "booked",
     "maintenance": "maintenance",
+    "closed": "closed",
     "disabled": "disabled",
     "past": "past",
 }

@@ -7,7 +7,6 @@ transaction (see `Database.write`).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -26,17 +25,24 @@ from reserver_core.booking_statements import (
     LOCK_RESOURCE,
     RESOURCE_TO_BOOK,
 )
-from reserver_core.display import already_booked, describe_move, describe_window, under_maintenance
+from reserver_core.display import (
+    already_booked,
+    describe_move,
+    describe_window,
+    format_duration,
+    under_maintenance,
+)
 from reserver_core.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    PolicyError,
     StateError,
     UnavailableError,
     ValidationError,
     Window,
 )
-from reserver_core.models import Reservation, Resource, row_by_id
+from reserver_core.models import Reservation, Resource, ResourceTag, row_by_id
 from reserver_core.resources import (
     RESOURCE_COLUMNS,
     active_overlap,
@@ -55,42 +61,6 @@ SEARCH_HORIZON = timedelta(days=366)
 """How far ahead a free slot is looked for."""
 
 
-@dataclass(frozen=True)
-class BookingPolicy:
-    """The configurable limits of a booking's length."""
-
-    min_duration: timedelta = timedelta(minutes=15)
-    max_duration: timedelta = timedelta(hours=24)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> BookingPolicy:
-        """The limits the settings give (`min_booking_minutes`, `max_booking_hours`)."""
-        return cls(
-            min_duration=timedelta(minutes=settings.min_booking_minutes),
-            max_duration=timedelta(hours=settings.max_booking_hours),
-        )
-
-    def check_length(self, length: timedelta, field: str) -> None:
-        """Enforce the limits on a window: at least the shortest, at most the longest."""
-        if length < self.min_duration:
-            raise ValidationError(f"a booking lasts at least {self._shortest}", field)
-        if length > self.max_duration:
-            raise ValidationError(f"a booking lasts at most {self._longest}", field)
-
-    def check_duration(self, duration: timedelta, field: str) -> None:
-        """Enforce the limits on a length asked for alone, naming the whole range."""
-        if not self.min_duration <= duration <= self.max_duration:
-            raise ValidationError(f"a booking lasts {self._shortest} to {self._longest}", field)
-
-    @property
-    def _shortest(self) -> str:
-        return f"{_minutes(self.min_duration)} minutes"
-
-    @property
-    def _longest(self) -> str:
-        return f"{_minutes(self.max_duration) // 60} hours"
-
-
 def check_window(start: datetime, end: datetime, now: datetime) -> None:
     """Enforce: aware times, start in the future, end after start (the length is the
     resource's policy's to judge, see `policy.check_window_rules`)."""
@@ -100,10 +70,6 @@ def check_window(start: datetime, end: datetime, now: datetime) -> None:
         raise ValidationError("the end must be after the start", "end_time")
     if start <= now:
         raise ValidationError("the start must be in the future", "start_time")
-
-
-def _minutes(delta: timedelta) -> int:
-    return int(delta.total_seconds() // 60)
 
 
 def clashes(
@@ -448,10 +414,14 @@ def free_slot(
     after: datetime,
     resource_id: int | None,
     tag: str | None,
+    settings: Settings,
+    user: UserInfo | None,
     excluding: int | None = None,
 ) -> FreeSlot:
-    """The earliest window of `duration` at or after `after` on a resource, or any with `tag`;
-    the reservation `excluding` (one being moved) counts as free."""
+    """The earliest window of `duration` at or after `after` on a resource, or any with `tag`,
+    that every rule of its policy allows `user`; the reservation `excluding` (one being
+    moved) counts as free. When no resource can offer one because of a rule, the
+    PolicyError says which."""
     requested = None
     if resource_id is not None:
         requested = load_resource(session, now, resource_id)
@@ -460,8 +430,22 @@ def free_slot(
         ids = [resource_id]
     else:
         ids = tagged(session, str(tag))
-    found = next_free(session, ids, duration, after, excluding)
+    refusals: list[PolicyError] = []
+    found = next_free(session, ids, duration, after, settings, now, user, excluding, refusals)
     if found is None:
+        if refusals:
+            first = refusals[0]
+            raise PolicyError(
+                f"no free {format_duration(duration)} slot can be offered: {first.message}",
+                first.rule,
+                first.scope,
+                "duration",
+                first.limit,
+                first.current,
+                first.unit,
+                first.resource,
+                first.figures,
+            )
         raise NotFoundError("no free slot of that length found within a year")
     winner, start = found
     info = requested or load_resource(session, now, winner)
@@ -473,21 +457,28 @@ def next_free(
     resource_ids: list[int],
     duration: timedelta,
     after: datetime,
+    settings: Settings,
+    now: datetime,
+    user: UserInfo | None = None,
     excluding: int | None = None,
+    refusals: list[PolicyError] | None = None,
 ) -> tuple[int, datetime] | None:
-    """The earliest `(resource_id, start)` where `duration` fits, searching a year ahead.
+    """The earliest `(resource_id, start)` where `duration` fits and the resource's policy
+    allows it (for `user`, when given: their allowances too), searching a year ahead.
 
-    Only enabled resources are considered; maintenance windows count as busy, the
-    reservation `excluding` does not.
-    Among resources free at the same moment the lowest id wins.
+    Only enabled resources are considered; maintenance windows and closed time count as
+    busy, the reservation `excluding` does not. Among resources free at the same moment
+    the lowest id wins. Each resource whose policy rules the request out adds its
+    refusal to `refusals`.
     """
     if not resource_ids:
         return None
     horizon = after + SEARCH_HORIZON
+    connection = session.connection()
     resources = session.execute(
-        select(Resource.id, Resource.unavailable_since, Resource.maintenance_until).where(
-            Resource.id.in_(resource_ids), Resource.enabled.is_(True)
-        )
+        select(
+            Resource.id, Resource.name, Resource.unavailable_since, Resource.maintenance_until
+        ).where(Resource.id.in_(resource_ids), Resource.enabled.is_(True))
     ).all()
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for row in resources:
@@ -504,29 +495,40 @@ def next_free(
     )
     for resource_id, start, end in rows:
         busy[resource_id].append((start, end))
+    tags = tags_of(connection, [row.id for row in resources])
+    policy_rows = policy.all_policy_rows(connection)
+    counting = None
+    if user is not None and not user.is_admin:
+        counting = policy.AllowanceCounter(connection, user.id, now, excluding)
     best: tuple[int, datetime] | None = None
     for row in sorted(resources, key=lambda r: r.id):
-        start = earliest_gap(sorted(busy[row.id]), after, duration)
-        if start + duration <= horizon and (best is None or start < best[1]):
-            best = (row.id, start)
+        rules = policy.resolve(policy_rows, row.id, row.name, tags.get(row.id, []), settings)
+        latest = horizon - duration
+        if best is not None:
+            latest = min(latest, best[1] - timedelta(microseconds=1))
+        try:
+            found = policy.earliest_allowed(
+                rules, sorted(busy[row.id]), after, duration, latest, now, counting
+            )
+        except PolicyError as refusal:
+            if refusals is not None:
+                refusals.append(refusal)
+            continue
+        if found is not None and (best is None or found < best[1]):
+            best = (row.id, found)
     return best
 
 
-def earliest_gap(
-    busy: list[tuple[datetime, datetime]], after: datetime, duration: timedelta
-) -> datetime:
-    """The first whole minute at or after `after` where `duration` fits between sorted
-    busy windows: a slot offered to people starts on a minute they can type."""
-    candidate = _whole_minute_from(after)
-    for start, end in busy:
-        if end <= candidate:
-            continue
-        if start >= candidate + duration:
-            break
-        candidate = max(candidate, _whole_minute_from(end))
-    return candidate
-
-
-def _whole_minute_from(moment: datetime) -> datetime:
-    whole = moment.replace(second=0, microsecond=0)
-    return whole if whole == moment else whole + timedelta(minutes=1)
+def tags_of(connection: Connection, resource_ids: list[int]) -> dict[int, list[str]]:
+    """The tags of each resource, in its order."""
+    found: dict[int, list[str]] = defaultdict(list)
+    if not resource_ids:
+        return found
+    rows = connection.execute(
+        select(ResourceTag.resource_id, ResourceTag.tag)
+        .where(ResourceTag.resource_id.in_(resource_ids))
+        .order_by(ResourceTag.resource_id, ResourceTag.position)
+    )
+    for resource_id, tag in rows:
+        found[resource_id].append(tag)
+    return found

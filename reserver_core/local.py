@@ -92,7 +92,6 @@ class LocalBackend:
         self.user = user
         self.token_secret = token_secret
         self.upkeep = upkeep or UpkeepState(settings.expiry_interval)
-        self.policy = booking.BookingPolicy.from_settings(settings)
         self.actor: UserInfo | None = None
         """An admin acting as `user`, named in the history as the one who acted."""
 
@@ -314,7 +313,15 @@ class LocalBackend:
         """Resources by text, tags, derived status and a window they are free for."""
         now = self.now()
         conditions = self._search(text, tags, status, available_from, available_until, now)
-        return self.database.read(lambda s: resources.load_resources(s, now, conditions))
+        window = resources.check_search_window(available_from, available_until, now)
+
+        def read(session: Session) -> list[ResourceInfo]:
+            found = resources.load_resources(session, now, conditions)
+            if window is None:
+                return found
+            return policy.open_during(session.connection(), found, *window, self.settings, now)
+
+        return self.database.read(read)
 
     def search_resources_page(
         self,
@@ -330,7 +337,8 @@ class LocalBackend:
         """At most `limit` resources of a search by name, after the cursor `after`."""
         now = self.now()
         conditions = self._search(text, tags, status, available_from, available_until, now)
-        return self._resources_page(conditions, limit, after, now)
+        window = resources.check_search_window(available_from, available_until, now)
+        return self._resources_page(conditions, limit, after, now, window)
 
     def _search(
         self,
@@ -354,12 +362,20 @@ class LocalBackend:
         limit: int,
         after: str | None,
         now: datetime,
+        window: tuple[datetime, datetime] | None = None,
     ) -> Page[ResourceInfo]:
         limit = paging.check_limit(limit)
         key = paging.read_resource_cursor(after)
-        return self.database.read(
-            lambda s: resources.page_resources(s, now, conditions, limit, key)
-        )
+
+        def read(session: Session) -> Page[ResourceInfo]:
+            page = resources.page_resources(session, now, conditions, limit, key)
+            if window is None:
+                return page
+            # A page may come out shorter than `limit`; its cursor still goes on.
+            kept = policy.open_during(session.connection(), page.items, *window, self.settings, now)
+            return Page(kept, page.next)
+
+        return self.database.read(read)
 
     def create_resource(
         self,
@@ -514,8 +530,12 @@ class LocalBackend:
             )
             if user_id is None:
                 held = [reservations.without_holder(r) for r in held]
+            rules = policy.load_rules(
+                session.connection(), info.id, info.name, info.tags, self.settings
+            )
+            closed = policy.closed_between(rules, span_start, span_end)
             return schedule.build_schedule(
-                info, held, user_id, now, first, days, tz, slot_minutes, day_start, day_end
+                info, held, user_id, now, first, days, tz, slot_minutes, day_start, day_end, closed
             )
 
         return self.database.read(read)
@@ -736,13 +756,16 @@ class LocalBackend:
             resource_id = check_id(resource_id, "resource")
         if (resource_id is None) == (tag is None):
             raise ValidationError("name either a resource or a tag", "resource")
-        self.policy.check_duration(duration, "duration")
+        if duration <= timedelta(0):
+            raise ValidationError("a slot lasts longer than zero", "duration")
         now = self.now()
         # Bookings start in the future: the next whole minute at the earliest.
         earliest = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
         begin = max(as_utc(after), earliest) if after is not None else earliest
         return self.database.read(
-            lambda s: booking.free_slot(s, now, duration, begin, resource_id, tag, excluding)
+            lambda s: booking.free_slot(
+                s, now, duration, begin, resource_id, tag, self.settings, self.user, excluding
+            )
         )
 
     # -- booking policies --------------------------------------------------------------

@@ -407,7 +407,7 @@ def _info(row: Policy | None, scope: PolicyScope, label: str) -> PolicyInfo:
 
 def list_policies(session: Session) -> list[PolicyInfo]:
     """Every scope that sets anything: the default first, then tags, then resources."""
-    names = dict(session.execute(select(Resource.id, Resource.name)).tuples().all())
+    names = {row.id: row.name for row in session.execute(select(Resource.id, Resource.name))}
     order = {"default": 0, "tag": 1, "resource": 2}
     found: list[PolicyInfo] = []
     for row in session.scalars(select(Policy)):
@@ -660,6 +660,80 @@ def resolve(
     )
 
 
+def rules_of(effective: EffectivePolicy) -> Rules:
+    """The rules for anyone that an effective policy (as `effective_policy` or a server sent
+    it) describes, so that a form can judge a window before it is sent. Allowances are
+    left out: only the store can count a user's bookings."""
+    fields = {f.name: f for f in effective.fields}
+
+    def value(name: str) -> Any:
+        found = fields.get(name)
+        return None if found is None else found.value
+
+    def source(name: str) -> str:
+        found = fields.get(name)
+        return "" if found is None else found.source
+
+    closed = value("closed") or []
+    return Rules(
+        resource_id=effective.resource.id,
+        resource_name=effective.resource.name,
+        zone=_zone(effective.timezone),
+        zone_from=source("timezone"),
+        hours=value("hours"),
+        hours_from=source("hours"),
+        closures=tuple((closure, source("closed")) for closure in closed),
+        min_length=value("min_length_minutes") or 1,
+        min_length_from=source("min_length_minutes"),
+        max_length=value("max_length_minutes") or MAX_LIMIT_MINUTES,
+        max_length_from=source("max_length_minutes"),
+        min_notice=value("min_notice_minutes"),
+        min_notice_from=source("min_notice_minutes"),
+        max_advance=value("max_advance_minutes"),
+        max_advance_from=source("max_advance_minutes"),
+        max_active=None,
+        max_active_from="",
+        max_active_scope=("default", ""),
+        max_week=None,
+        max_week_from="",
+        max_week_scope=("default", ""),
+    )
+
+
+def open_during(
+    connection: Connection,
+    found: Sequence[ResourceInfo],
+    start: datetime,
+    end: datetime,
+    settings: Settings,
+    now: datetime,
+) -> list[ResourceInfo]:
+    """The resources of `found` whose policy allows anyone to book `[start, end)`: open all
+    that time, and within their lengths and lead times (a search for a free window leaves
+    out the others). Allowances are the booking's to check: they depend on who books."""
+    rows = all_policy_rows(connection)
+    if not rows and settings.min_booking_minutes * 60 <= (end - start).total_seconds() <= (
+        settings.max_booking_hours * 3600
+    ):
+        return list(found)
+    own = {int(row.scope_key) for row in rows if row.scope == "resource"}
+    verdicts: dict[tuple[str, ...], bool] = {}
+    kept: list[ResourceInfo] = []
+    for resource in found:
+        # Without a policy of its own, a resource's rules depend on its tags alone.
+        key = (str(resource.id),) if resource.id in own else ("", *resource.tags)
+        if key not in verdicts:
+            rules = resolve(rows, resource.id, resource.name, resource.tags, settings)
+            try:
+                check_window_rules(rules, start, end, now)
+                verdicts[key] = True
+            except PolicyError:
+                verdicts[key] = False
+        if verdicts[key]:
+            kept.append(resource)
+    return kept
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -804,7 +878,35 @@ def _overlap(window: tuple[datetime, datetime], other: tuple[datetime, datetime]
 def check_window_rules(rules: Rules, start: datetime, end: datetime, now: datetime) -> None:
     """Refuse a window the resource's policy does not allow for anyone: its length, the
     notice, how far ahead, opening hours and closures."""
-    length = int((end - start).total_seconds() // 60)
+    check_length(rules, int((end - start).total_seconds() // 60))
+    check_lead(rules, start, now)
+    if not rules.limits_time:
+        return
+    for closure, label in rules.closures:
+        first, last = _closure_instants(closure, rules.zone)
+        if first < end and last > start:
+            why = f" ({closure.reason})" if closure.reason else ""
+            raise _refusal(
+                "closed",
+                f"{rules.resource_name} is closed {closure_period(closure)}{why} (closures of "
+                f"{label}, {rules.zone.key})",
+                label,
+                rules,
+                "start_time",
+                figures={
+                    "closed_from": first.isoformat(),
+                    "closed_until": last.isoformat(),
+                    "reason": closure.reason,
+                    "timezone": rules.zone.key,
+                },
+            )
+    closed = closed_between(rules, start, end)
+    if closed and rules.hours is not None:
+        raise _hours_refusal(rules, closed[0][0])
+
+
+def check_length(rules: Rules, length: int) -> None:
+    """Refuse a booking of `length` minutes shorter or longer than the policy allows."""
     name = rules.resource_name
     if length < rules.min_length:
         raise _refusal(
@@ -830,6 +932,11 @@ def check_window_rules(rules: Rules, start: datetime, end: datetime, now: dateti
             length,
             "minutes",
         )
+
+
+def check_lead(rules: Rules, start: datetime, now: datetime) -> None:
+    """Refuse a booking starting sooner than the notice or further ahead than allowed."""
+    name = rules.resource_name
     ahead = int((start - now).total_seconds() // 60)
     if rules.min_notice is not None and ahead < rules.min_notice:
         raise _refusal(
@@ -855,29 +962,26 @@ def check_window_rules(rules: Rules, start: datetime, end: datetime, now: dateti
             ahead,
             "minutes",
         )
-    if not rules.limits_time:
-        return
-    for closure, label in rules.closures:
-        first, last = _closure_instants(closure, rules.zone)
-        if first < end and last > start:
-            why = f" ({closure.reason})" if closure.reason else ""
-            raise _refusal(
-                "closed",
-                f"{name} is closed {closure_period(closure)}{why} (closures of {label}, "
-                f"{rules.zone.key})",
-                label,
-                rules,
-                "start_time",
-                figures={
-                    "closed_from": first.isoformat(),
-                    "closed_until": last.isoformat(),
-                    "reason": closure.reason,
-                    "timezone": rules.zone.key,
-                },
-            )
-    closed = closed_between(rules, start, end)
-    if closed and rules.hours is not None:
-        raise _hours_refusal(rules, closed[0][0])
+
+
+def earliest_gap(
+    busy: list[tuple[datetime, datetime]], after: datetime, duration: timedelta
+) -> datetime:
+    """The first whole minute at or after `after` where `duration` fits between sorted
+    busy windows: a slot offered to people starts on a minute they can type."""
+    candidate = _whole_minute_from(after)
+    for start, end in busy:
+        if end <= candidate:
+            continue
+        if start >= candidate + duration:
+            break
+        candidate = max(candidate, _whole_minute_from(end))
+    return candidate
+
+
+def _whole_minute_from(moment: datetime) -> datetime:
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)
 
 
 def closure_period(closure: Closure) -> str:
@@ -941,71 +1045,167 @@ def check_allowances(
     The caller holds the user's lock (see `LOCK_USER`), so no other booking of the
     user's commits between this count and the insert.
     """
-    if not rules.has_allowances:
-        return
     if rules.max_active is not None:
         held = count_active(connection, user_id, rules.max_active_scope, now, excluding)
         if held + 1 > rules.max_active:
-            raise _refusal(
-                "max_active",
-                f"you already hold {held} active {_plural(held, 'booking')}"
-                f"{where_text(rules.max_active_from)}, the most one may hold at once "
-                f"({rules.max_active_from} allows {rules.max_active})",
-                rules.max_active_from,
-                rules,
-                None,
-                rules.max_active,
-                held,
-                "bookings",
-            )
+            raise _active_refusal(rules, held)
     if rules.max_week is not None:
-        _check_week(connection, rules, user_id, start, end, excluding)
+        booked = held_windows(
+            connection, user_id, rules.max_week_scope, start - WEEK, end + WEEK, excluding
+        )
+        refusal = _week_refusal(rules, booked, start, end)
+        if refusal is not None:
+            raise refusal
 
 
-def _check_week(
-    connection: Connection,
-    rules: Rules,
-    user_id: int,
-    start: datetime,
-    end: datetime,
-    excluding: int | None,
-) -> None:
-    assert rules.max_week is not None
-    booked = held_windows(
-        connection, user_id, rules.max_week_scope, start - WEEK, end + WEEK, excluding
+def _active_refusal(rules: Rules, held: int) -> PolicyError:
+    assert rules.max_active is not None
+    return _refusal(
+        "max_active",
+        f"you already hold {held} active {_plural(held, 'booking')}"
+        f"{where_text(rules.max_active_from)}, the most one may hold at once "
+        f"({rules.max_active_from} allows {rules.max_active})",
+        rules.max_active_from,
+        rules,
+        None,
+        rules.max_active,
+        held,
+        "bookings",
     )
+
+
+def _week_refusal(
+    rules: Rules, booked: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> PolicyError | None:
+    """The refusal of `[start, end)` by the weekly allowance, or None when it fits."""
+    assert rules.max_week is not None
     worst_start, worst_held = busiest_week(booked, start, end)
-    new_minutes = (end - start).total_seconds() / 60
     in_worst = _overlap((start, end), (worst_start, worst_start + WEEK)) / 60
     if worst_held + in_worst <= rules.max_week + 1e-9:
-        return
+        return None
+    requested = (end - start).total_seconds() / 3600
     limit = rules.max_week / 60
     current = worst_held / 60
     total = (worst_held + in_worst) / 60
-    raise PolicyError(
+    return PolicyError(
         week_refusal_text(
-            new_minutes / 60,
-            total,
-            limit,
-            rules.max_week_from,
-            current,
-            worst_start,
-            rules.zone,
+            requested, total, limit, rules.max_week_from, current, worst_start, rules.zone
         ),
         "max_hours_per_week",
         rules.max_week_from,
         None,
         limit,
-        current,
+        round(current, 2),
         "hours",
         rules.resource_name,
         {
-            "requested": round(new_minutes / 60, 2),
+            "requested": round(requested, 2),
             "would_hold": round(total, 2),
             "window_start": worst_start.isoformat(),
             "window_end": (worst_start + WEEK).isoformat(),
         },
     )
+
+
+class AllowanceCounter:
+    """A user's holdings per allowance scope, read once for a free-slot search."""
+
+    def __init__(
+        self, connection: Connection, user_id: int, now: datetime, excluding: int | None
+    ) -> None:
+        self.connection = connection
+        self.user_id = user_id
+        self.now = now
+        self.excluding = excluding
+        self._active: dict[tuple[str, str], int] = {}
+        self._windows: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+
+    def active(self, scope: tuple[str, str]) -> int:
+        """Active bookings not ended in `scope`."""
+        if scope not in self._active:
+            self._active[scope] = count_active(
+                self.connection, self.user_id, scope, self.now, self.excluding
+            )
+        return self._active[scope]
+
+    def windows(self, scope: tuple[str, str]) -> list[tuple[datetime, datetime]]:
+        """Held booking windows in `scope` from a week ago to a year and a week ahead."""
+        if scope not in self._windows:
+            self._windows[scope] = sorted(
+                held_windows(
+                    self.connection,
+                    self.user_id,
+                    scope,
+                    self.now - WEEK,
+                    self.now + SEARCH_AHEAD + WEEK,
+                    self.excluding,
+                )
+            )
+        return self._windows[scope]
+
+
+SEARCH_AHEAD = timedelta(days=367)
+_SEARCH_CHUNK = timedelta(days=7)
+_WEEKLY_STEP = timedelta(minutes=15)
+_WEEKLY_TRIES = 3000
+
+
+def _next_step(moment: datetime) -> datetime:
+    """The next quarter hour after `moment`: where a search past a weekly limit tries next."""
+    step = int(_WEEKLY_STEP.total_seconds() // 60)
+    whole = moment.replace(second=0, microsecond=0)
+    return whole + timedelta(minutes=step - whole.minute % step)
+
+
+def earliest_allowed(
+    rules: Rules,
+    busy: list[tuple[datetime, datetime]],
+    after: datetime,
+    duration: timedelta,
+    latest: datetime,
+    now: datetime,
+    counting: AllowanceCounter | None,
+) -> datetime | None:
+    """The earliest start from `after` up to `latest` where `duration` fits between the
+    sorted `busy` windows and the resource's closed time, and that the policy allows
+    (with `counting`, the user's allowances too). PolicyError when a rule rules out
+    every start."""
+    check_length(rules, int(duration.total_seconds() // 60))
+    if rules.min_notice is not None:
+        after = max(after, now + timedelta(minutes=rules.min_notice))
+    if rules.max_advance is not None:
+        latest = min(latest, now + timedelta(minutes=rules.max_advance))
+        if after > latest:
+            check_lead(rules, after, now)
+    if counting is not None and rules.max_active is not None:
+        held = counting.active(rules.max_active_scope)
+        if held + 1 > rules.max_active:
+            raise _active_refusal(rules, held)
+    weekly: PolicyError | None = None
+    tries = 0
+    chunk = _SEARCH_CHUNK if rules.limits_time else latest - after + timedelta(minutes=1)
+    begin = after
+    while begin <= latest:
+        stop = begin + chunk
+        closed = closed_between(rules, begin, stop + duration)
+        merged = sorted([*busy, *closed]) if closed else busy
+        start = earliest_gap(merged, begin, duration)
+        while start < stop and start <= latest:
+            if counting is None or rules.max_week is None:
+                return start
+            booked = counting.windows(rules.max_week_scope)
+            weekly = _week_refusal(rules, booked, start, start + duration)
+            if weekly is None:
+                return start
+            tries += 1
+            if tries >= _WEEKLY_TRIES:
+                raise weekly
+            start = earliest_gap(merged, _next_step(start), duration)
+        begin = stop
+        chunk = min(chunk * 2, SEARCH_AHEAD)
+    if weekly is not None:
+        raise weekly
+    return None
 
 
 def busiest_week(

@@ -6,6 +6,7 @@ day with a daylight-saving change has one hour of slots more or fewer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -81,8 +82,10 @@ def build_schedule(
     slot_minutes: int,
     day_start: time,
     day_end: time,
+    closed: Sequence[tuple[datetime, datetime]] = (),
 ) -> Schedule:
-    """Lay the grid and mark each slot past, disabled, maintenance, mine, booked or free."""
+    """Lay the grid and mark each slot past, disabled, maintenance, mine, booked, closed (it
+    meets the sorted `closed` windows: outside opening hours or in a closure) or free."""
     tz = zone(tz_name)
     step = timedelta(minutes=slot_minutes)
     ordered = sorted(reservations, key=lambda r: r.start_time)
@@ -94,7 +97,7 @@ def build_schedule(
         cursor = span_start
         while cursor < span_end:
             slot_end = min(cursor + step, span_end)
-            slots.append(_slot(resource, ordered, user_id, now, cursor, slot_end))
+            slots.append(_slot(resource, ordered, user_id, now, cursor, slot_end, closed))
             cursor = slot_end
         grid.append(DaySchedule(day=day, slots=slots))
     return Schedule(
@@ -113,6 +116,7 @@ def _slot(
     now: datetime,
     start: datetime,
     end: datetime,
+    closed: Sequence[tuple[datetime, datetime]],
 ) -> Slot:
     holder = next(
         (r for r in reservations if r.start_time < end and r.end_time > start),
@@ -132,6 +136,8 @@ def _slot(
         state = "maintenance"
     elif holder is not None:
         state = "mine" if user_id is not None and holder.user_id == user_id else "booked"
+    elif any(first < end and last > start for first, last in closed):
+        state = "closed"
     else:
         state = "free"
     if holder is None:

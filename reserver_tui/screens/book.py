@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from reserver_core.backend import Backend
-from reserver_core.booking import BookingPolicy, check_window, clean_note
+from reserver_core.booking import check_window, clean_note
 from reserver_core.display import describe_error, format_duration, format_window, next_free_text
 from reserver_core.errors import (
     ConflictError,
@@ -28,6 +28,7 @@ from reserver_core.errors import (
     UnavailableError,
     ValidationError,
 )
+from reserver_core.policy import Rules, check_window_rules, rules_of
 from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo
 from reserver_core.timeparse import (
     add_length,
@@ -54,10 +55,10 @@ def read_window(
     end: str,
     now: datetime,
     tz: ZoneInfo,
-    lengths: BookingPolicy,
+    rules: Rules | None = None,
 ) -> tuple[datetime, datetime]:
-    """The UTC window a form describes, as long as `lengths` allow; ValidationError naming
-    the field at fault.
+    """The UTC window a form describes, within the resource's `rules` when known;
+    ValidationError (a PolicyError for a rule) naming the field at fault.
 
     A bare `HH:MM` start is on `day` (today, tomorrow, mon, 2026-12-01); any other
     start form of the time parser stands alone. The end is a duration (`90m`,
@@ -78,7 +79,8 @@ def read_window(
     else:
         ends = parse_end(end_text, begins, now, tz, field="end")
     check_window(begins, ends, now)
-    lengths.check_length(ends - begins, "end")
+    if rules is not None:
+        check_window_rules(rules, begins, ends, now)
     return begins, ends
 
 
@@ -145,8 +147,8 @@ class BookModal(ReserverForm):
         self._conflict: ConflictError | None = None
         self._offer: FreeSlot | None = None
         self._busy = False
-        self._lengths = BookingPolicy()
-        """The resource's length limits: the store's until its policy is read."""
+        self._rules: Rules | None = None
+        """The resource's policy for anyone, once read; the store judges the window until then."""
 
     def compose_dialog(self) -> ComposeResult:
         tz = self.reserver.tz
@@ -199,7 +201,6 @@ class BookModal(ReserverForm):
         return clean_note(self.query_one("#note", Input).value)
 
     def on_mount(self) -> None:
-        self._lengths = BookingPolicy.from_settings(self.reserver.settings)
         self.query_one("#take-next").display = False
         self.query_one("#conflict").display = False
         self._validate()
@@ -210,11 +211,7 @@ class BookModal(ReserverForm):
         )
 
     def on_policy_read(self, event: messages.PolicyRead) -> None:
-        limits = {item.name: item.value for item in event.policy.fields}
-        self._lengths = BookingPolicy(
-            timedelta(minutes=limits.get("min_length_minutes") or 1),
-            timedelta(minutes=limits.get("max_length_minutes") or 366 * 24 * 60),
-        )
+        self._rules = rules_of(event.policy)
         if not self._busy:
             self._validate()
 
@@ -233,7 +230,7 @@ class BookModal(ReserverForm):
                 self.query_one("#end", Input).value,
                 self.reserver.now(),
                 self.reserver.tz,
-                self._lengths,
+                self._rules,
             )
             self.check_extra_fields()
         except ValidationError as exc:

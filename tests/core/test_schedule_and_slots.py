@@ -11,7 +11,7 @@ from support.clock import NOW
 from support.settings import fast_settings
 
 from reserver_core.clock import FixedClock
-from reserver_core.errors import NotFoundError, UnavailableError, ValidationError
+from reserver_core.errors import NotFoundError, PolicyError, UnavailableError, ValidationError
 from reserver_core.local import LocalBackend
 
 HOUR = timedelta(hours=1)
@@ -179,11 +179,16 @@ def test_next_free_slot_errors_say_what_is_wrong(local: LocalBackend) -> None:
         local.next_free_slot(HOUR)
     with pytest.raises(ValidationError, match="name either a resource or a tag"):
         local.next_free_slot(HOUR, resource_id=room, tag="room")
-    with pytest.raises(ValidationError, match="15 minutes to 24 hours") as refused:
+    with pytest.raises(PolicyError, match="lasts at least 15 minutes; this one lasts 5") as short:
         local.next_free_slot(timedelta(minutes=5), resource_id=room)
-    assert refused.value.field == "duration"
-    with pytest.raises(ValidationError, match="15 minutes to 24 hours"):
+    assert (short.value.field, short.value.rule, short.value.scope) == (
+        "duration",
+        "min_length",
+        "store settings",
+    )
+    with pytest.raises(PolicyError, match="lasts at most 24 hours; this one lasts 25") as long:
         local.next_free_slot(timedelta(hours=25), resource_id=room)
+    assert long.value.rule == "max_length"
     with pytest.raises(NotFoundError, match="tag 'nothing' not found on any resource"):
         local.next_free_slot(HOUR, tag="nothing")
     with pytest.raises(NotFoundError, match="resource 999 not found"):
