@@ -343,6 +343,8 @@ class BookModal(ReserverForm):
             f"✗ {literal(describe_error(error, self.reserver.tz, now=self.reserver.now()))}"
         )
         feedback.set_class(True, "-invalid")
+        # A small terminal's form may have scrolled the reason out of sight.
+        self.call_after_refresh(feedback.scroll_visible, animate=False)
 
     def _show_conflict(self, error: ConflictError, offer: FreeSlot | None) -> None:
         self._conflict = error

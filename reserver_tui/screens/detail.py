@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from reserver_core.policy import closure_text, hours_for_people
 from rich.cells import cell_len, set_cell_size
 from textual import on
 from textual.app import ComposeResult
@@ -20,6 +19,7 @@ from reserver_core.display import (
     holder_name,
     short_window,
 )
+from reserver_core.policy import closure_text, hours_for_people
 from reserver_core.schemas import EffectivePolicy, ReservationInfo, ResourceInfo, Slot
 from reserver_core.timeparse import next_whole, zone_name
 from reserver_tui import messages
@@ -89,7 +89,7 @@ class ResourceDetailScreen(ReserverScreen):
                 with Vertical(id="upcoming-pane"):
                     yield Label("Upcoming reservations", id="upcoming-title", classes="pane-title")
                     yield KeyedTable(["When", "Who"], id="upcoming")
-                with VerticalScroll(id="policy-pane", can_focus=False):
+                with VerticalScroll(id="policy-pane"):
                     yield Label("Booking policy", classes="pane-title")
                     yield PolicyView("Reading the policy…", id="policy")
         yield Footer(compact=True)

@@ -89,28 +89,26 @@ def _write_week_hours(value: object) -> str:
 
 
 FIELDS = (
-    _Field("timezone", "Europe/Berlin (empty: falls through, else UTC)", policy.check_timezone),
-    _Field(
-        "hours", "mon-fri 08:00-18:00; sat 10:00-14:00 (empty: always open)", policy.parse_hours
-    ),
-    _Field("min_length_minutes", "30m", _minutes("min_length_minutes"), _write_minutes),
-    _Field("max_length_minutes", "4h", _minutes("max_length_minutes"), _write_minutes),
+    _Field("timezone", "e.g. Europe/Berlin; empty: as the next scope", policy.check_timezone),
+    _Field("hours", "e.g. mon-fri 08:00-18:00; sat 10:00-14:00", policy.parse_hours),
+    _Field("min_length_minutes", "e.g. 30m", _minutes("min_length_minutes"), _write_minutes),
+    _Field("max_length_minutes", "e.g. 4h", _minutes("max_length_minutes"), _write_minutes),
     _Field(
         "min_notice_minutes",
-        "1h: booked at least that long before it starts",
+        "e.g. 1h: booked at least that long before it starts",
         _minutes("min_notice_minutes"),
         _write_minutes,
     ),
     _Field(
         "max_advance_minutes",
-        "14d: booked at most that far ahead",
+        "e.g. 14d: booked at most that far ahead",
         _minutes("max_advance_minutes"),
         _write_minutes,
     ),
-    _Field("max_active", "3: bookings one person holds at once", _read_count),
+    _Field("max_active", "e.g. 3: bookings one person holds at once", _read_count),
     _Field(
         "max_hours_per_week",
-        "8: hours one person books in any 7 days",
+        "e.g. 8: hours one person books in any 7 days",
         _read_week_hours,
         _write_week_hours,
     ),
@@ -163,6 +161,12 @@ class PolicyModal(ReserverForm):
         """The scope's policy as the store last said; None while it is read."""
         self._saving = False
         self._invalid: set[str] = set()
+        self._names: dict[ScopeKind, str] = {
+            "tag": resource.tags[0] if resource is not None and resource.tags else "",
+            "resource": resource.name if resource is not None else "",
+        }
+        """The name typed for each kind of scope, back when the kind is chosen again."""
+        self._kind_shown: ScopeKind = "resource" if resource is not None else "default"
 
     def compose_dialog(self) -> ComposeResult:
         kind: ScopeKind = "resource" if self.resource is not None else "default"
@@ -200,7 +204,7 @@ class PolicyModal(ReserverForm):
         yield _row(
             "Add closure",
             Input(
-                placeholder="2026-12-24..2026-12-26 holidays, 2026-12-31 14:00..18:00",
+                placeholder="e.g. 2026-12-24..2026-12-26 holidays, 2026-12-31 14:00..18:00",
                 compact=True,
                 id=ADD_CLOSED,
             ),
@@ -228,6 +232,20 @@ class PolicyModal(ReserverForm):
         return value if value in ("tag", "resource") else "default"
 
     @on(Select.Changed, "#scope-kind")
+    def _kind_changed(self) -> None:
+        kind = self._kind()
+        if kind == self._kind_shown:
+            return
+        name = self.query_one("#scope-name", Input)
+        if self._kind_shown != "default":
+            self._names[self._kind_shown] = name.value
+        self._kind_shown = kind
+        if kind != "default" and name.value != self._names[kind]:
+            # Its Changed message reads that scope.
+            name.value = self._names[kind]
+            return
+        self._load()
+
     @on(Input.Changed, "#scope-name")
     def _scope_changed(self) -> None:
         self._load()
@@ -280,7 +298,7 @@ class PolicyModal(ReserverForm):
             )
         closures = "; ".join(policy.closure_text(closure) for closure in loaded.closed)
         self.query_one("#closures", Static).update(
-            f"[b]Closed[/b] {literal(closures)}" if closures else "[dim]No closures.[/dim]"
+            literal(closures) if closures else "[dim]none[/dim]"
         )
         remove = self.query_one("#remove-closed", FormCheckbox)
         remove.value = False

@@ -184,7 +184,14 @@ async def test_an_emptied_field_is_unset_and_closures_can_be_removed(
         await settle(pilot)
         await pilot.press("p")
         await settle(pilot)
-        app.screen.query_one("#scope-kind", Select).value = "tag"
+        kind = app.screen.query_one("#scope-kind", Select)
+        kind.value = "tag"
+        await settle(pilot)
+        assert app.screen.query_one("#scope-name", Input).value == "room", "its first tag"
+        kind.value = "resource"
+        await settle(pilot)
+        assert app.screen.query_one("#scope-name", Input).value == "Aurora room"
+        kind.value = "tag"
         await type_into(pilot, "#scope-name", "Room")
         await settle(pilot)
         assert text_of(app.screen.query_one("#scope-name-check", Static)) == "✓ tag 'room'"
