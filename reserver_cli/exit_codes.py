@@ -14,6 +14,7 @@ from reserver_core.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    PolicyError,
     ReserverError,
     ServerUnreachableError,
     StateError,
@@ -36,6 +37,7 @@ class ExitCode(IntEnum):
     DENIED = 6
     UNREACHABLE = 7
     STORE = 8
+    POLICY = 9
     INTERRUPTED = 130
 
 
@@ -52,9 +54,13 @@ Exit codes:
      or too many failed logins
   7  cannot reach the server
   8  the database cannot be opened or used
+  9  refused by a booking policy (opening hours, closures, lead times,
+     length or allowance limits)
   130 interrupted (Ctrl-C), or a prompt cancelled"""
 
 _BY_ERROR: tuple[tuple[type[ReserverError], ExitCode], ...] = (
+    # Before ValidationError, which it is a kind of.
+    (PolicyError, ExitCode.POLICY),
     (ValidationError, ExitCode.INVALID_INPUT),
     (NotFoundError, ExitCode.NOT_FOUND),
     (ConflictError, ExitCode.CONFLICT),

@@ -21,6 +21,7 @@ from reserver_core.errors import (
     AmbiguousNameError,
     ImportRejectedError,
     NotFoundError,
+    PolicyError,
     ReserverError,
     StoreError,
     ThrottledError,
@@ -118,6 +119,16 @@ class Output:
             extra["retry_after"] = error.retry_after
         if isinstance(error, ValidationError) and error.field:
             extra["field"] = error.field
+        if isinstance(error, PolicyError):
+            extra |= {
+                "rule": error.rule,
+                "scope": error.scope,
+                "limit": error.limit,
+                "current": error.current,
+                "unit": error.unit,
+                "resource": error.resource,
+                "figures": error.figures,
+            }
         if isinstance(error, UnavailableError) and error.until is not None:
             extra["until"] = error.until.isoformat()
         if isinstance(error, NotFoundError | AmbiguousNameError) and error.candidates:

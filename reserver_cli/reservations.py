@@ -13,7 +13,7 @@ from reserver_cli.command_group import command_group, single_command
 from reserver_cli.context import CliContext
 from reserver_cli.exit_codes import ExplainedError
 from reserver_cli.pages import AfterOption, LimitOption, page_limit
-from reserver_core.errors import ConflictError, ReserverError, ValidationError
+from reserver_core.errors import ConflictError, PolicyError, ReserverError, ValidationError
 
 if TYPE_CHECKING:
     from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo
@@ -97,6 +97,8 @@ def book(
         booked = cli.backend.book(target.id, begin, finish, idempotency_key, note)
     except ConflictError as exc:
         raise _explain_conflict(cli, exc, target, begin, finish) from exc
+    except PolicyError as exc:
+        raise _explain_policy(cli, exc, target, begin, finish) from exc
 
     def human() -> str:
         window = cli.show_window(booked.start_time, booked.end_time)
@@ -155,6 +157,8 @@ def move(
         moved = cli.backend.move(reservation, begin, finish)
     except ConflictError as exc:
         raise _explain_conflict(cli, exc, current.resource, begin, finish, current.id) from exc
+    except PolicyError as exc:
+        raise _explain_policy(cli, exc, current.resource, begin, finish, current.id) from exc
 
     def human() -> str:
         before = cli.show_window(current.start_time, current.end_time)
@@ -217,25 +221,66 @@ def _explain_conflict(
         for window in error.windows
     ]
     fields: dict[str, Any] = {"windows": error.windows}
+    _offer_next_free(cli, target, start, end, moving, lines, fields)
+    from reserver_core.schemas import to_json
+
+    message = f"{target.name} is already booked at that time"
+    return ExplainedError(error, lines, to_json(fields), message=message)
+
+
+_ANOTHER_TIME_PASSES = frozenset({"hours", "closed", "min_notice"})
+"""The policy rules a booking of the same length at another time may pass."""
+
+
+def _explain_policy(
+    cli: CliContext,
+    error: PolicyError,
+    target: ResourceInfo,
+    start: datetime,
+    end: datetime,
+    moving: int | None = None,
+) -> ExplainedError:
+    """A policy's refusal with its times in the reader's zone, the next free slot of the
+    same length where another time would pass, and where to read the rules."""
+    from reserver_core.display import describe_error
+    from reserver_core.schemas import to_json
+
+    lines: list[str] = []
+    fields: dict[str, Any] = {}
+    if error.rule in _ANOTHER_TIME_PASSES:
+        _offer_next_free(cli, target, start, end, moving, lines, fields)
+    lines.append(f"its rules: reserver policy show {shlex.quote(target.name)}")
+    message = describe_error(error, cli.zone, now=cli.now())
+    return ExplainedError(error, lines, to_json(fields), message=message)
+
+
+def _offer_next_free(
+    cli: CliContext,
+    target: ResourceInfo,
+    start: datetime,
+    end: datetime,
+    moving: int | None,
+    lines: list[str],
+    fields: dict[str, Any],
+) -> None:
+    """Add the next free slot of the same length from `start`, and the command that
+    takes it, to `lines` and `fields`; for a move, its own time counts as free."""
     try:
         slot = cli.backend.next_free_slot(
             end - start, after=start, resource_id=target.id, excluding=moving
         )
     except ReserverError:
-        slot = None
-    if slot is not None:
-        from reserver_core.display import next_free_text
+        return
+    if slot is None:
+        return
+    from reserver_core.display import next_free_text
 
-        lines.append(next_free_text(slot.start_time, slot.end_time, cli.zone, now=cli.now()))
-        if moving is None:
-            lines.append(f"book it with: {_book_command(cli, slot, end - start)}")
-        else:
-            lines.append(f"move it with: {_move_command(cli, moving, slot, end - start)}")
-        fields["next_free"] = slot
-    from reserver_core.schemas import to_json
-
-    message = f"{target.name} is already booked at that time"
-    return ExplainedError(error, lines, to_json(fields), message=message)
+    lines.append(next_free_text(slot.start_time, slot.end_time, cli.zone, now=cli.now()))
+    if moving is None:
+        lines.append(f"book it with: {_book_command(cli, slot, end - start)}")
+    else:
+        lines.append(f"move it with: {_move_command(cli, moving, slot, end - start)}")
+    fields["next_free"] = slot
 
 
 def _book_command(cli: CliContext, slot: FreeSlot, length: timedelta) -> str:

@@ -76,6 +76,11 @@ COMMANDS = {
         "app",
         "List reservations and look at their history.",
     ),
+    "policy": LazyCommand(
+        "reserver_cli.policies",
+        "app",
+        "Booking rules: hours, closures, lead times, allowances.",
+    ),
     "system": LazyCommand(
         "reserver_cli.system", "app", "Health, counts, expiry and the settings in effect."
     ),

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType
@@ -14,9 +15,21 @@ from rich.table import Table
 from rich.text import Text
 
 from reserver_cli.context import CliContext
-from reserver_core.display import describe_event, describe_maintenance, holder_name
+from reserver_core.display import (
+    POLICY_FIELD_LABELS,
+    allowance_text,
+    closure_text,
+    describe_event,
+    describe_maintenance,
+    holder_name,
+    policy_source_text,
+    policy_value_text,
+)
 from reserver_core.schemas import (
+    POLICY_FIELDS,
+    EffectivePolicy,
     EventInfo,
+    PolicyInfo,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
@@ -379,3 +392,104 @@ def schedule_grid(schedule: Schedule, cli: CliContext) -> RenderableType:
 def _day_label(start: datetime, cli: CliContext) -> str:
     # "Tue 1 Dec 08:00 CET" without the time and zone.
     return cli.show_time(start).rsplit(" ", 2)[0]
+
+
+def _policy_value(name: str, value: object) -> Text:
+    """A policy field's value; closures one to a line."""
+    if name == "closed" and isinstance(value, list) and value:
+        return Text("\n".join(closure_text(closure) for closure in value))
+    return Text(policy_value_text(name, value))
+
+
+def sets_nothing(policy: PolicyInfo) -> bool:
+    """Whether a scope's policy leaves every field unset."""
+    return all(getattr(policy, name) in (None, []) for name in POLICY_FIELDS)
+
+
+def policy_facts(policy: PolicyInfo, title: str, *, only_set: bool) -> RenderableType:
+    """What one scope's policy sets, under `title`; `only_set` leaves out the fields it
+    does not set, which are otherwise shown as "not set"."""
+    rows: list[tuple[str, str | Text]] = []
+    for name in POLICY_FIELDS:
+        value = getattr(policy, name)
+        if value is None or value == []:
+            if not only_set:
+                rows.append((POLICY_FIELD_LABELS[name], Text("not set", style="dim")))
+            continue
+        rows.append((POLICY_FIELD_LABELS[name], _policy_value(name, value)))
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in rows:
+        table.add_row(f"  {label}", value)
+    return Group(Text(title), table)
+
+
+def policies_listing(policies: list[PolicyInfo]) -> RenderableType:
+    """Every scope that sets a rule, each with the rules it sets."""
+    if not policies:
+        return Text(
+            "No policies: every resource is open at all times, and only the store's "
+            "booking length limits apply.",
+            style="dim",
+        )
+    parts: list[RenderableType] = []
+    for policy in policies:
+        if parts:
+            parts.append(Text(""))
+        title = policy.label[:1].upper() + policy.label[1:]
+        parts.append(policy_facts(policy, title, only_set=True))
+    return Group(*parts)
+
+
+def effective_policy_facts(policy: EffectivePolicy, cli: CliContext) -> RenderableType:
+    """The rules that apply to a resource, the scope each comes from, its coming closures
+    and the reader's allowances on it."""
+    given = {field.name: field for field in policy.fields}
+    zone = ZoneInfo(policy.timezone)
+    now = cli.now()
+    closed = given.get("closed")
+    coming = [
+        closure
+        for closure in (closed.value if closed is not None else [])
+        if closure.end.replace(tzinfo=zone) > now
+    ]
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_column(style="dim")
+    for name in POLICY_FIELDS:
+        field = given.get(name)
+        source = policy_source_text(field.source) if field is not None else ""
+        if name == "closed":
+            value = f"{len(coming)} coming, listed below" if coming else "none coming"
+        else:
+            value = policy_value_text(name, field.value if field is not None else None)
+        table.add_row(f"  {POLICY_FIELD_LABELS[name]}", Text(value), source)
+    parts: list[RenderableType] = [
+        Text(f"Booking policy of {policy.resource.name}", style="bold"),
+        table,
+    ]
+    if policy.timezone != cli.zone.key:
+        parts.append(
+            Text(
+                f"  Opening hours and closures are in {policy.timezone} time, "
+                f"not in yours ({cli.zone.key}).",
+                style="dim",
+            )
+        )
+    if coming:
+        parts.append(Text(""))
+        parts.append(Text(f"Closures ({policy.timezone} time)", style="bold"))
+        parts.extend(Text(f"  {closure_text(closure)}") for closure in coming)
+    if policy.allowances:
+        parts.append(Text(""))
+        parts.append(Text("Your allowances", style="bold"))
+        parts.extend(
+            Text(f"  {allowance_text(allowance, cli.zone, now=now)}")
+            for allowance in policy.allowances
+        )
+    elif "max_active" in given or "max_hours_per_week" in given:
+        parts.append(Text(""))
+        parts.append(Text("Log in to see how much of these allowances you hold.", style="dim"))
+    return Group(*parts)

@@ -7,7 +7,8 @@ wording, kept in history details and in error messages of the core.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reserver_core.errors import (
@@ -241,64 +242,118 @@ def _week_refusal_again(error: PolicyError, tz: ZoneInfo) -> str | None:
         return None
 
 
-def policy_value_text(name: str, value: object) -> str:
-    """A policy field's value for people: "Mon-Fri 08:00-18:00", "1h30m", "3 active
-    bookings", "8h per week", closures as their specs ("2026-12-24..2026-12-26 holidays")."""
+POLICY_FIELD_LABELS = {
+    "timezone": "Time zone",
+    "hours": "Opening hours",
+    "closed": "Closures",
+    "min_length_minutes": "Shortest booking",
+    "max_length_minutes": "Longest booking",
+    "min_notice_minutes": "Notice needed",
+    "max_advance_minutes": "Furthest ahead",
+    "max_active": "Active bookings",
+    "max_hours_per_week": "Hours per week",
+}
+"""Each policy field (`schemas.POLICY_FIELDS`) as people read it, e.g. in a table's first column."""
+
+_NO_LIMIT = {
+    "min_length_minutes": "none",
+    "min_notice_minutes": "none",
+    "hours": "always open",
+    "closed": "never",
+}
+_DAY_WORD = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)\b")
+
+
+def opening_hours_text(spec: str | None) -> str:
+    """An opening-hours spec for people: "Mon-Fri 08:00-12:00, 13:00-18:00; Sat 10:00-14:00";
+    no spec (or "always") is "always open"."""
+    if spec is None or spec.strip() == "always":
+        return "always open"
+    return _DAY_WORD.sub(lambda day: day[1].capitalize(), spec).replace(",", ", ")
+
+
+def closure_text(closure: Closure) -> str:
+    """A closure in its policy's wall time, end inclusive for whole days, with its reason:
+    "Thu 24 Dec - Sat 26 Dec 2026 (holidays)", "Thu 31 Dec 2026 14:00-18:00 (early close)"."""
+    text = closure_period_text(closure)
+    return f"{text} ({closure.reason})" if closure.reason else text
+
+
+def closure_period_text(closure: Closure) -> str:
+    """A closure's period alone, as `closure_text` writes it."""
+    start, end = closure.start, closure.end
+    if closure.whole_days:
+        last = (end - timedelta(days=1)).date() if end > start else start.date()
+        if last == start.date():
+            text = _dated(start.date())
+        elif last.year == start.year:
+            text = f"{_day_month(start.date())} - {_dated(last)}"
+        else:
+            text = f"{_dated(start.date())} - {_dated(last)}"
+    elif end.date() == start.date():
+        text = f"{_dated(start.date())} {start:%H:%M}-{end:%H:%M}"
+    elif end == datetime.combine(start.date() + timedelta(days=1), time()):
+        text = f"{_dated(start.date())} {start:%H:%M}-24:00"
+    else:
+        text = f"{_dated(start.date())} {start:%H:%M} - {_dated(end.date())} {end:%H:%M}"
+    return text
+
+
+def policy_value_text(name: str, value: Any) -> str:
+    """The value of a policy field (`schemas.POLICY_FIELDS`) for people: lengths as "2h" or
+    "30m", the opening hours as `opening_hours_text`, closures as `closure_text`; None says
+    what an unset field means ("always open", "no limit")."""
     if name == "hours":
-        return _hours_for_people(value) if isinstance(value, str) and value else "always open"
+        return opening_hours_text(value)
+    if value is None or value == []:
+        return _NO_LIMIT.get(name, "no limit")
     if name == "closed":
-        closures = value if isinstance(value, list) else []
-        return "; ".join(_closure_spec(c) for c in closures) or "no closures"
-    if value is None:
-        return "unset"
-    if name.endswith("_minutes") and isinstance(value, int):
+        return "; ".join(closure_text(closure) for closure in value)
+    if name.endswith("_minutes"):
         return format_duration(timedelta(minutes=value))
-    if name == "max_active" and isinstance(value, int):
-        return counted(value, "active booking")
-    if name == "max_hours_per_week" and isinstance(value, int | float):
-        return f"{hours_text(value)} per week"
+    if name == "max_active":
+        return f"{value} at once"
+    if name == "max_hours_per_week":
+        return f"{hours_text(value)} in any 7 days"
     return str(value)
 
 
-_SPEC_DAYS = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)\b")
-
-
-def _hours_for_people(spec: str) -> str:
-    if spec == "always":
-        return "always open"
-    return _SPEC_DAYS.sub(lambda day: day.group(1).capitalize(), spec.replace(",", ", "))
-
-
-def _closure_spec(closure: Closure) -> str:
-    if closure.whole_days:
-        first, last = closure.start.date(), (closure.end - timedelta(days=1)).date()
-        days = f"{first}" if first >= last else f"{first}..{last}"
-    else:
-        end = "%H:%M" if closure.start.date() == closure.end.date() else "%Y-%m-%d %H:%M"
-        days = f"{closure.start:%Y-%m-%d %H:%M}..{closure.end.strftime(end)}"
-    return f"{days} {closure.reason}".strip()
+def policy_source_text(source: str) -> str:
+    """Where a field of an effective policy comes from: "from tag 'gpu'", "built-in"."""
+    if not source or source == "built-in":
+        return source
+    return f"from {source}"
 
 
 def allowance_text(allowance: Allowance, tz: ZoneInfo, *, now: datetime) -> str:
-    """What a user holds of an allowance: "max 3 active bookings (tag 'gpu'): you hold 1,
-    2 left", "max 8h per week (tag 'gpu'): you hold 6h between Tue 1 Dec and Mon 7 Dec,
-    2h left"; an admin's ends "admins are exempt" instead of what is left."""
+    """How much of an allowance the reader holds: "max 3 active bookings (tag 'gpu'): you
+    hold 1, 2 left", "max 8h per week (tag 'gpu'): 6h booked in the 7 days from Mon 30 Nov,
+    2h left", or for an admin "...: exempt (admin)"."""
     if allowance.rule == "max_active":
-        limit = counted(int(allowance.limit), "active booking")
-        held = f"you hold {int(allowance.used)}"
-        left = f"{int(allowance.remaining)} left"
+        head = f"max {counted(int(allowance.limit), 'active booking')}"
     else:
-        limit = f"{hours_text(allowance.limit)} per week"
-        held = f"you hold {hours_text(allowance.used)}"
-        if allowance.window_start is not None and allowance.window_end is not None:
-            first = day_label(_local(allowance.window_start, tz).date(), tz, now=now)
-            # The window ends at an instant, not included: its last day is the one before.
-            ending = allowance.window_end - timedelta(microseconds=1)
-            last = day_label(_local(ending, tz).date(), tz, now=now)
-            held += f" between {first} and {last}"
-        left = f"{hours_text(allowance.remaining)} left"
-    tail = "admins are exempt" if allowance.exempt else left
-    return f"max {limit} ({allowance.scope}): {held}, {tail}"
+        head = f"max {hours_text(allowance.limit)} per week"
+    head += f" ({allowance.scope})"
+    if allowance.exempt:
+        return f"{head}: exempt (admin)"
+    if allowance.rule == "max_active":
+        spare = int(allowance.remaining)
+        return f"{head}: you hold {int(allowance.used)}, {spare or 'none'} left"
+    booked = f"{hours_text(allowance.used)} booked" if allowance.used else "nothing booked"
+    if allowance.window_start is not None:
+        first = _local(allowance.window_start, tz).date()
+        booked += f" in the 7 days from {day_label(first, tz, now=now)}"
+    left = hours_text(allowance.remaining) if allowance.remaining else "none"
+    return f"{head}: {booked}, {left} left"
+
+
+def _day_month(day: date) -> str:
+    return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
+
+
+def _dated(day: date) -> str:
+    # Closures are configuration that outlives the year: each names its year.
+    return f"{_day_month(day)} {day.year}"
 
 
 MOVE_ARROW = " -> "

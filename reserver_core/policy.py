@@ -26,7 +26,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from reserver_core.display import week_refusal_text, where_text
+from reserver_core.display import (
+    closure_period_text,
+    opening_hours_text,
+    week_refusal_text,
+    where_text,
+)
 from reserver_core.errors import ForbiddenError, NotFoundError, PolicyError, ValidationError
 from reserver_core.models import Policy, Reservation, Resource, ResourceTag, User, UTCDateTime
 from reserver_core.resources import clean_tags
@@ -184,8 +189,10 @@ def _clock_minutes(hour: str, minute: str, part: str, *, allow_midnight: bool) -
     if allow_midnight and (hours, minutes) == (24, 0):
         return MINUTES_PER_DAY
     if hours > 23 or minutes > 59:
-        limit = "00:00-24:00" if allow_midnight else "00:00-23:59"
-        raise ValidationError(f"{part!r} is not a time of day (hours run {limit})", "hours")
+        limit = "00:00 to 24:00" if allow_midnight else "00:00 to 23:59"
+        raise ValidationError(
+            f"{hour}:{minute} in {part!r} is not a time of day (a span runs {limit})", "hours"
+        )
     return hours * 60 + minutes
 
 
@@ -214,13 +221,6 @@ def format_spans(spans: Iterable[Span]) -> str:
 
 def _clock_text(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def hours_for_people(spec: str) -> str:
-    """A canonical hours spec as people read it: "Mon-Fri 08:00-20:00; Sat 10:00-14:00"."""
-    if spec == "always":
-        return "always open"
-    return re.sub(r"[a-z]{3}", lambda day: day[0].capitalize(), spec)
 
 
 def parse_closure(text: str) -> Closure:
@@ -274,7 +274,7 @@ def _clock(text: str, raw: str) -> time:
     return time(int(hour), int(minute))
 
 
-def closure_text(closure: Closure) -> str:
+def closure_spec(closure: Closure) -> str:
     """A closure as its spec reads: "2026-12-24..2026-12-26 holidays"."""
     if closure.whole_days:
         first = closure.start.date()
@@ -477,12 +477,12 @@ def clear_policy(
             row.max_minutes_per_week = None
         else:
             setattr(row, name, None)
+    row.updated_at = now
     info = _info(row, _scope_of(kind, key), label)
     if _is_empty(info):
         session.delete(row)
         session.flush()
         return PolicyInfo(scope=info.scope, label=label)
-    row.updated_at = now
     session.flush()
     return info
 
@@ -885,11 +885,11 @@ def check_window_rules(rules: Rules, start: datetime, end: datetime, now: dateti
     for closure, label in rules.closures:
         first, last = _closure_instants(closure, rules.zone)
         if first < end and last > start:
-            why = f" ({closure.reason})" if closure.reason else ""
+            why = f"{closure.reason}; " if closure.reason else ""
             raise _refusal(
                 "closed",
-                f"{rules.resource_name} is closed {closure_period(closure)}{why} (closures of "
-                f"{label}, {rules.zone.key})",
+                f"{rules.resource_name} is closed {closure_period_text(closure)} ({why}closures "
+                f"of {label}, {rules.zone.key})",
                 label,
                 rules,
                 "start_time",
@@ -984,25 +984,6 @@ def _whole_minute_from(moment: datetime) -> datetime:
     return whole if whole == moment else whole + timedelta(minutes=1)
 
 
-def closure_period(closure: Closure) -> str:
-    """A closure's period for people: "24-26 Dec 2026", "on 31 Dec 2026 14:00-18:00"."""
-    if closure.whole_days:
-        first = closure.start.date()
-        last = closure.end.date() - timedelta(days=1)
-        if first == last:
-            return f"on {_date_text(first)}"
-        return f"from {_date_text(first)} to {_date_text(last)}"
-    start = closure.start
-    end = closure.end
-    if end.date() == start.date():
-        return f"on {_date_text(start.date())} {start:%H:%M}-{end:%H:%M}"
-    return f"from {_date_text(start.date())} {start:%H:%M} to {_date_text(end.date())} {end:%H:%M}"
-
-
-def _date_text(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
-
-
 def _hours_refusal(rules: Rules, first_closed: datetime) -> PolicyError:
     assert rules.hours is not None
     local = first_closed.astimezone(rules.zone)
@@ -1017,7 +998,7 @@ def _hours_refusal(rules: Rules, first_closed: datetime) -> PolicyError:
         )
     return _refusal(
         "hours",
-        f"{what} (opening hours of {rules.hours_from}: {hours_for_people(rules.hours)} "
+        f"{what} (opening hours of {rules.hours_from}: {opening_hours_text(rules.hours)} "
         f"{rules.zone.key})",
         rules.hours_from,
         rules,

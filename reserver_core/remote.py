@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, BinaryIO, TextIO, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -29,6 +31,7 @@ from reserver_core.errors import (
     ImportRejectedError,
     LineError,
     NotFoundError,
+    PolicyError,
     ReserverError,
     ServerUnreachableError,
     StateError,
@@ -40,6 +43,9 @@ from reserver_core.errors import (
 )
 from reserver_core.http_contract import API_PREFIX, IDEMPOTENCY_HEADER, NEXT_CURSOR_HEADER
 from reserver_core.schemas import (
+    Closure,
+    EffectiveField,
+    EffectivePolicy,
     EventInfo,
     ExpiryReport,
     FreeSlot,
@@ -49,6 +55,9 @@ from reserver_core.schemas import (
     MaintenancePreview,
     OverlapChoice,
     Page,
+    PolicyChanges,
+    PolicyInfo,
+    PolicyScope,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
@@ -58,6 +67,7 @@ from reserver_core.schemas import (
     Token,
     UserInfo,
     from_json,
+    to_json,
 )
 from reserver_core.settings import Settings, check_server_url
 from reserver_core.text import clean_idempotency_key
@@ -108,6 +118,32 @@ def _window(item: dict[str, Any]) -> Window:
         datetime.fromisoformat(item["end_time"]),
         item.get("reservation_id"),
     )
+
+
+def _number(value: Any) -> float | None:
+    """A figure as the server sent it: 60 stays 60, as the local backend has it, not 60.0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _scope_path(scope: PolicyScope) -> str:
+    if scope.kind == "default":
+        return "/policies/default"
+    if scope.kind == "tag":
+        # "." too: a tag ".." must not be read as a step up the path.
+        return "/policies/tags/" + quote(scope.tag or "", safe="").replace(".", "%2E")
+    if scope.kind == "resource" and scope.resource_id is not None:
+        return f"/policies/resources/{scope.resource_id}"
+    # No path names such a scope: refused here as the core refuses it.
+    raise ValidationError("name a resource, a tag or the default policy", "scope")
+
+
+def _effective_field(item: EffectiveField) -> EffectiveField:
+    """The field as the local backend gives it: closures as `Closure`, not JSON."""
+    if item.name != "closed" or not isinstance(item.value, list):
+        return item
+    return EffectiveField(item.name, from_json(list[Closure], item.value), item.source)
 
 
 class RemoteBackend:
@@ -217,6 +253,19 @@ class RemoteBackend:
                 datetime.fromisoformat(until) if until else None,
                 datetime.fromisoformat(since) if since else None,
                 str(body.get("reason") or ""),
+            )
+        if code == "policy":
+            figures = body.get("figures")
+            return PolicyError(
+                message,
+                str(body["rule"]),
+                str(body["scope"]),
+                field,
+                _number(body.get("limit")),
+                _number(body.get("current")),
+                body.get("unit"),
+                resource,
+                figures if isinstance(figures, dict) else None,
             )
         if code == "import_rejected":
             return ImportRejectedError(
@@ -584,6 +633,32 @@ class RemoteBackend:
         if excluding is not None:
             params["excluding"] = excluding
         return self._call(FreeSlot, "GET", "/resources/next-free-slot", params=params)
+
+    # -- booking policies ----------------------------------------------------------------
+    def resource_policy(self, resource_id: int) -> EffectivePolicy:
+        """A resource's effective policy with each field's scope, and the allowances the
+        acting user holds on it (none when anonymous)."""
+        found = self._call(EffectivePolicy, "GET", f"/resources/{resource_id}/policy")
+        fields = [_effective_field(item) for item in found.fields]
+        return EffectivePolicy(found.resource, found.timezone, fields, found.allowances)
+
+    def list_policies(self) -> list[PolicyInfo]:
+        """Every scope's own policy that sets anything: the default, tags, resources."""
+        return self._call(list[PolicyInfo], "GET", "/policies")
+
+    def get_policy(self, scope: PolicyScope) -> PolicyInfo:
+        """One scope's own policy (every field unset when nothing is set there)."""
+        return self._call(PolicyInfo, "GET", _scope_path(scope))
+
+    def set_policy(self, scope: PolicyScope, changes: PolicyChanges) -> PolicyInfo:
+        """Admin: set the given fields of a scope's policy, all checked before any is saved."""
+        # Not resent when the answer is lost: the closures it adds would be added twice.
+        return self._call(PolicyInfo, "PATCH", _scope_path(scope), json=to_json(changes))
+
+    def clear_policy(self, scope: PolicyScope, fields: Sequence[str] = ()) -> PolicyInfo:
+        """Admin: unset the named fields of a scope's policy, or all of them."""
+        params = {"fields": list(fields)} if fields else None
+        return self._call(PolicyInfo, "DELETE", _scope_path(scope), params=params)
 
     # -- import, export, upkeep ----------------------------------------------------------
     def import_csv(

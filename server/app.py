@@ -24,7 +24,7 @@ from server.deps import CallerCache, in_thread
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.outage import OutageLog
 from server.responses import json_response
-from server.routes import admin, auth, health, reservations, resources, seed
+from server.routes import admin, auth, health, policies, reservations, resources, seed
 from server.secret import load_secret
 
 log = logging.getLogger("reserver.server")
@@ -160,7 +160,10 @@ def create_app(
         summary="Book shared resources: rooms, instruments, machines.",
         version="0.1.0",
         openapi_tags=[
-            *({"name": name} for name in ("health", "auth", "resources", "reservations", "admin")),
+            *(
+                {"name": name}
+                for name in ("health", "auth", "resources", "reservations", "policies", "admin")
+            ),
             {"name": seed.TAG, "description": seed.TAG_DESCRIPTION},
         ],
         lifespan=lifespan,
@@ -169,7 +172,14 @@ def create_app(
     install_error_handlers(app)
     # Requests are matched against the routes in order, ~2 microseconds a route:
     # bookings, the busiest, come first. `openapi_tags` keeps the documented order.
-    for router in (reservations.router, health.router, auth.router, resources.router, admin.router):
+    for router in (
+        reservations.router,
+        health.router,
+        auth.router,
+        resources.router,
+        policies.router,
+        admin.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(seed.router)
     if settings.cors_origins:

@@ -27,6 +27,7 @@ from reserver_core.errors import (
     ForbiddenError,
     ImportRejectedError,
     NotFoundError,
+    PolicyError,
     ReserverError,
     ServerUnreachableError,
     StateError,
@@ -76,19 +77,38 @@ class ErrorBody(BaseModel):
 
     detail: str = Field(description="What went wrong, as a sentence for people.")
     code: str = Field(
-        description="The kind of error: invalid, import_rejected, not_found, conflict, exists, "
-        "unavailable, state, forbidden, auth, throttled, store or http_error (refused "
-        "by the HTTP layer: unknown route, wrong method, body too large)."
+        description="The kind of error: invalid, policy (refused by a booking policy), "
+        "import_rejected, not_found, ambiguous, conflict, exists, unavailable, state, "
+        "forbidden, auth, throttled, store or http_error (refused by the HTTP layer: unknown "
+        "route, wrong method, body too large)."
     )
     field: str | None = Field(None, description="The input at fault, when one is.")
     conflicts: list[ClashBody] | None = Field(None, description="A conflict's clashing windows.")
-    resource: str | None = Field(None, description="The resource a conflict or refusal is on.")
+    resource: str | None = Field(
+        None, description="The resource a conflict, maintenance or policy refusal is on."
+    )
     until: datetime | None = Field(None, description="When a resource's maintenance ends.")
     since: datetime | None = Field(None, description="When a resource's maintenance starts.")
     reason: str | None = Field(None, description="Why the resource is under maintenance.")
     errors: list[LineErrorBody] | None = Field(None, description="A rejected file's bad lines.")
     candidates: list[str] | None = Field(
         None, description="The names an unknown or ambiguous resource name could mean."
+    )
+    rule: str | None = Field(
+        None,
+        description="The policy rule that refused: hours, closed, min_length, max_length, "
+        "min_notice, max_advance, max_active or max_hours_per_week.",
+    )
+    scope: str | None = Field(
+        None, description='Where that rule is set, e.g. "tag \'gpu\'" or "the default policy".'
+    )
+    limit: float | None = Field(None, description="The policy's limit, in `unit`.")
+    current: float | None = Field(
+        None, description="Where the booking would bring you (or stands), in `unit`."
+    )
+    unit: str | None = Field(None, description="The unit: minutes, bookings or hours.")
+    figures: dict[str, Any] | None = Field(
+        None, description="The refusal's other figures, e.g. times as ISO 8601 text."
     )
 
 
@@ -126,6 +146,18 @@ def error_body(error: ReserverError) -> dict[str, Any]:
         ]
     if isinstance(error, ConflictError | UnavailableError) and error.resource is not None:
         body["resource"] = error.resource
+    if isinstance(error, PolicyError):
+        # Every key, null or not: a client reads one fixed shape for every rule.
+        body |= {
+            "field": error.field,
+            "rule": error.rule,
+            "scope": error.scope,
+            "limit": error.limit,
+            "current": error.current,
+            "unit": error.unit,
+            "resource": error.resource,
+            "figures": error.figures,
+        }
     if isinstance(error, UnavailableError) and error.until is not None:
         body["until"] = error.until.isoformat()
         if error.since is not None:

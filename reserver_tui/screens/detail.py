@@ -15,11 +15,12 @@ from textual.widgets import Footer, Header, Label, Static
 
 from reserver_core.backend import Backend
 from reserver_core.display import (
+    closure_text,
     describe_maintenance,
     holder_name,
+    opening_hours_text,
     short_window,
 )
-from reserver_core.policy import closure_text, hours_for_people
 from reserver_core.schemas import EffectivePolicy, ReservationInfo, ResourceInfo, Slot
 from reserver_core.timeparse import next_whole, zone_name
 from reserver_tui import messages
@@ -256,7 +257,7 @@ class ResourceDetailScreen(ReserverScreen):
         hours = fields.get("hours")
         if hours is not None and hours.value:
             return (
-                f"{name} is open {hours_for_people(hours.value)} {policy.timezone} only "
+                f"{name} is open {opening_hours_text(hours.value)} {policy.timezone} only "
                 f"(opening hours of {hours.source})."
             )
         return f"{name} is closed then."

@@ -17,7 +17,12 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from reserver_core import policy
 from reserver_core.backend import Backend
-from reserver_core.display import format_duration
+from reserver_core.display import (
+    POLICY_FIELD_LABELS,
+    closure_text,
+    format_duration,
+    opening_hours_text,
+)
 from reserver_core.errors import (
     ForbiddenError,
     NotFoundError,
@@ -31,7 +36,6 @@ from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverForm
 from reserver_tui.widgets.form_checkbox import FormCheckbox
-from reserver_tui.widgets.policy_view import POLICY_LABELS
 from reserver_tui.widgets.time_input import TimeInput
 
 ADD_CLOSED = "add_closed"
@@ -186,7 +190,7 @@ class PolicyModal(ReserverForm):
             yield _check_line("scope-name")
             for item in FIELDS:
                 row = _row(
-                    POLICY_LABELS[item.name],
+                    POLICY_FIELD_LABELS[item.name],
                     TimeInput(placeholder=item.placeholder, compact=True, id=item.name),
                 )
                 row.set_class(item.name in _GROUP_STARTS, "-group")
@@ -296,7 +300,7 @@ class PolicyModal(ReserverForm):
             self.query_one(f"#{item.name}", Input).value = (
                 "" if value is None else item.write(value)
             )
-        closures = "; ".join(policy.closure_text(closure) for closure in loaded.closed)
+        closures = "; ".join(policy.closure_spec(closure) for closure in loaded.closed)
         self.query_one("#closures", Static).update(
             literal(closures) if closures else "[dim]none[/dim]"
         )
@@ -324,12 +328,12 @@ class PolicyModal(ReserverForm):
             return None
         try:
             if name == ADD_CLOSED:
-                reading = f"✓ closed {policy.closure_text(policy.parse_closure(text))}"
+                reading = f"✓ closed {closure_text(policy.parse_closure(text))}"
                 value: object = text
             else:
                 value = _BY_NAME[name].read(text)
                 hours = name == "hours" and isinstance(value, str)
-                reading = f"✓ {policy.hours_for_people(str(value))}" if hours else ""
+                reading = f"✓ {opening_hours_text(str(value))}" if hours else ""
         except ValidationError as error:
             self._invalid.add(name)
             self._show_check(name, f"✗ {literal(_short(error.message))}", invalid=True)

@@ -8,22 +8,14 @@ from zoneinfo import ZoneInfo
 
 from textual.widgets import Static
 
-from reserver_core.display import allowance_text, policy_value_text
+from reserver_core.display import (
+    POLICY_FIELD_LABELS,
+    allowance_text,
+    policy_source_text,
+    policy_value_text,
+)
 from reserver_core.schemas import EffectivePolicy
 from reserver_tui.markup import literal
-
-POLICY_LABELS = {
-    "timezone": "Time zone",
-    "hours": "Opening hours",
-    "closed": "Closed",
-    "min_length_minutes": "Min length",
-    "max_length_minutes": "Max length",
-    "min_notice_minutes": "Min notice",
-    "max_advance_minutes": "Max advance",
-    "max_active": "Max active",
-    "max_hours_per_week": "Hours per week",
-}
-"""The policy fields (`POLICY_FIELDS`) as people name them."""
 
 BUILT_IN = "built-in"
 """The source of a field no scope and no setting gives (the zone's UTC fallback)."""
@@ -43,7 +35,7 @@ def in_force(policy: EffectivePolicy) -> list[tuple[str, str, str]]:
     zoned = any(item.name in ("hours", "closed") for item in said)
     return [
         (
-            POLICY_LABELS.get(item.name, item.name),
+            POLICY_FIELD_LABELS.get(item.name, item.name),
             policy_value_text(item.name, item.value),
             item.source,
         )
@@ -58,7 +50,7 @@ class PolicyView(Static):
     def show(self, policy: EffectivePolicy, tz: ZoneInfo, *, now: datetime) -> None:
         """Write out `policy`; allowances in `tz` (the reader's zone)."""
         lines = [
-            f"[b]{label}[/b] {literal(value)} [dim]· {literal(source)}[/dim]"
+            f"[b]{label}[/b] {literal(value)} [dim]{literal(policy_source_text(source))}[/dim]"
             for label, value, source in in_force(policy)
         ]
         if policy.allowances:

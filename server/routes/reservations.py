@@ -60,7 +60,12 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
         "model": ErrorBody,
         "description": "The window clashes with `conflicts` (start_time, end_time, reservation_id)",
-    }
+    },
+    422: {
+        "model": ErrorBody,
+        "description": "A bad input (`field`), or, with code `policy`, refused by a booking "
+        "policy: `rule`, the `scope` it is set on, `limit` and `current` in `unit`",
+    },
 }
 
 

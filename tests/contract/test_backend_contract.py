@@ -1,28 +1,25 @@
 """One suite for the `Backend` interface, run on `LocalBackend` and on `RemoteBackend`.
 
-The remote side talks to a real server process on a loopback port (one per
-module, emptied and its clock reset before each test). Both sides start at
-the same frozen instant and must give the same answers and raise the same
-errors with the same messages.
+The remote side talks to a real server process on a loopback port (see
+conftest.py). Both sides start at the same frozen instant and must give the
+same answers and raise the same errors with the same messages.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from support.clock import NOW
-from support.servers import TEST_PASSWORD, LiveServer, start_live_server
-from support.settings import fast_settings
+from support.contract import World
+from support.servers import TEST_PASSWORD
 
 from reserver_core.backend import Backend
-from reserver_core.clock import FixedClock
 from reserver_core.display import describe_error, describe_event
 from reserver_core.errors import (
     AlreadyExistsError,
@@ -43,71 +40,6 @@ from reserver_core.remote import RemoteBackend
 
 HOUR = timedelta(hours=1)
 TOMORROW_10 = NOW.replace(hour=10) + timedelta(days=1)
-
-
-@dataclass
-class World:
-    """Backends for named users on one store, and the store's clock."""
-
-    admin: Backend
-    member_for: Callable[[str], Backend]
-    set_now: Callable[[datetime], None]
-    opened: list[Backend] = field(default_factory=list)
-
-    def member(self, name: str) -> Backend:
-        backend = self.member_for(name)
-        self.opened.append(backend)
-        return backend
-
-
-@pytest.fixture(scope="module")
-def contract_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("contract-server")
-    server = start_live_server(f"sqlite:///{folder / 'server.db'}", folder, now=NOW)
-    yield server
-    server.stop()
-
-
-def _local_world(sqlite_url: str) -> World:
-    clock = FixedClock(NOW)
-    settings = fast_settings()
-    admin = LocalBackend.open(sqlite_url, settings, clock, username="alice")
-    return World(
-        admin=admin,
-        member_for=lambda name: LocalBackend.open(sqlite_url, settings, clock, username=name),
-        set_now=clock.set,
-    )
-
-
-def _remote_world(server: LiveServer) -> World:
-    server.reset()
-    server.set_now(NOW)
-    server.register("alice")
-
-    registered: set[str] = set()
-
-    def member_for(name: str) -> Backend:
-        if name not in registered:
-            server.register(name)
-            registered.add(name)
-        return RemoteBackend(server.url, server.token(name))
-
-    return World(
-        admin=RemoteBackend(server.url, server.token("alice")),
-        member_for=member_for,
-        set_now=server.set_now,
-    )
-
-
-@pytest.fixture(params=["local", "remote"])
-def world(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[World]:
-    if request.param == "local":
-        built = _local_world(sqlite_url)
-    else:
-        built = _remote_world(request.getfixturevalue("contract_server"))
-    yield built
-    for backend in [built.admin, *built.opened]:
-        backend.close()
 
 
 def _room(world: World, name: str = "Room A", **options: object) -> int:

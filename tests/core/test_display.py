@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reserver_core.display import (
+    POLICY_FIELD_LABELS,
+    allowance_text,
+    closure_text,
     counted,
     day_label,
     describe_error,
@@ -15,9 +18,13 @@ from reserver_core.display import (
     format_time,
     format_window,
     month_label,
+    opening_hours_text,
+    policy_source_text,
+    policy_value_text,
     wait_text,
 )
 from reserver_core.errors import ConflictError, UnavailableError, Window
+from reserver_core.schemas import POLICY_FIELDS, Allowance, Closure
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -179,3 +186,120 @@ class TestCounted:
         self, seconds: int, expected: str
     ) -> None:
         assert wait_text(seconds) == expected
+
+
+class TestPolicyValues:
+    def test_every_field_has_a_label(self) -> None:
+        assert list(POLICY_FIELD_LABELS) == list(POLICY_FIELDS)
+
+    @pytest.mark.parametrize(
+        ("name", "value", "expected"),
+        [
+            ("timezone", "Europe/Berlin", "Europe/Berlin"),
+            ("min_length_minutes", 30, "30m"),
+            ("max_length_minutes", 120, "2h"),
+            ("min_notice_minutes", 90, "1h30m"),
+            ("max_advance_minutes", 60 * 24 * 30, "30d"),
+            ("max_active", 3, "3 at once"),
+            ("max_hours_per_week", 8.0, "8h in any 7 days"),
+            ("max_hours_per_week", 7.5, "7.5h in any 7 days"),
+        ],
+    )
+    def test_a_set_value(self, name: str, value: object, expected: str) -> None:
+        assert policy_value_text(name, value) == expected
+
+    @pytest.mark.parametrize(
+        ("name", "expected"),
+        [
+            ("hours", "always open"),
+            ("closed", "never"),
+            ("min_length_minutes", "none"),
+            ("min_notice_minutes", "none"),
+            ("max_length_minutes", "no limit"),
+            ("max_advance_minutes", "no limit"),
+            ("max_active", "no limit"),
+            ("max_hours_per_week", "no limit"),
+        ],
+    )
+    def test_an_unset_value_says_what_it_means(self, name: str, expected: str) -> None:
+        assert policy_value_text(name, [] if name == "closed" else None) == expected
+
+    def test_opening_hours_read_as_days_and_spans(self) -> None:
+        spec = "mon-fri 08:00-12:00,13:00-18:00; sat 10:00-14:00"
+        assert opening_hours_text(spec) == "Mon-Fri 08:00-12:00, 13:00-18:00; Sat 10:00-14:00"
+        assert opening_hours_text("mon,wed 09:00-17:00") == "Mon, Wed 09:00-17:00"
+        assert opening_hours_text("daily 00:00-24:00") == "daily 00:00-24:00"
+        assert opening_hours_text("always") == opening_hours_text(None) == "always open"
+        assert policy_value_text("hours", spec) == opening_hours_text(spec)
+
+    def test_whole_day_closures_end_on_their_last_day(self) -> None:
+        holidays = Closure(datetime(2026, 12, 24), datetime(2026, 12, 27), "holidays")
+        assert closure_text(holidays) == "Thu 24 Dec - Sat 26 Dec 2026 (holidays)"
+        one_day = Closure(datetime(2026, 12, 24), datetime(2026, 12, 25))
+        assert closure_text(one_day) == "Thu 24 Dec 2026"
+        new_year = Closure(datetime(2026, 12, 31), datetime(2027, 1, 2), "new year")
+        assert closure_text(new_year) == "Thu 31 Dec 2026 - Fri 1 Jan 2027 (new year)"
+
+    def test_timed_closures_show_their_hours(self) -> None:
+        early = Closure(
+            datetime(2026, 12, 31, 14, 0), datetime(2026, 12, 31, 18, 0), "early close", False
+        )
+        assert closure_text(early) == "Thu 31 Dec 2026 14:00-18:00 (early close)"
+        to_midnight = Closure(datetime(2026, 12, 31, 14, 0), datetime(2027, 1, 1), "", False)
+        assert closure_text(to_midnight) == "Thu 31 Dec 2026 14:00-24:00"
+        overnight = Closure(datetime(2026, 12, 31, 22, 0), datetime(2027, 1, 1, 2, 0), "", False)
+        assert closure_text(overnight) == "Thu 31 Dec 2026 22:00 - Fri 1 Jan 2027 02:00"
+
+    def test_closures_are_listed_in_one_line(self) -> None:
+        closures = [
+            Closure(datetime(2026, 12, 24), datetime(2026, 12, 25), "eve"),
+            Closure(datetime(2026, 12, 31, 14, 0), datetime(2026, 12, 31, 18, 0), "", False),
+        ]
+        assert policy_value_text("closed", closures) == (
+            "Thu 24 Dec 2026 (eve); Thu 31 Dec 2026 14:00-18:00"
+        )
+
+    def test_the_source_of_a_field(self) -> None:
+        assert policy_source_text("tag 'gpu'") == "from tag 'gpu'"
+        assert policy_source_text("store settings") == "from store settings"
+        assert policy_source_text("built-in") == "built-in"
+
+
+class TestAllowances:
+    def test_active_bookings_held_and_left(self) -> None:
+        held = Allowance("max_active", "tag 'gpu'", limit=3, used=1)
+        assert allowance_text(held, BERLIN, now=NOW) == (
+            "max 3 active bookings (tag 'gpu'): you hold 1, 2 left"
+        )
+        full = Allowance("max_active", "resource 'GPU-3'", limit=1, used=1)
+        assert allowance_text(full, BERLIN, now=NOW) == (
+            "max 1 active booking (resource 'GPU-3'): you hold 1, none left"
+        )
+
+    def test_hours_in_the_week_name_the_reader_s_first_day(self) -> None:
+        week = Allowance(
+            "max_hours_per_week",
+            "tag 'gpu'",
+            limit=8,
+            used=6,
+            window_start=utc(2026, 11, 29, 23, 30),  # Mon 30 Nov 00:30 in Berlin
+            window_end=utc(2026, 12, 6, 23, 30),
+        )
+        assert allowance_text(week, BERLIN, now=NOW) == (
+            "max 8h per week (tag 'gpu'): 6h booked in the 7 days from Mon 30 Nov, 2h left"
+        )
+        assert "from Sun 29 Nov" in allowance_text(week, NEW_YORK, now=NOW)
+
+    def test_hours_none_booked_or_none_left(self) -> None:
+        unused = Allowance("max_hours_per_week", "the default policy", limit=7.5, used=0)
+        assert allowance_text(unused, BERLIN, now=NOW) == (
+            "max 7.5h per week (the default policy): nothing booked, 7.5h left"
+        )
+        over = Allowance("max_hours_per_week", "tag 'gpu'", limit=8, used=9)
+        assert allowance_text(over, BERLIN, now=NOW).endswith(": 9h booked, none left")
+
+    def test_an_admin_is_exempt(self) -> None:
+        admin = Allowance("max_active", "tag 'gpu'", limit=3, used=5, exempt=True)
+        assert allowance_text(admin, BERLIN, now=NOW) == (
+            "max 3 active bookings (tag 'gpu'): exempt (admin)"
+        )

@@ -105,7 +105,7 @@ def test_closures_read_whole_days_and_times() -> None:
         "holidays",
         True,
     )
-    assert policy.closure_text(days) == "2026-12-24..2026-12-26 holidays"
+    assert policy.closure_spec(days) == "2026-12-24..2026-12-26 holidays"
     short = policy.parse_closure("2026-12-31 14:00..18:00 early close")
     assert (short.start, short.end, short.whole_days) == (
         datetime(2026, 12, 31, 14),
@@ -213,7 +213,7 @@ def test_closures_are_added_not_replaced(local: LocalBackend) -> None:
             add_closed=["2026-12-31 14:00..18:00 early close", "2026-12-24..2026-12-26 holidays"]
         ),
     )
-    assert [policy.closure_text(c) for c in saved.closed] == [
+    assert [policy.closure_spec(c) for c in saved.closed] == [
         "2026-12-24..2026-12-26 holidays",
         "2026-12-31 14:00..18:00 early close",
     ]
@@ -270,7 +270,7 @@ def test_a_closure_names_its_reason_and_period(
     )
     refused = refusal(bob, gpus[0], berlin(23, 22), berlin(24, 1))
     assert refused.message == (
-        "GPU-1 is closed from Thu 24 Dec 2026 to Sat 26 Dec 2026 (holidays) (closures of "
+        "GPU-1 is closed Thu 24 Dec - Sat 26 Dec 2026 (holidays; closures of "
         "tag 'gpu', Europe/Berlin)"
     )
     assert refused.rule == "closed"

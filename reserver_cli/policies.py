@@ -1,0 +1,397 @@
+"""`reserver policy ...`: the booking rules of a resource, a tag or the whole store.
+
+A rule left unset on a resource falls through to its tags (in the order the
+resource lists them), then to the store's default policy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from reserver_cli.command_group import command_group
+from reserver_cli.context import CliContext
+from reserver_core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from reserver_core.schemas import PolicyInfo, PolicyScope
+
+app = command_group(
+    "policy",
+    "Booking rules: hours, closures, lead times, allowances.",
+)
+
+ResourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--resource",
+        "-r",
+        metavar="RESOURCE",
+        help="The policy of this resource (id or name, or its first letters).",
+    ),
+]
+TagOption = Annotated[
+    str | None,
+    typer.Option("--tag", "-t", metavar="TAG", help="The policy of every resource with this tag."),
+]
+DefaultOption = Annotated[
+    bool,
+    typer.Option("--default", help="The store's default policy, under every tag's and resource's."),
+]
+
+OPTIONS = {
+    "timezone": "--timezone",
+    "hours": "--hours",
+    "closed": "--closed",
+    "min_length_minutes": "--min-length",
+    "max_length_minutes": "--max-length",
+    "min_notice_minutes": "--min-notice",
+    "max_advance_minutes": "--max-advance",
+    "max_active": "--max-active",
+    "max_hours_per_week": "--max-hours-per-week",
+}
+"""The option of each policy field (`schemas.POLICY_FIELDS`), in `set` and `clear`."""
+
+_OPTION_OF_FIELD = OPTIONS | {
+    "add_closed": "--closed",
+    "min_length": "--min-length",
+    "max_length": "--max-length",
+    "min_notice": "--min-notice",
+    "max_advance": "--max-advance",
+}
+_HOURS_NUMBER = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
+
+
+def _scope(
+    cli: CliContext, resource: str | None, tag: str | None, default: bool, *, also: str = ""
+) -> PolicyScope:
+    """The scope named by exactly one of --resource, --tag and --default."""
+    from reserver_core.schemas import PolicyScope
+
+    if (resource is not None) + (tag is not None) + default != 1:
+        raise ValidationError(
+            f"name whose policy: {also}--resource RESOURCE, --tag TAG or --default (one of them)",
+            "scope",
+        )
+    if resource is not None:
+        return PolicyScope("resource", resource_id=cli.backend.find_resource(resource).id)
+    if tag is not None:
+        return PolicyScope("tag", tag=tag)
+    return PolicyScope("default")
+
+
+@contextmanager
+def _options_named() -> Iterator[None]:
+    """Name the option typed, not the core's field, in a refusal of bad input."""
+    try:
+        yield
+    except ValidationError as exc:
+        field = exc.field or ""
+        option = _OPTION_OF_FIELD.get(field)
+        if option is None or exc.message.startswith(option):
+            raise
+        if exc.message.startswith(f"{field} "):
+            # "max_active is a number ..." reads "--max-active is a number ...".
+            message = option + exc.message[len(field) :]
+        else:
+            message = f"{option}: {exc.message}"
+        raise ValidationError(message, exc.field) from exc
+
+
+def _minutes(cli: CliContext, text: str | None, field: str) -> int | None:
+    if text is None:
+        return None
+    with _options_named():
+        return cli.parse_duration(text, field) // timedelta(minutes=1)
+
+
+def _weekly_hours(cli: CliContext, text: str | None) -> float | None:
+    """Hours as a number (8, 7.5) or a duration (7h30m)."""
+    if text is None:
+        return None
+    if _HOURS_NUMBER.fullmatch(text.strip()):
+        return float(text)
+    with _options_named():
+        return cli.parse_duration(text, "max_hours_per_week") / timedelta(hours=1)
+
+
+@app.command("set")
+def set_policy(
+    ctx: typer.Context,
+    resource: ResourceOption = None,
+    tag: TagOption = None,
+    default: DefaultOption = False,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            metavar="ZONE",
+            help="The IANA zone its opening hours and closures are in, e.g. Europe/Berlin.",
+        ),
+    ] = None,
+    hours: Annotated[
+        str | None,
+        typer.Option(
+            "--hours",
+            metavar="SPEC",
+            help='Opening hours: "mon-fri 08:00-12:00,13:00-18:00; sat 10:00-14:00", '
+            '"daily 07:00-22:00" or "always".',
+        ),
+    ] = None,
+    closed: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--closed",
+            metavar="SPEC",
+            help='Add a closure: "2026-12-24..2026-12-26 holidays" (whole days) or '
+            '"2026-12-31 14:00..18:00 early close" (repeat for more).',
+        ),
+    ] = None,
+    min_length: Annotated[
+        str | None,
+        typer.Option("--min-length", metavar="LENGTH", help="The shortest booking: 30m, 1h."),
+    ] = None,
+    max_length: Annotated[
+        str | None,
+        typer.Option("--max-length", metavar="LENGTH", help="The longest booking: 4h, 1d."),
+    ] = None,
+    min_notice: Annotated[
+        str | None,
+        typer.Option(
+            "--min-notice",
+            metavar="LENGTH",
+            help="How long before its start a booking must be made: 2h, 1d.",
+        ),
+    ] = None,
+    max_advance: Annotated[
+        str | None,
+        typer.Option("--max-advance", metavar="LENGTH", help="How far ahead one may book: 30d."),
+    ] = None,
+    max_active: Annotated[
+        int | None,
+        typer.Option(
+            "--max-active",
+            metavar="N",
+            help="Active bookings a person may hold at once, on all resources of the scope.",
+        ),
+    ] = None,
+    max_hours_per_week: Annotated[
+        str | None,
+        typer.Option(
+            "--max-hours-per-week",
+            metavar="HOURS",
+            help="Hours a person may book in any 7 days, on all resources of the scope: "
+            "8, 7.5 or 7h30m.",
+        ),
+    ] = None,
+) -> None:
+    """Admin: set rules of a resource's, a tag's or the default policy.
+
+    Only the rules given change; --closed adds a closure to those there are
+    (`reserver policy clear --closed` removes them all). Opening hours and
+    closures are wall times in the policy's --timezone (from the next scope
+    when not set here; UTC when none sets one). A tag's allowances count a
+    person's bookings on all resources with that tag together. Everything is
+    checked before anything is saved. Admins are exempt from allowances when
+    they book for themselves; every other rule binds everyone.
+
+    \b
+    Examples:
+      reserver policy set --tag gpu --timezone Europe/Berlin --hours "mon-fri 08:00-20:00"
+      reserver policy set --tag gpu --max-active 3 --max-hours-per-week 8
+      reserver policy set --resource "GPU-3" --min-notice 2h --max-advance 30d
+      reserver policy set --default --closed "2026-12-24..2026-12-26 holidays"
+      reserver policy set --default --min-length 30m --max-length 4h
+    """
+    from reserver_core.schemas import PolicyChanges
+
+    cli = CliContext.of(ctx)
+    changes = PolicyChanges(
+        timezone=timezone,
+        hours=hours,
+        add_closed=list(closed or []),
+        min_length_minutes=_minutes(cli, min_length, "min_length"),
+        max_length_minutes=_minutes(cli, max_length, "max_length"),
+        min_notice_minutes=_minutes(cli, min_notice, "min_notice"),
+        max_advance_minutes=_minutes(cli, max_advance, "max_advance"),
+        max_active=max_active,
+        max_hours_per_week=_weekly_hours(cli, max_hours_per_week),
+    )
+    if changes == PolicyChanges():
+        raise ValidationError(
+            f"nothing to set: give one or more of {', '.join(OPTIONS.values())}", "fields"
+        )
+    scope = _scope(cli, resource, tag, default)
+    with _options_named():
+        saved = cli.backend.set_policy(scope, changes)
+    if saved.scope.tag is not None and not cli.backend.search_resources(tags=[saved.scope.tag]):
+        cli.output.warning(
+            f"no resource has the tag {saved.scope.tag!r} yet: the policy applies to those "
+            "that will"
+        )
+
+    def human() -> Any:
+        from reserver_cli.tables import policy_facts
+
+        return policy_facts(saved, f"{_title(saved)} now sets:", only_set=True)
+
+    cli.output.result(saved, human)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[RESOURCE]",
+            help="The resource whose rules to show, from every scope (id or name).",
+        ),
+    ] = None,
+    resource: ResourceOption = None,
+    tag: TagOption = None,
+    default: DefaultOption = False,
+) -> None:
+    """Show the rules that apply to a resource, or what one scope sets.
+
+    With RESOURCE: every rule that applies to it, where each comes from, and
+    how much of each allowance you hold. With --resource, --tag or --default:
+    only what that scope sets itself (a rule not set there falls through).
+    Anyone may look.
+
+    \b
+    Examples:
+      reserver policy show "GPU-3"
+      reserver policy show "GPU-3" --json
+      reserver policy show --tag gpu
+      reserver policy show --default
+    """
+    cli = CliContext.of(ctx)
+    if target is None:
+        scope = _scope(cli, resource, tag, default, also="a RESOURCE, ")
+        own = cli.backend.get_policy(scope)
+
+        def human_own() -> Any:
+            from reserver_cli.tables import policy_facts, sets_nothing
+
+            if sets_nothing(own):
+                return f"{_title(own)} sets no rule."
+            return policy_facts(own, f"{_title(own)} sets:", only_set=False)
+
+        cli.output.result(own, human_own)
+        return
+    if resource is not None or tag is not None or default:
+        raise ValidationError(
+            "give a RESOURCE (every rule that applies to it) or one of --resource, --tag and "
+            "--default (what that scope sets), not both",
+            "scope",
+        )
+    effective = cli.backend.resource_policy(cli.backend.find_resource(target).id)
+
+    def human() -> Any:
+        from reserver_cli.tables import effective_policy_facts
+
+        return effective_policy_facts(effective, cli)
+
+    cli.output.result(effective, human)
+
+
+@app.command("list")
+def list_policies(ctx: typer.Context) -> None:
+    """List every scope that sets a rule: the default, tags and resources.
+
+    \b
+    Examples:
+      reserver policy list
+      reserver policy list --json
+    """
+    cli = CliContext.of(ctx)
+    found = cli.backend.list_policies()
+
+    def human() -> Any:
+        from reserver_cli.tables import policies_listing
+
+        return policies_listing(found)
+
+    cli.output.result(found, human)
+
+
+@app.command("clear")
+def clear(
+    ctx: typer.Context,
+    resource: ResourceOption = None,
+    tag: TagOption = None,
+    default: DefaultOption = False,
+    timezone: Annotated[bool, typer.Option("--timezone", help="Unset its time zone.")] = False,
+    hours: Annotated[
+        bool, typer.Option("--hours", help="Unset its opening hours (open at all times).")
+    ] = False,
+    closed: Annotated[bool, typer.Option("--closed", help="Remove all its closures.")] = False,
+    min_length: Annotated[
+        bool, typer.Option("--min-length", help="Unset its shortest booking.")
+    ] = False,
+    max_length: Annotated[
+        bool, typer.Option("--max-length", help="Unset its longest booking.")
+    ] = False,
+    min_notice: Annotated[
+        bool, typer.Option("--min-notice", help="Unset the notice it needs.")
+    ] = False,
+    max_advance: Annotated[
+        bool, typer.Option("--max-advance", help="Unset how far ahead one may book.")
+    ] = False,
+    max_active: Annotated[
+        bool, typer.Option("--max-active", help="Unset its active-bookings allowance.")
+    ] = False,
+    max_hours_per_week: Annotated[
+        bool, typer.Option("--max-hours-per-week", help="Unset its hours-per-week allowance.")
+    ] = False,
+) -> None:
+    """Admin: unset rules of a resource's, a tag's or the default policy.
+
+    Each rule named is unset there, so the next scope's applies; with no rule
+    named, every rule of the scope is unset.
+
+    \b
+    Examples:
+      reserver policy clear --tag gpu --max-active --max-hours-per-week
+      reserver policy clear --default --closed
+      reserver policy clear --resource "GPU-3"
+    """
+    cli = CliContext.of(ctx)
+    named = {
+        "timezone": timezone,
+        "hours": hours,
+        "closed": closed,
+        "min_length_minutes": min_length,
+        "max_length_minutes": max_length,
+        "min_notice_minutes": min_notice,
+        "max_advance_minutes": max_advance,
+        "max_active": max_active,
+        "max_hours_per_week": max_hours_per_week,
+    }
+    fields = [name for name, given in named.items() if given]
+    scope = _scope(cli, resource, tag, default)
+    left = cli.backend.clear_policy(scope, fields)
+
+    def human() -> Any:
+        from reserver_cli.tables import policy_facts, sets_nothing
+        from reserver_core.display import POLICY_FIELD_LABELS
+
+        labels = [POLICY_FIELD_LABELS[name].lower() for name in fields]
+        what = "every rule"
+        if labels:
+            what = "the " + (", ".join(labels[:-1]) + " and " if labels[1:] else "") + labels[-1]
+        if sets_nothing(left):
+            return f"Cleared {what} of {left.label}; it sets no rule now."
+        return policy_facts(left, f"Cleared {what} of {left.label}; it still sets:", only_set=True)
+
+    cli.output.result(left, human)
+
+
+def _title(policy: PolicyInfo) -> str:
+    return policy.label[:1].upper() + policy.label[1:]
