@@ -3,23 +3,30 @@
     python bench/bench_server.py [--bookings 2000] [--per-client 400] [--dir DIR]
 
 One `python -m server` process on a SQLite file (the default kind: WAL,
-synchronous=FULL) holding 1,000 resources and 20,000 reservations; the client
-runs on the same machine with keep-alive connections (`http.client`, so the
-client spends little of the two cores). Measured:
+synchronous=FULL) holding 1,000 resources (3 tags each) and 20,000
+reservations; the client runs on the same machine with keep-alive connections
+(`http.client`, so the client spends little of the two cores). A second one,
+"with policies", serves the same store plus a booking policy on each of the 8
+tags (opening hours, a closure, lengths, notice, advance, max_active,
+max_hours_per_week, all loose enough to let every booking pass) and a default
+policy, so every resource is under 3 tag policies and the default. The clients
+are members: the per-user allowances bind them and every booking takes the
+per-user lock. Sequential bookings are made by the 8 members in turn, as a team
+shares resources, so each holds an eighth of them. Measured, on both unless noted:
 
 - sequential authenticated bookings (each a real booking with its history event),
   target >= 400 requests/s;
 - 8 concurrent clients booking, target >= 500 requests/s, no errors, p99 < 100 ms;
-- a refused booking (409) against an accepted one: as fast;
+- a refused booking (409) against an accepted one: as fast (without policies);
 - GET /resources/search with a window (< 20 ms median) and GET /resources (< 20 ms);
 - the server's peak memory (VmHWM);
 - beside each series, the server process's CPU time per request (user + system).
 
 For scale, the same client drives a bare FastAPI endpoint doing one
 SQLAlchemy booking transaction (overlap check, insert, event) on the same
-schema and pragmas, without auth or anything else: the floor. Both servers run
-at once and are measured in alternating blocks, so that on a shared machine
-both see the same load and their ratio holds even when the absolute figures
+schema and pragmas, without auth or anything else: the floor. All three servers
+run at once and are measured in alternating blocks, so that on a shared machine
+they see the same load and their ratios hold even when the absolute figures
 wander; the per-block rates show how much they wander. The CPU time per
 request wanders least: it leaves out the waits for a core, the disk's fsync and
 the client, which on a busy machine make up most of a request's time.
@@ -57,6 +64,14 @@ RESOURCES = 1_000
 RESERVATIONS = 20_000
 CLIENTS = 8
 SLOT = timedelta(minutes=30)
+STRIDE = timedelta(hours=1)
+"""A client's bookings start an hour apart: booked back to back, one user would pass
+any weekly allowance (168 hours at most) within a week."""
+TAGS = ("room", "projector", "lab", "microscope", "gpu", "vr", "printer", "van")
+TAGS_EACH = 3
+HOURS = ("always", "daily 00:00-24:00", "mon-fri 00:00-24:00; sat,sun 00:00-24:00")
+"""Opening hours of the tag policies, in turn: all open around the clock, as the
+bookings need, but each read and checked."""
 
 
 def stamp(value: datetime) -> str:
@@ -81,11 +96,11 @@ def migrated_store(path: Path) -> str:
 
 
 def populate(path: Path, now: datetime) -> None:
-    """An admin, 1,000 tagged resources and 20,000 reservations around `now`, held by the admin."""
+    """An admin, 1,000 resources of 3 tags each and 20,000 reservations around `now`, held
+    by the admin."""
     import bcrypt
 
     rng = random.Random(11)
-    tags = ("room", "projector", "lab", "microscope", "gpu", "vr", "printer", "van")
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("BEGIN IMMEDIATE")
     created = stamp(now - timedelta(days=400))
@@ -104,7 +119,7 @@ def populate(path: Path, now: datetime) -> None:
         (
             (rid, tag, position)
             for rid in range(1, RESOURCES + 1)
-            for position, tag in enumerate(dict.fromkeys((tags[rid % 8], tags[rid // 8 % 8])))
+            for position, tag in enumerate(rng.sample(TAGS, TAGS_EACH))
         ),
     )
     rows = []
@@ -132,14 +147,65 @@ def populate(path: Path, now: datetime) -> None:
     connection.close()
 
 
+def set_policies(url: str, now: datetime) -> None:
+    """A policy on every tag and a default one, set by the admin through the core.
+
+    Every rule is on, loose enough that each booking of the bench passes: opening
+    hours around the clock, a closure beyond the bookings, 30-minute bookings
+    between the lengths, 60 to 200 days ahead inside the notice and the advance,
+    and allowances above what a client books (a client holds up to 2,400
+    bookings, some 95 hours a week on a tag).
+    """
+    from reserver_core.local import LocalBackend
+    from reserver_core.schemas import PolicyChanges, PolicyScope
+    from reserver_core.settings import Settings
+
+    holiday = (now + timedelta(days=400)).date()
+    admin = LocalBackend.open(url, Settings(), username="bench-admin")
+    try:
+        for number, tag in enumerate(TAGS):
+            admin.set_policy(
+                PolicyScope("tag", tag=tag),
+                PolicyChanges(
+                    hours=HOURS[number % len(HOURS)],
+                    add_closed=[f"{holiday}..{holiday + timedelta(days=2)} {tag} holidays"],
+                    min_length_minutes=5 + number,
+                    max_length_minutes=8 * 60,
+                    min_notice_minutes=30,
+                    max_advance_minutes=(300 + number) * 24 * 60,
+                    max_active=9_000 + number,
+                    max_hours_per_week=160.0 + number,
+                ),
+            )
+        admin.set_policy(
+            PolicyScope("default"),
+            PolicyChanges(
+                timezone="Europe/Berlin",
+                hours="always",
+                min_notice_minutes=15,
+                max_advance_minutes=366 * 24 * 60,
+                max_active=10_000,
+                max_hours_per_week=168.0,
+            ),
+        )
+    finally:
+        admin.close()
+
+
+def request_headers(token: str | None) -> dict[str, str]:
+    """The headers of a JSON request, signed with `token` when given."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 class Client:
     """A keep-alive HTTP/1.1 client on one connection, speaking the paths under /api/v1."""
 
     def __init__(self, port: int, token: str | None = None) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.headers = {"Content-Type": "application/json"}
-        if token:
-            self.headers["Authorization"] = f"Bearer {token}"
+        self.headers = request_headers(token)
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any, float]:
         """Send one request; returns status, parsed JSON and seconds taken."""
@@ -191,16 +257,22 @@ class Run:
 
 def windows(first: datetime, index: Iterator[int]) -> Iterator[tuple[str, str]]:
     for slot in index:
-        start = first + slot * SLOT
+        start = first + slot * STRIDE
         yield start.isoformat(), (start + SLOT).isoformat()
 
 
-def book_sequentially(port: int, token: str | None, resource: int, first: datetime, n: int) -> Run:
-    client = Client(port, token)
+def book_sequentially(
+    port: int, tokens: list[str | None], resource: int, first: datetime, n: int
+) -> Run:
+    """`n` bookings one after another on one connection, by each of `tokens` in turn (a team
+    sharing a resource: each member holds a share of the bookings, as allowances expect)."""
+    client = Client(port)
+    headers = [request_headers(token) for token in tokens]
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     started = time.perf_counter()
-    for start, end in windows(first, iter(range(n))):
+    for number, (start, end) in enumerate(windows(first, iter(range(n)))):
+        client.headers = headers[number % len(headers)]
         body = {"resource_id": resource, "start_time": start, "end_time": end}
         status, _, elapsed = client.call("POST", "/reservations", body)
         latencies.append(elapsed)
@@ -317,24 +389,35 @@ class Target:
     rooms: list[int]
 
 
-def start_reserver(folder: Path, now: datetime) -> Target:
-    """`python -m server` on a populated SQLite store, with an admin and 8 members."""
-    database = folder / "server.db"
+def start_reserver(folder: Path, now: datetime, name: str, policies: bool) -> Target:
+    """`python -m server` on a populated SQLite store (with `policies`: see `set_policies`),
+    with an admin, 8 members and 3 rooms of 3 tags each to book."""
+    database = folder / f"{name}.db"
     url = migrated_store(database)
     populate(database, now)
+    if policies:
+        set_policies(url, now)
     port = free_port()
     command = [sys.executable, "-m", "server", "--port", str(port), "--database-url", url]
-    process = start_process(command, port, folder / "server.log")
+    process = start_process(command, port, folder / f"{name}.log")
     setup = Client(port)
     tokens: list[str | None] = []
-    for name in ["bench-admin", *(f"bench-{n}" for n in range(CLIENTS))]:
-        if name != "bench-admin":
-            setup.call("POST", "/register", {"username": name, "password": PASSWORD})
-        tokens.append(setup.form("/token", f"username={name}&password={PASSWORD}")["access_token"])
+    for user in ["bench-admin", *(f"bench-{n}" for n in range(CLIENTS))]:
+        if user != "bench-admin":
+            _, account, _ = setup.call(
+                "POST", "/register", {"username": user, "password": PASSWORD}
+            )
+            # Admins are exempt from the allowances: the clients must not be.
+            if account["role"] != "member":
+                raise SystemExit(f"{user} should be a member: {account}")
+        tokens.append(setup.form("/token", f"username={user}&password={PASSWORD}")["access_token"])
     setup.close()
     admin = Client(port, tokens[0])
     rooms = [
-        admin.call("POST", "/resources", {"name": f"Bench room {n}"})[1]["id"] for n in range(3)
+        admin.call(
+            "POST", "/resources", {"name": f"Bench room {n}", "tags": list(TAGS[n : n + TAGS_EACH])}
+        )[1]["id"]
+        for n in range(3)
     ]
     admin.close()
     return Target(process, port, tokens[1:], rooms)
@@ -394,22 +477,29 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
     """
     now = datetime.now(UTC)
     load_before = os.getloadavg()[0]
-    ours = start_reserver(folder, now)
+    ours = start_reserver(folder, now, "server", policies=False)
+    policies = start_reserver(folder, now, "policies", policies=True)
     bare = start_bare(folder)
+    reservers = (("ours", ours), ("policies", policies))
     first = (now + timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
     series: dict[str, list[Run]] = {}
     try:
         seq_block, con_block = bookings // blocks, per_client // blocks
         for block in range(blocks):
-            seq_start = first + block * seq_block * SLOT
-            con_start = first + block * con_block * CLIENTS * SLOT
-            for name, target in (("ours", ours), ("bare", bare)):
-                token, rooms = target.tokens[0], target.rooms
+            seq_start = first + block * seq_block * STRIDE
+            con_start = first + block * con_block * CLIENTS * STRIDE
+            for name, target in (*reservers, ("bare", bare)):
+                rooms = target.rooms
                 series.setdefault(f"{name} sequential", []).append(
                     on_server(
                         target,
                         partial(
-                            book_sequentially, target.port, token, rooms[0], seq_start, seq_block
+                            book_sequentially,
+                            target.port,
+                            target.tokens,
+                            rooms[0],
+                            seq_start,
+                            seq_block,
                         ),
                     )
                 )
@@ -428,13 +518,13 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
                 )
         # Refusals: the slots booked sequentially above, against fresh bookings of the same size.
         for block in range(blocks):
-            seq_start = first + block * seq_block * SLOT
-            token, rooms = ours.tokens[1], ours.rooms
+            seq_start = first + block * seq_block * STRIDE
+            tokens, rooms = ours.tokens[1:2], ours.rooms
             series.setdefault("refused", []).append(
                 on_server(
                     ours,
                     partial(
-                        book_sequentially, ours.port, token, rooms[0], seq_start, seq_block // 4
+                        book_sequentially, ours.port, tokens, rooms[0], seq_start, seq_block // 4
                     ),
                 )
             )
@@ -442,7 +532,7 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
                 on_server(
                     ours,
                     partial(
-                        book_sequentially, ours.port, token, rooms[2], seq_start, seq_block // 4
+                        book_sequentially, ours.port, tokens, rooms[2], seq_start, seq_block // 4
                     ),
                 )
             )
@@ -453,18 +543,28 @@ def measure(folder: Path, bookings: int, per_client: int, blocks: int) -> dict[s
             f"/resources/search?available_from={window_start:%Y-%m-%dT%H:%MZ}"
             f"&available_until={window_start + timedelta(hours=1):%Y-%m-%dT%H:%MZ}"
         )
-        search = timed_gets(ours.port, query, 100)
-        _, found, _ = Client(ours.port).call("GET", query)
-        listing = timed_gets(ours.port, "/resources", 100)
-        memory = peak_memory_mib(ours.process.pid)
+        hits: dict[str, int] = {}
+        memory: dict[str, float] = {}
+        for _block in range(blocks):
+            for name, target in reservers:
+                series.setdefault(f"{name} search", []).append(
+                    timed_gets(target.port, query, 100 // blocks)
+                )
+                series.setdefault(f"{name} listing", []).append(
+                    timed_gets(target.port, "/resources", 100 // blocks)
+                )
+        for name, target in reservers:
+            _, found, _ = Client(target.port).call("GET", query)
+            hits[name] = len(found)
+            memory[name] = peak_memory_mib(target.process.pid)
     finally:
-        stop(ours.process)
-        stop(bare.process)
+        for target in (ours, policies, bare):
+            stop(target.process)
     result: dict[str, Any] = {name: merged(runs) for name, runs in series.items()}
     result["block rates"] = {
         name: [round(run.rate) for run in runs] for name, runs in series.items()
     }
-    result.update(search=search, search_hits=len(found), listing=listing, memory=memory)
+    result.update(hits=hits, memory=memory)
     result["load"] = (
         f"{load_before:.1f} / {os.getloadavg()[0]:.1f} (2 cores; the machine is shared)"
     )
@@ -564,12 +664,21 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(dir=options.dir) as raw:
         figures = measure(Path(raw), options.bookings, options.per_client, options.blocks)
-    print(f"reserver server on SQLite: {RESOURCES:,} resources, {RESERVATIONS:,} reservations")
+    print(
+        f"reserver server on SQLite: {RESOURCES:,} resources of {TAGS_EACH} tags each,"
+        f" {RESERVATIONS:,} reservations; bookings by members"
+    )
+    print(
+        f"  with policies: a policy on each of the {len(TAGS)} tags and a default one"
+        " (every rule set, every booking passes)"
+    )
     print(f"load average before / after: {figures['load']}")
     rows = (
         ("sequential bookings", "ours sequential", "target >= 400 req/s"),
+        ("  with policies", "policies sequential", "target >= 400 req/s"),
         ("  bare FastAPI endpoint", "bare sequential", ""),
         (f"{CLIENTS} clients booking", "ours concurrent", "target >= 500 req/s, p99 < 100 ms"),
+        ("  with policies", "policies concurrent", ""),
         (f"  bare, {CLIENTS} clients", "bare concurrent", ""),
         ("refused booking (409)", "refused", "as fast as accepted"),
         ("accepted booking (201)", "accepted", ""),
@@ -580,20 +689,40 @@ def main() -> None:
             f"  {'':24} per block: {figures['block rates'][key]} req/s;"
             f" server CPU {figures[key].cpu_ms:.2f} ms a request"
         )
-    search, listing = figures["search"], figures["listing"]
+    for name, label in (("ours", "GET /resources/search"), ("policies", "  with policies")):
+        search = figures[f"{name} search"]
+        print(
+            f"  {label:24} median {search.median_ms:5.1f} ms"
+            f"  p99 {search.percentile(0.99):5.1f} ms"
+            f"  ({figures['hits'][name]} free of {RESOURCES + 3})   target < 20 ms"
+        )
+    for name, label in (("ours", "GET /resources"), ("policies", "  with policies")):
+        listing = figures[f"{name} listing"]
+        print(
+            f"  {label:24} median {listing.median_ms:5.1f} ms"
+            f"  p99 {listing.percentile(0.99):5.1f} ms   target < 20 ms"
+        )
+    memory = figures["memory"]
     print(
-        f"  {'GET /resources/search':24} median {search.median_ms:5.1f} ms"
-        f"  p99 {search.percentile(0.99):5.1f} ms"
-        f"  ({figures['search_hits']} free of {RESOURCES + 3})   target < 20 ms"
+        f"  {'server peak memory':24} {memory['ours']:.0f} MiB,"
+        f" with policies {memory['policies']:.0f} MiB (VmHWM)"
     )
-    print(
-        f"  {'GET /resources':24} median {listing.median_ms:5.1f} ms"
-        f"  p99 {listing.percentile(0.99):5.1f} ms   target < 20 ms"
-    )
-    print(f"  {'server peak memory':24} {figures['memory']:.0f} MiB (VmHWM)")
     sequential = figures["ours sequential"].rate / figures["bare sequential"].rate
     concurrent = figures["ours concurrent"].rate / figures["bare concurrent"].rate
     print(f"  ours / bare: sequential {sequential:.0%}, {CLIENTS} clients {concurrent:.0%}")
+    sequential = figures["policies sequential"].rate / figures["ours sequential"].rate
+    concurrent = figures["policies concurrent"].rate / figures["ours concurrent"].rate
+    print(
+        f"  with policies / without: sequential {sequential:.0%}, {CLIENTS} clients"
+        f" {concurrent:.0%}"
+    )
+    refused = [
+        key
+        for key in ("policies sequential", "policies concurrent")
+        if set(figures[key].statuses) != {201}
+    ]
+    if refused:
+        raise SystemExit(f"with policies, some bookings were not accepted: {', '.join(refused)}")
 
 
 if __name__ == "__main__":

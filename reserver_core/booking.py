@@ -496,13 +496,13 @@ def next_free(
     for resource_id, start, end in rows:
         busy[resource_id].append((start, end))
     tags = tags_of(connection, [row.id for row in resources])
-    policy_rows = policy.all_policy_rows(connection)
+    policies = policy.all_policies(connection)
     counting = None
     if user is not None and not user.is_admin:
         counting = policy.AllowanceCounter(connection, user.id, now, excluding)
     best: tuple[int, datetime] | None = None
     for row in sorted(resources, key=lambda r: r.id):
-        rules = policy.resolve(policy_rows, row.id, row.name, tags.get(row.id, []), settings)
+        rules = policy.resolve(policies, row.id, row.name, tags.get(row.id, []), settings)
         latest = horizon - duration
         if best is not None:
             latest = min(latest, best[1] - timedelta(microseconds=1))

@@ -232,6 +232,15 @@ class Reservation(Base):
             "resource_id",
         ),
         Index("ix_reservations_user_start", "user_id", "start_time"),
+        # Covering, for a user's allowances: what they hold from an instant on.
+        Index(
+            "ix_reservations_user_end",
+            "user_id",
+            "end_time",
+            "start_time",
+            "status",
+            "resource_id",
+        ),
     )
 
 

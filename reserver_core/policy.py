@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -569,72 +570,104 @@ _POLICY_ROWS = select(Policy).where(
     or_(
         Policy.scope == "default",
         (Policy.scope == "resource") & (Policy.scope_key == bindparam("resource_key")),
-        (Policy.scope == "tag") & Policy.scope_key.in_(bindparam("tags", expanding=True)),
+        (Policy.scope == "tag")
+        & Policy.scope_key.in_(
+            select(ResourceTag.tag).where(ResourceTag.resource_id == bindparam("resource_id"))
+        ),
     )
 )
 
 
-def policy_rows(connection: Connection, resource_id: int, tags: Sequence[str]) -> list[Any]:
+def policy_rows(connection: Connection, resource_id: int) -> list[Any]:
     """The policy rows that bear on a resource: its own, its tags', the default."""
     return list(
         connection.execute(
-            _POLICY_ROWS, {"resource_key": str(resource_id), "tags": list(tags) or [""]}
+            _POLICY_ROWS, {"resource_key": str(resource_id), "resource_id": resource_id}
         )
     )
 
 
-def all_policy_rows(connection: Connection) -> list[Any]:
-    """Every policy row (a store holds few): for resolving many resources at once."""
-    return list(connection.execute(select(Policy)))
+_RULE_COLUMNS = (
+    "timezone",
+    "hours",
+    "min_length_minutes",
+    "max_length_minutes",
+    "min_notice_minutes",
+    "max_advance_minutes",
+    "max_active",
+    "max_minutes_per_week",
+)
+
+
+@dataclass(frozen=True)
+class ScopeRules:
+    """What one scope's policy row sets: its set columns and its closures."""
+
+    fields: dict[str, Any]
+    closures: tuple[Closure, ...]
+
+
+PolicyIndex = dict[tuple[str, str], ScopeRules]
+"""Policy rows by `(scope, scope_key)`, read for `resolve`."""
+
+
+def index_rows(rows: Iterable[Any]) -> PolicyIndex:
+    """Policy rows by scope, for `resolve`."""
+    return {
+        (row.scope, row.scope_key): ScopeRules(
+            {name: value for name in _RULE_COLUMNS if (value := getattr(row, name)) is not None},
+            read_closures(row.closed),
+        )
+        for row in rows
+    }
+
+
+def all_policies(connection: Connection) -> PolicyIndex:
+    """Every policy row (a store holds few) by scope: for resolving many resources at once."""
+    return index_rows(connection.execute(select(Policy)))
 
 
 def resolve(
-    rows: Iterable[Any],
+    by_scope: PolicyIndex,
     resource_id: int,
     resource_name: str,
     tags: Sequence[str],
     settings: Settings,
 ) -> Rules:
-    """The effective policy of a resource from the policy rows (any superset of those that
-    bear on it): each field from its resource, then its tags in order, then the default."""
-    by_scope = {(row.scope, row.scope_key): row for row in rows}
-    chain: list[tuple[tuple[str, str], str, Any]] = []
+    """The effective policy of a resource from the policy rows by scope (any superset of
+    those that bear on it): each field from its resource, then its tags in order, then
+    the default."""
+    chain: list[tuple[tuple[str, str], str, ScopeRules]] = []
     own = by_scope.get(("resource", str(resource_id)))
     if own is not None:
         chain.append((("resource", str(resource_id)), f"resource {resource_name!r}", own))
     for tag in tags:
-        row = by_scope.get(("tag", tag))
-        if row is not None:
-            chain.append((("tag", tag), f"tag {tag!r}", row))
+        entry = by_scope.get(("tag", tag))
+        if entry is not None:
+            chain.append((("tag", tag), f"tag {tag!r}", entry))
     default = by_scope.get(("default", ""))
     if default is not None:
         chain.append((("default", ""), DEFAULT_LABEL, default))
-
-    def pick(column: str, fallback: Any, fallback_from: str) -> tuple[Any, str, tuple[str, str]]:
-        for key, label, row in chain:
-            value = getattr(row, column)
-            if value is not None:
-                return value, label, key
-        return fallback, fallback_from, ("default", "")
-
+    picked: dict[str, tuple[Any, str, tuple[str, str]]] = {}
+    for key, label, entry in reversed(chain):
+        picked.update({name: (value, label, key) for name, value in entry.fields.items()})
+    unset = (None, "", ("default", ""))
     store_zone = settings.tz or "UTC"
-    zone_name, zone_from, _ = pick(
-        "timezone", store_zone, STORE_SETTINGS if settings.tz else "built-in"
+    zone_name, zone_from, _ = picked.get(
+        "timezone", (store_zone, STORE_SETTINGS if settings.tz else "built-in", None)
     )
-    hours, hours_from, _ = pick("hours", None, "")
-    min_length, min_length_from, _ = pick(
-        "min_length_minutes", settings.min_booking_minutes, STORE_SETTINGS
+    hours, hours_from, _ = picked.get("hours", unset)
+    min_length, min_length_from, _ = picked.get(
+        "min_length_minutes", (settings.min_booking_minutes, STORE_SETTINGS, None)
     )
-    max_length, max_length_from, _ = pick(
-        "max_length_minutes", settings.max_booking_hours * 60, STORE_SETTINGS
+    max_length, max_length_from, _ = picked.get(
+        "max_length_minutes", (settings.max_booking_hours * 60, STORE_SETTINGS, None)
     )
-    min_notice, min_notice_from, _ = pick("min_notice_minutes", None, "")
-    max_advance, max_advance_from, _ = pick("max_advance_minutes", None, "")
-    max_active, max_active_from, active_scope = pick("max_active", None, "")
-    max_week, max_week_from, week_scope = pick("max_minutes_per_week", None, "")
-    closures = tuple(
-        (closure, label) for _, label, row in chain for closure in read_closures(row.closed)
-    )
+    min_notice, min_notice_from, _ = picked.get("min_notice_minutes", unset)
+    max_advance, max_advance_from, _ = picked.get("max_advance_minutes", unset)
+    max_active, max_active_from, active_scope = picked.get("max_active", unset)
+    max_week, max_week_from, week_scope = picked.get("max_minutes_per_week", unset)
+    closures = tuple((closure, label) for _, label, entry in chain for closure in entry.closures)
     return Rules(
         resource_id=resource_id,
         resource_name=resource_name,
@@ -711,17 +744,20 @@ def open_during(
     """The resources of `found` whose policy allows anyone to book `[start, end)`: open all
     that time, and within their lengths and lead times (a search for a free window leaves
     out the others). Allowances are the booking's to check: they depend on who books."""
-    rows = all_policy_rows(connection)
+    rows = all_policies(connection)
     if not rows and settings.min_booking_minutes * 60 <= (end - start).total_seconds() <= (
         settings.max_booking_hours * 3600
     ):
         return list(found)
-    own = {int(row.scope_key) for row in rows if row.scope == "resource"}
+    own = {int(key) for kind, key in rows if kind == "resource"}
     verdicts: dict[tuple[str, ...], bool] = {}
     kept: list[ResourceInfo] = []
     for resource in found:
-        # Without a policy of its own, a resource's rules depend on its tags alone.
-        key = (str(resource.id),) if resource.id in own else ("", *resource.tags)
+        # Without a policy of its own, a resource's rules depend on its tags' policies alone.
+        if resource.id in own:
+            key: tuple[str, ...] = (str(resource.id),)
+        else:
+            key = ("", *(tag for tag in resource.tags if ("tag", tag) in rows))
         if key not in verdicts:
             rules = resolve(rows, resource.id, resource.name, resource.tags, settings)
             try:
@@ -743,7 +779,8 @@ def load_rules(
     connection: Connection, resource_id: int, name: str, tags: Sequence[str], settings: Settings
 ) -> Rules:
     """The effective policy of one resource, read in the caller's transaction."""
-    return resolve(policy_rows(connection, resource_id, tags), resource_id, name, tags, settings)
+    rows = index_rows(policy_rows(connection, resource_id))
+    return resolve(rows, resource_id, name, tags, settings)
 
 
 def effective_policy(
@@ -810,15 +847,7 @@ def closed_between(rules: Rules, start: datetime, end: datetime) -> list[tuple[d
     or in a closure; sorted and merged."""
     if not rules.limits_time or end <= start:
         return []
-    closed: list[tuple[datetime, datetime]] = []
-    if rules.hours is not None:
-        cursor = start
-        for open_start, open_end in open_spans(rules, start, end):
-            if open_start > cursor:
-                closed.append((cursor, min(open_start, end)))
-            cursor = max(cursor, open_end)
-        if cursor < end:
-            closed.append((cursor, end))
+    closed = list(_outside_hours(rules.hours, rules.zone, start, end)) if rules.hours else []
     for closure, _ in rules.closures:
         first, last = _closure_instants(closure, rules.zone)
         if first < end and last > start:
@@ -826,13 +855,28 @@ def closed_between(rules: Rules, start: datetime, end: datetime) -> list[tuple[d
     return _merged(closed)
 
 
-def open_spans(rules: Rules, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+@lru_cache(maxsize=512)
+def _outside_hours(
+    hours: str, zone: ZoneInfo, start: datetime, end: datetime
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The time within `[start, end)` outside the opening hours `hours` in `zone`."""
+    closed: list[tuple[datetime, datetime]] = []
+    cursor = start
+    for open_start, open_end in _open_spans(hours, zone, start, end):
+        if open_start > cursor:
+            closed.append((cursor, min(open_start, end)))
+        cursor = max(cursor, open_end)
+    if cursor < end:
+        closed.append((cursor, end))
+    return tuple(closed)
+
+
+def _open_spans(
+    hours: str, zone: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
     """The open spans of the opening hours that meet `[start, end)`, merged where they
     touch (across midnight, say), in UTC."""
-    if rules.hours is None:
-        return [(start, end)]
-    week = _read_hours(rules.hours)
-    zone = rules.zone
+    week = _read_hours(hours)
     first = start.astimezone(zone).date() - timedelta(days=1)
     last = end.astimezone(zone).date() + timedelta(days=1)
     spans: list[tuple[datetime, datetime]] = []
@@ -851,6 +895,7 @@ def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)
 def _closure_instants(closure: Closure, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return (
         closure.start.replace(tzinfo=zone).astimezone(UTC),
@@ -1060,6 +1105,12 @@ def _week_refusal(
 ) -> PolicyError | None:
     """The refusal of `[start, end)` by the weekly allowance, or None when it fits."""
     assert rules.max_week is not None
+    near = (start - WEEK, end + WEEK)
+    if (sum(_overlap(b, near) for b in booked) + (end - start).total_seconds()) / 60 <= (
+        rules.max_week
+    ):
+        # Even all of it in one week would fit: no need to find the busiest.
+        return None
     worst_start, worst_held = busiest_week(booked, start, end)
     in_worst = _overlap((start, end), (worst_start, worst_start + WEEK)) / 60
     if worst_held + in_worst <= rules.max_week + 1e-9:
@@ -1197,12 +1248,12 @@ def busiest_week(
     in it, the new booking left out)`.
 
     The filled time is piecewise linear in the window's start, so its maximum lies where
-    a window's edge meets a booking's edge (or at the ends of the range).
+    a window's edge meets a booking's edge (or at the ends of the range); the booked time
+    before any instant comes from running totals of the sorted edges.
     """
     lowest = start - WEEK + timedelta(minutes=1)
-    highest = end - timedelta(minutes=1)
-    if highest < lowest:
-        highest = lowest
+    highest = max(end - timedelta(minutes=1), lowest)
+    before = _BookedBefore(booked)
     candidates = {lowest, highest}
     for first, last in [*booked, (start, end)]:
         for edge in (first, last, first - WEEK, last - WEEK):
@@ -1211,7 +1262,7 @@ def busiest_week(
     best: tuple[datetime, float, float] | None = None
     for candidate in sorted(candidates):
         window = (candidate, candidate + WEEK)
-        held = sum(_overlap(b, window) for b in booked) / 60
+        held = (before.seconds(candidate + WEEK) - before.seconds(candidate)) / 60
         total = held + _overlap((start, end), window) / 60
         if best is None or total > best[2] + 1e-9:
             best = (candidate, held, total)
@@ -1219,14 +1270,73 @@ def busiest_week(
     return best[0], best[1]
 
 
-def _scope_filter(query: Any, scope: tuple[str, str]) -> Any:
+class _BookedBefore:
+    """How many seconds of a set of windows (which may overlap) lie before an instant."""
+
+    def __init__(self, windows: Sequence[tuple[datetime, datetime]]) -> None:
+        self.starts = sorted(first.timestamp() for first, _ in windows)
+        self.ends = sorted(last.timestamp() for _, last in windows)
+        self.start_sums = [0.0, *accumulate(self.starts)]
+        self.end_sums = [0.0, *accumulate(self.ends)]
+
+    def seconds(self, moment: datetime) -> float:
+        """Each window's time before `moment`: begun ones count from their start, ended
+        ones lose what lies past their end."""
+        at = moment.timestamp()
+        begun = bisect_left(self.starts, at)
+        ended = bisect_left(self.ends, at)
+        return (begun * at - self.start_sums[begun]) - (ended * at - self.end_sums[ended])
+
+
+_STATUS = func.coalesce(Reservation.status, "")
+"""The status, read where no index on it can serve: see `_IN_SCOPE`."""
+
+# `resource_id + 0` keeps the planner on the user's own rows (`ix_reservations_user_end`):
+# driving the count from a tag's resources reads everyone's bookings of them.
+_IN_SCOPE = {
+    "default": None,
+    "resource": Reservation.resource_id + 0 == bindparam("scope_id"),
+    "tag": (Reservation.resource_id + 0).in_(
+        select(ResourceTag.resource_id).where(ResourceTag.tag == bindparam("scope_tag"))
+    ),
+}
+_OTHER_THAN = Reservation.id != bindparam("excluding")
+
+
+def _per_scope(query: Any) -> dict[str, Any]:
+    return {
+        kind: query if condition is None else query.where(condition)
+        for kind, condition in _IN_SCOPE.items()
+    }
+
+
+_COUNT_ACTIVE = _per_scope(
+    select(func.count()).where(
+        Reservation.user_id == bindparam("user_id"),
+        Reservation.end_time > bindparam("now", type_=UTCDateTime()),
+        _STATUS == "active",
+        _OTHER_THAN,
+    )
+)
+_HELD_WINDOWS = _per_scope(
+    select(Reservation.start_time, Reservation.end_time).where(
+        Reservation.user_id == bindparam("user_id"),
+        Reservation.end_time > bindparam("start", type_=UTCDateTime()),
+        Reservation.start_time < bindparam("end", type_=UTCDateTime()),
+        or_(_STATUS == "active", _STATUS == "expired"),
+        _OTHER_THAN,
+    )
+)
+
+
+def _scope_values(scope: tuple[str, str], excluding: int | None) -> dict[str, Any]:
     kind, key = scope
+    values: dict[str, Any] = {"excluding": excluding or 0}
     if kind == "resource":
-        return query.where(Reservation.resource_id == int(key))
-    if kind == "tag":
-        tagged = select(ResourceTag.resource_id).where(ResourceTag.tag == key)
-        return query.where(Reservation.resource_id.in_(tagged))
-    return query
+        values["scope_id"] = int(key)
+    elif kind == "tag":
+        values["scope_tag"] = key
+    return values
 
 
 def count_active(
@@ -1237,14 +1347,8 @@ def count_active(
     excluding: int | None = None,
 ) -> int:
     """How many active bookings that have not ended `user_id` holds in a scope."""
-    query = select(func.count()).where(
-        Reservation.user_id == user_id,
-        Reservation.status == "active",
-        Reservation.end_time > bindparam("now", now, type_=UTCDateTime()),
-    )
-    if excluding is not None:
-        query = query.where(Reservation.id != excluding)
-    return int(connection.execute(_scope_filter(query, scope)).scalar_one())
+    values = _scope_values(scope, excluding) | {"user_id": user_id, "now": now}
+    return int(connection.execute(_COUNT_ACTIVE[scope[0]], values).scalar_one())
 
 
 def held_windows(
@@ -1257,15 +1361,8 @@ def held_windows(
 ) -> list[tuple[datetime, datetime]]:
     """The windows of `user_id`'s bookings in a scope that were or are held (active or
     run to their end) and meet `[start, end)`."""
-    query = select(Reservation.start_time, Reservation.end_time).where(
-        Reservation.user_id == user_id,
-        Reservation.status.in_(("active", "expired")),
-        Reservation.start_time < bindparam("end", end, type_=UTCDateTime()),
-        Reservation.end_time > bindparam("start", start, type_=UTCDateTime()),
-    )
-    if excluding is not None:
-        query = query.where(Reservation.id != excluding)
-    return [(row[0], row[1]) for row in connection.execute(_scope_filter(query, scope))]
+    values = _scope_values(scope, excluding) | {"user_id": user_id, "start": start, "end": end}
+    return [(row[0], row[1]) for row in connection.execute(_HELD_WINDOWS[scope[0]], values)]
 
 
 LOCK_USER = select(User.id, User.role).where(User.id == bindparam("user_id")).with_for_update()

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.clock import NOW
 from support.settings import fast_settings
 
@@ -533,3 +535,29 @@ def test_a_window_search_leaves_out_what_the_lead_times_refuse(
     assert [r.name for r in soon] == ["Room"]
     later = NOW + timedelta(days=2)
     assert len(local.search_resources(available_from=later, available_until=later + HOUR)) == 4
+
+
+@given(
+    st.lists(st.tuples(st.integers(-20 * 24, 20 * 24), st.integers(1, 30)), max_size=25),
+    st.integers(0, 48),
+    st.integers(1, 12),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_busiest_week_is_the_fullest_of_every_window_around_the_booking(
+    bookings: list[tuple[int, int]], offset: int, length: int
+) -> None:
+    """Against the plain definition: no 7 days (on an hourly grid, and at the answer) that
+    share time with the booking hold more."""
+    booked = [(NOW + HOUR * start, NOW + HOUR * (start + hours)) for start, hours in bookings]
+    start, end = NOW + HOUR * offset, NOW + HOUR * (offset + length)
+
+    def filled(window_start: datetime) -> tuple[float, float]:
+        window = (window_start, window_start + policy.WEEK)
+        held = sum(policy._overlap(b, window) for b in booked) / 60
+        return held, held + policy._overlap((start, end), window) / 60
+
+    worst, held = policy.busiest_week(booked, start, end)
+    assert worst < end and worst + policy.WEEK > start
+    assert held == pytest.approx(filled(worst)[0])
+    grid = [start - policy.WEEK + HOUR * step for step in range(1, 24 * 7 + length)]
+    assert all(filled(t)[1] <= filled(worst)[1] + 1e-6 for t in grid)

@@ -1,4 +1,5 @@
-"""Booking policies: one row per scope (a resource, a tag, the store's default).
+"""Booking policies: one row per scope (a resource, a tag, the store's default), and an
+index of each user's bookings by end, which their allowances are counted from.
 
 A store upgraded in place has no policy, so it books exactly as before.
 
@@ -52,6 +53,13 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_index(
+        "ix_reservations_user_end",
+        "reservations",
+        ["user_id", "end_time", "start_time", "status", "resource_id"],
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_reservations_user_end", table_name="reservations")
     op.drop_table("policies")
