@@ -48,6 +48,7 @@ from reserver_tui.screens.help import HelpScreen
 from reserver_tui.screens.home import ResourcesScreen
 from reserver_tui.screens.login import LoginScreen, ask_for_login
 from reserver_tui.screens.mine import MyReservationsScreen
+from reserver_tui.screens.policy_form import PolicyModal
 from reserver_tui.screens.status import StatusScreen
 
 REMOTE_REFRESH_SECONDS = 15.0
@@ -329,6 +330,13 @@ class ReserverApp(App[None]):
         """Show the keys of the current screen and the accepted time forms."""
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def action_edit_policies(self) -> None:
+        """Admin: edit booking policies, starting at the default policy."""
+        if not self.is_admin:
+            self.notify("Only an admin can edit booking policies.", severity="warning")
+            return
+        self.push_screen(PolicyModal())
 
     def action_toggle_dark(self) -> None:
         """Switch between the dark and the light theme."""

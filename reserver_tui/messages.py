@@ -12,6 +12,7 @@ from textual.message import Message
 from reserver_core.backend import Backend
 from reserver_core.errors import ConflictError, ReserverError
 from reserver_core.schemas import (
+    EffectivePolicy,
     EventInfo,
     ExpiryReport,
     FreeSlot,
@@ -19,6 +20,7 @@ from reserver_core.schemas import (
     ImportReport,
     MaintenanceOutcome,
     MaintenancePreview,
+    PolicyInfo,
     ReservationInfo,
     ResourceInfo,
     Schedule,
@@ -44,6 +46,28 @@ class ScheduleLoaded(Message):
 
     schedule: Schedule
     upcoming: list[ReservationInfo]
+
+
+@dataclass
+class PolicyRead(Message):
+    """A resource's effective policy and the acting user's allowances on it."""
+
+    policy: EffectivePolicy
+
+
+@dataclass
+class PolicyLoaded(Message):
+    """One scope's own policy, for the editor, and every scope that sets anything."""
+
+    policy: PolicyInfo
+    scopes: list[PolicyInfo]
+
+
+@dataclass
+class PolicySaved(Message):
+    """An admin's changes to a scope's policy were saved; `policy` is what it holds now."""
+
+    policy: PolicyInfo
 
 
 @dataclass

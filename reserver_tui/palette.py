@@ -41,6 +41,14 @@ def palette_actions(app: ReserverApp, screen: Screen[Any]) -> list[PaletteEntry]
         ]
     if app.check_action("go", ("admin",)):
         entries.insert(3, ("Admin", "Manage resources", go("admin")))
+        entries.insert(
+            4,
+            (
+                "Booking policies",
+                "Opening hours, closures, lengths and allowances of the default, a tag, a resource",
+                app.action_edit_policies,
+            ),
+        )
     if isinstance(screen, ReserverScreen):
         entries.extend(screen.palette_actions())
     return entries

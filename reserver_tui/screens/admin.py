@@ -23,6 +23,7 @@ from reserver_tui.screens.admin_forms import (
     change_resource,
 )
 from reserver_tui.screens.confirm import Confirmed, ConfirmModal
+from reserver_tui.screens.policy_form import PolicyModal
 from reserver_tui.screens.resource_list import ResourceTableScreen, filter_input
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.resource_table import ResourceTable, status_text
@@ -40,6 +41,13 @@ class AdminScreen(ResourceTableScreen):
         Binding("x", "export_csv", "Export", tooltip="Write every resource to CSV"),
         # In help and the palette, not the footer: they would push the F-keys out.
         Binding("X", "expire", "Expire", show=False, tooltip="Expire finished bookings now"),
+        Binding(
+            "p",
+            "policy",
+            "Booking policy",
+            show=False,
+            tooltip="Edit the booking policy of the resource, one of its tags or the default",
+        ),
         Binding("slash", "focus_filter", "Filter", key_display="/", show=False),
         Binding("escape", "leave_filter", "Back to table", show=False),
     ]
@@ -168,6 +176,10 @@ class AdminScreen(ResourceTableScreen):
         verb = verbs.get(event.action)
         if verb:
             self.notify(f"{verb} {event.resource.name}")
+
+    def action_policy(self) -> None:
+        """Edit booking policies, starting at the highlighted resource's own."""
+        self.app.push_screen(PolicyModal(self.table.current))
 
     def action_import_csv(self) -> None:
         """Import resources from a CSV file."""

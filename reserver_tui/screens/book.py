@@ -28,6 +28,7 @@ from reserver_core.errors import (
     UnavailableError,
     ValidationError,
 )
+from reserver_core.policy import Rules, check_window_rules, rules_of
 from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo
 from reserver_core.timeparse import (
     add_length,
@@ -54,8 +55,10 @@ def read_window(
     end: str,
     now: datetime,
     tz: ZoneInfo,
+    rules: Rules | None = None,
 ) -> tuple[datetime, datetime]:
-    """The UTC window a form describes; ValidationError naming the field at fault.
+    """The UTC window a form describes, within the resource's `rules` when known;
+    ValidationError (a PolicyError for a rule) naming the field at fault.
 
     A bare `HH:MM` start is on `day` (today, tomorrow, mon, 2026-12-01); any other
     start form of the time parser stands alone. The end is a duration (`90m`,
@@ -76,6 +79,8 @@ def read_window(
     else:
         ends = parse_end(end_text, begins, now, tz, field="end")
     check_window(begins, ends, now)
+    if rules is not None:
+        check_window_rules(rules, begins, ends, now)
     return begins, ends
 
 
@@ -142,6 +147,8 @@ class BookModal(ReserverForm):
         self._conflict: ConflictError | None = None
         self._offer: FreeSlot | None = None
         self._busy = False
+        self._rules: Rules | None = None
+        """The resource's policy for anyone, once read; the store judges the window until then."""
 
     def compose_dialog(self) -> ComposeResult:
         tz = self.reserver.tz
@@ -198,6 +205,15 @@ class BookModal(ReserverForm):
         self.query_one("#conflict").display = False
         self._validate()
         self.query_one("#start", Input).focus()
+        resource_id = self.resource.id
+        self.call_backend(
+            "policy", lambda backend: messages.PolicyRead(backend.resource_policy(resource_id))
+        )
+
+    def on_policy_read(self, event: messages.PolicyRead) -> None:
+        self._rules = rules_of(event.policy)
+        if not self._busy:
+            self._validate()
 
     # -- validation as you type ------------------------------------------------------------
     @on(Input.Changed)
@@ -214,6 +230,7 @@ class BookModal(ReserverForm):
                 self.query_one("#end", Input).value,
                 self.reserver.now(),
                 self.reserver.tz,
+                self._rules,
             )
             self.check_extra_fields()
         except ValidationError as exc:
@@ -326,6 +343,8 @@ class BookModal(ReserverForm):
             f"✗ {literal(describe_error(error, self.reserver.tz, now=self.reserver.now()))}"
         )
         feedback.set_class(True, "-invalid")
+        # A small terminal's form may have scrolled the reason out of sight.
+        self.call_after_refresh(feedback.scroll_visible, animate=False)
 
     def _show_conflict(self, error: ConflictError, offer: FreeSlot | None) -> None:
         self._conflict = error

@@ -4,27 +4,31 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len, set_cell_size
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, Static
 
 from reserver_core.backend import Backend
 from reserver_core.display import (
+    closure_text,
     describe_maintenance,
     holder_name,
+    opening_hours_text,
     short_window,
 )
-from reserver_core.schemas import ReservationInfo, ResourceInfo, Slot
+from reserver_core.schemas import EffectivePolicy, ReservationInfo, ResourceInfo, Slot
 from reserver_core.timeparse import next_whole, zone_name
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.book import BookModal, MoveModal
 from reserver_tui.widgets.keyed_table import KeyedTable
+from reserver_tui.widgets.policy_view import PolicyView
 from reserver_tui.widgets.resource_table import status_text
 from reserver_tui.widgets.week_grid import WeekGrid
 
@@ -74,6 +78,7 @@ class ResourceDetailScreen(ReserverScreen):
         self._keep_cursor = False
         self._held: dict[int, ReservationInfo] = {}
         """The reservations on show (in the week and the list), by id."""
+        self._policy: EffectivePolicy | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -81,9 +86,13 @@ class ResourceDetailScreen(ReserverScreen):
         with Horizontal(id="detail-body"):
             with Vertical(id="grid-pane"):
                 yield WeekGrid(self.reserver.tz, id="week")
-            with Vertical(id="upcoming-pane"):
-                yield Label("Upcoming reservations", classes="pane-title")
-                yield KeyedTable(["When", "Who"], id="upcoming")
+            with Vertical(id="side-pane"):
+                with Vertical(id="upcoming-pane"):
+                    yield Label("Upcoming reservations", id="upcoming-title", classes="pane-title")
+                    yield KeyedTable(["When", "Who"], id="upcoming")
+                with VerticalScroll(id="policy-pane"):
+                    yield Label("Booking policy", classes="pane-title")
+                    yield PolicyView("Reading the policy…", id="policy")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -96,6 +105,10 @@ class ResourceDetailScreen(ReserverScreen):
         super().reload()
         assert self.start_day is not None
         self.call_backend("schedule", self._read_week)
+        resource_id = self.resource.id
+        self.call_backend(
+            "policy", lambda backend: messages.PolicyRead(backend.resource_policy(resource_id))
+        )
 
     def _read_week(self, backend: Backend) -> messages.ScheduleLoaded:
         """The week grid from `start_day` and the upcoming reservations (in the worker)."""
@@ -172,11 +185,15 @@ class ResourceDetailScreen(ReserverScreen):
             for reservation in upcoming
         }
         table.set_rows(rows)
-        title = self.query_one(".pane-title", Label)
+        title = self.query_one("#upcoming-title", Label)
         # The list's times name no zone, to fit its column: the title names it once.
         title.update(
             f"Upcoming reservations ({zone_name(tz)})" if rows else "No upcoming reservations"
         )
+
+    def on_policy_read(self, event: messages.PolicyRead) -> None:
+        self._policy = event.policy
+        self.query_one(PolicyView).show(event.policy, self.reserver.tz, now=self.reserver.now())
 
     # -- moving through weeks -------------------------------------------------------------
     def action_week(self, step: int) -> None:
@@ -217,8 +234,33 @@ class ResourceDetailScreen(ReserverScreen):
             self.notify("You hold this slot: m moves it; cancel it under My reservations (F3).")
         elif slot.state == "booked":
             self.notify(f"Booked by {slot.holder or 'someone else'}.", severity="warning")
+        elif slot.state == "closed":
+            self.notify(self._why_closed(slot), title="Closed", severity="warning")
         else:
             self.notify(_SLOT_REFUSALS[slot.state], severity="warning")
+
+    def _why_closed(self, slot: Slot) -> str:
+        """Which closure or opening hours close the resource at `slot`, from its policy."""
+        name = self.resource.name
+        policy = self._policy
+        if policy is None:
+            return f"{name} is closed then."
+        fields = {item.name: item for item in policy.fields}
+        local = slot.start.astimezone(ZoneInfo(policy.timezone)).replace(tzinfo=None)
+        closed = fields.get("closed")
+        if closed is not None:
+            for closure in closed.value:
+                if closure.start <= local < closure.end:
+                    return (
+                        f"{name} is closed {closure_text(closure)}, a closure of {closed.source}."
+                    )
+        hours = fields.get("hours")
+        if hours is not None and hours.value:
+            return (
+                f"{name} is open {opening_hours_text(hours.value)} {policy.timezone} only "
+                f"(opening hours of {hours.source})."
+            )
+        return f"{name} is closed then."
 
     def _suggested_end(self, slot: Slot) -> datetime:
         """One hour when the following slot is free too, else the slot's own end."""

@@ -35,6 +35,7 @@ _LEGEND = (
     ("booked", "booked"),
     ("maintenance", "maintenance"),
     ("disabled", "disabled"),
+    ("closed", "closed"),
     ("past", "past"),
 )
 
@@ -51,6 +52,7 @@ class WeekGrid(ScrollView, can_focus=True):
         "week-grid--booked",
         "week-grid--maintenance",
         "week-grid--disabled",
+        "week-grid--closed",
         "week-grid--past",
         "week-grid--cursor",
     }
@@ -69,6 +71,7 @@ class WeekGrid(ScrollView, can_focus=True):
     WeekGrid > .week-grid--booked { background: $error 35%; color: $text; }
     WeekGrid > .week-grid--maintenance { background: $warning 35%; color: $text; }
     WeekGrid > .week-grid--disabled { background: $panel; color: $text-disabled; }
+    WeekGrid > .week-grid--closed { background: $foreground 8%; color: $text-muted; }
     WeekGrid > .week-grid--past { color: $text-disabled; }
     WeekGrid > .week-grid--cursor { text-style: reverse bold; }
     WeekGrid:blur > .week-grid--cursor { text-style: underline; }
@@ -353,7 +356,8 @@ class WeekGrid(ScrollView, can_focus=True):
         text = Text(no_wrap=True, overflow="crop")
         for state, name in _LEGEND:
             text.append(f" {name} ", style(f"week-grid--{state}"))
-            text.append("  ")
+            # One space between entries: seven of them fit the 70 cells beside the list.
+            text.append(" ")
         return text
 
     @staticmethod
@@ -366,6 +370,8 @@ class WeekGrid(ScrollView, can_focus=True):
             return " maint."
         if slot.state == "disabled":
             return " off"
+        if slot.state == "closed":
+            return " closed"
         if slot.state == "past":
             return " ·"
         return ""

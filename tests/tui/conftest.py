@@ -12,7 +12,7 @@ from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
 from reserver_tui.app import ReserverApp
 
-from .scenario import TZ, AppFactory, quick_settings, seed
+from .scenario import TZ, AppFactory, quick_settings, seed, set_policies
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +33,13 @@ def seeded_url(store_url: str) -> str:
     """The store with the fixed data of `seed`."""
     seed(store_url)
     return store_url
+
+
+@pytest.fixture
+def policy_url(seeded_url: str) -> str:
+    """The seeded store with the booking policies of `set_policies`."""
+    set_policies(seeded_url)
+    return seeded_url
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
+from reserver_core.schemas import PolicyChanges, PolicyScope
 from reserver_core.settings import Settings
 from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import BookModal
@@ -64,6 +65,29 @@ def seed(url: str) -> dict[str, int]:
         alice.close()
         bob.close()
     return ids
+
+
+ROOM_HOURS = "mon-fri 08:00-18:00"
+AURORA_CLOSURE = "2026-12-04 14:00..18:00 deep clean"
+
+
+def set_policies(url: str) -> None:
+    """Booking policies on the seeded store: rooms open on weekdays 08:00-18:00 in Berlin
+    and two active bookings each on rooms, the Aurora room closed on Friday afternoon,
+    20 hours a week each store-wide."""
+    alice = LocalBackend.open(url, quick_settings(), FixedClock(NOW), username="alice")
+    try:
+        alice.set_policy(
+            PolicyScope("tag", tag="room"),
+            PolicyChanges(timezone=TZ, hours=ROOM_HOURS, max_active=2),
+        )
+        aurora = alice.find_resource("Aurora room").id
+        alice.set_policy(
+            PolicyScope("resource", resource_id=aurora), PolicyChanges(add_closed=[AURORA_CLOSURE])
+        )
+        alice.set_policy(PolicyScope("default"), PolicyChanges(max_hours_per_week=20))
+    finally:
+        alice.close()
 
 
 def quick_settings(**overrides: object) -> Settings:

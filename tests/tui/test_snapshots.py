@@ -242,3 +242,34 @@ def test_small_screen(
     assert snap_compare(  # type: ignore[operator]
         make_app(seeded_url), terminal_size=SMALL, run_before=SCREENS[name]
     )
+
+
+async def policy_editor(pilot: Pilot[object]) -> None:
+    """The Aurora room's policy in the editor, one field typed wrong."""
+    await settle(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("slash", *"aurora", "enter", "p")
+    await settle(pilot)
+    await type_into(pilot, "#hours", "mon-fri 08:00-12:00,11:00-18:00")
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])
+def test_policy_editor(
+    size: tuple[int, int], policy_url: str, make_app: AppFactory, snap_compare: object
+) -> None:
+    assert snap_compare(  # type: ignore[operator]
+        make_app(policy_url), terminal_size=size, run_before=policy_editor
+    )
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])
+def test_detail_with_a_policy(
+    size: tuple[int, int], policy_url: str, make_app: AppFactory, snap_compare: object
+) -> None:
+    """bob's view of the Aurora room: closed nights, weekend and Friday afternoon, the rules
+    beside the week and what he has left of his allowances."""
+    assert snap_compare(  # type: ignore[operator]
+        make_app(policy_url, "bob"), terminal_size=size, run_before=keys("enter")
+    )
