@@ -6,10 +6,8 @@ resource lists them), then to the store's default policy.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -64,7 +62,6 @@ _OPTION_OF_FIELD = OPTIONS | {
     "min_notice": "--min-notice",
     "max_advance": "--max-advance",
 }
-_HOURS_NUMBER = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
 
 
 def _scope(
@@ -103,21 +100,22 @@ def _options_named() -> Iterator[None]:
         raise ValidationError(message, exc.field) from exc
 
 
-def _minutes(cli: CliContext, text: str | None, field: str) -> int | None:
+def _minutes(text: str | None, field: str) -> int | None:
+    from reserver_core.policy import read_minutes
+
     if text is None:
         return None
     with _options_named():
-        return cli.parse_duration(text, field) // timedelta(minutes=1)
+        return read_minutes(text, field)
 
 
-def _weekly_hours(cli: CliContext, text: str | None) -> float | None:
-    """Hours as a number (8, 7.5) or a duration (7h30m)."""
+def _weekly_hours(text: str | None) -> float | None:
+    from reserver_core.policy import read_week_hours
+
     if text is None:
         return None
-    if _HOURS_NUMBER.fullmatch(text.strip()):
-        return float(text)
     with _options_named():
-        return cli.parse_duration(text, "max_hours_per_week") / timedelta(hours=1)
+        return read_week_hours(text)
 
 
 @app.command("set")
@@ -215,12 +213,12 @@ def set_policy(
         timezone=timezone,
         hours=hours,
         add_closed=list(closed or []),
-        min_length_minutes=_minutes(cli, min_length, "min_length"),
-        max_length_minutes=_minutes(cli, max_length, "max_length"),
-        min_notice_minutes=_minutes(cli, min_notice, "min_notice"),
-        max_advance_minutes=_minutes(cli, max_advance, "max_advance"),
+        min_length_minutes=_minutes(min_length, "min_length"),
+        max_length_minutes=_minutes(max_length, "max_length"),
+        min_notice_minutes=_minutes(min_notice, "min_notice"),
+        max_advance_minutes=_minutes(max_advance, "max_advance"),
         max_active=max_active,
-        max_hours_per_week=_weekly_hours(cli, max_hours_per_week),
+        max_hours_per_week=_weekly_hours(max_hours_per_week),
     )
     if changes == PolicyChanges():
         raise ValidationError(

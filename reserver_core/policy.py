@@ -50,7 +50,7 @@ from reserver_core.schemas import (
 )
 from reserver_core.settings import Settings
 from reserver_core.text import clean_one_line
-from reserver_core.timeparse import resolve_zone
+from reserver_core.timeparse import parse_duration, resolve_zone
 
 WEEK = timedelta(days=7)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -287,6 +287,21 @@ def closure_spec(closure: Closure) -> str:
         end = closure.end.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
         days = f"{start}..{end}"
     return f"{days} {closure.reason}".strip()
+
+
+_HOURS_NUMBER = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
+
+
+def read_minutes(text: str, field: str) -> int:
+    """A length typed for a policy field (30m, 4h, 14d, 1:30) in whole minutes."""
+    return parse_duration(text, field) // timedelta(minutes=1)
+
+
+def read_week_hours(text: str) -> float:
+    """The hours of a weekly allowance as typed: a number (8, 7.5) or a duration (7h30m)."""
+    if _HOURS_NUMBER.fullmatch(text.strip()):
+        return float(text)
+    return parse_duration(text, "max_hours_per_week") / timedelta(hours=1)
 
 
 def _check_minutes(value: int | None, field: str, what: str) -> int | None:
@@ -527,7 +542,7 @@ def read_closures(text: str) -> tuple[Closure, ...]:
 
 
 # -- the effective policy --------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rules:
     """A resource's effective policy, as the booking path checks it.
 
@@ -753,25 +768,85 @@ def open_during(
         settings.max_booking_hours * 3600
     ):
         return list(found)
+    cache = _SearchCache.current(rows, settings)
     own = {int(key) for kind, key in rows if kind == "resource"}
     verdicts: dict[tuple[str, ...], bool] = {}
     kept: list[ResourceInfo] = []
     for resource in found:
-        # Without a policy of its own, a resource's rules depend on its tags' policies alone.
-        if resource.id in own:
-            key: tuple[str, ...] = (str(resource.id),)
-        else:
-            key = ("", *(tag for tag in resource.tags if ("tag", tag) in rows))
+        # A resource's rules depend on its own policy, if any, and its tags' policies alone.
+        mine = str(resource.id) if resource.id in own else ""
+        key = (mine, *(tag for tag in resource.tags if ("tag", tag) in rows))
         if key not in verdicts:
-            rules = resolve(rows, resource.id, resource.name, resource.tags, settings)
-            try:
-                check_window_rules(rules, start, end, now)
-                verdicts[key] = True
-            except PolicyError:
-                verdicts[key] = False
+            verdicts[key] = cache.allows(key, resource, start, end, now)
         if verdicts[key]:
             kept.append(resource)
     return kept
+
+
+class _SearchCache:
+    """Effective rules and open-window verdicts by chain of scopes, kept while the store's
+    policies and settings stay as they were: searches ask for the same few hundred."""
+
+    _latest: _SearchCache | None = None
+    _MAX_VERDICTS = 20_000
+
+    def __init__(self, stamp: tuple[Any, ...], rows: PolicyIndex, settings: Settings) -> None:
+        self.stamp = stamp
+        self.rows = rows
+        self.settings = settings
+        self.rules: dict[tuple[str, ...], Rules] = {}
+        self.open: dict[tuple[tuple[str, ...], datetime, datetime], bool] = {}
+
+    @classmethod
+    def current(cls, rows: PolicyIndex, settings: Settings) -> _SearchCache:
+        """The cache for these policy rows and settings, a new one when either changed (it
+        is told by what they hold: another store, or another process's change, is another)."""
+        stamp = (
+            tuple(
+                sorted(
+                    (key, tuple(sorted(entry.fields.items())), entry.closures)
+                    for key, entry in rows.items()
+                )
+            ),
+            settings.tz,
+            settings.min_booking_minutes,
+            settings.max_booking_hours,
+        )
+        latest = cls._latest
+        if latest is None or latest.stamp != stamp:
+            latest = cls._latest = cls(stamp, rows, settings)
+        return latest
+
+    def allows(
+        self,
+        key: tuple[str, ...],
+        resource: ResourceInfo,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+    ) -> bool:
+        """Whether the rules of chain `key` (those of `resource`) let anyone book the window."""
+        rules = self.rules.get(key)
+        if rules is None:
+            rules = resolve(self.rows, resource.id, resource.name, resource.tags, self.settings)
+            self.rules[key] = rules
+        window = (key, start, end)
+        is_open = self.open.get(window)
+        if is_open is None:
+            if len(self.open) >= self._MAX_VERDICTS:
+                self.open.clear()
+            is_open = self.open[window] = _passes(
+                lambda: check_open(rules, start, end, length_too=True)
+            )
+        return is_open and _passes(lambda: check_lead(rules, start, now))
+
+
+def _passes(check: Any) -> bool:
+    try:
+        check()
+    except PolicyError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=64)
@@ -929,6 +1004,14 @@ def check_window_rules(rules: Rules, start: datetime, end: datetime, now: dateti
     notice, how far ahead, opening hours and closures."""
     check_length(rules, int((end - start).total_seconds() // 60))
     check_lead(rules, start, now)
+    check_open(rules, start, end)
+
+
+def check_open(rules: Rules, start: datetime, end: datetime, *, length_too: bool = False) -> None:
+    """Refuse a window outside the opening hours or in a closure (and, `length_too`, one
+    shorter or longer than allowed)."""
+    if length_too:
+        check_length(rules, int((end - start).total_seconds() // 60))
     if not rules.limits_time:
         return
     for closure, label in rules.closures:

@@ -3,7 +3,6 @@ checked as it is typed by the core's own validators."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -31,7 +30,6 @@ from reserver_core.errors import (
 )
 from reserver_core.resources import clean_tags
 from reserver_core.schemas import PolicyChanges, PolicyInfo, PolicyScope, ResourceInfo, ScopeKind
-from reserver_core.timeparse import parse_duration
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverForm
@@ -56,7 +54,7 @@ class _Field:
 
 def _minutes(field: str) -> Callable[[str], object]:
     def read(text: str) -> object:
-        return parse_duration(text, field) // timedelta(minutes=1)
+        return policy.read_minutes(text, field)
 
     return read
 
@@ -75,12 +73,8 @@ def _read_count(text: str) -> object:
 
 
 def _read_week_hours(text: str) -> object:
-    """A number of hours ("8", "7.5") or a duration ("7h30m")."""
-    try:
-        hours = float(text)
-    except ValueError:
-        hours = parse_duration(text, "max_hours_per_week") / timedelta(hours=1)
-    if not math.isfinite(hours) or hours <= 0:
+    hours = policy.read_week_hours(text)
+    if hours <= 0:
         raise ValidationError(
             f"{text!r}: the hours per week must be more than zero, e.g. 8", "max_hours_per_week"
         )
