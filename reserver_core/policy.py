@@ -24,7 +24,7 @@ from itertools import accumulate, pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, func, or_, select
+from sqlalchemy import Connection, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from reserver_core.display import (
@@ -585,7 +585,25 @@ class Rules:
         return self.hours not in (None, "always")
 
 
-_POLICY_ROWS = select(Policy).where(
+_RULE_COLUMNS = (
+    "timezone",
+    "hours",
+    "min_length_minutes",
+    "max_length_minutes",
+    "min_notice_minutes",
+    "max_advance_minutes",
+    "max_active",
+    "max_minutes_per_week",
+)
+
+
+_RULE_ROWS = select(
+    Policy.scope,
+    Policy.scope_key,
+    Policy.closed,
+    *(getattr(Policy, name) for name in _RULE_COLUMNS),
+)
+_POLICY_ROWS = _RULE_ROWS.where(
     or_(
         Policy.scope == "default",
         (Policy.scope == "resource") & (Policy.scope_key == bindparam("resource_key")),
@@ -604,18 +622,6 @@ def policy_rows(connection: Connection, resource_id: int) -> list[Any]:
             _POLICY_ROWS, {"resource_key": str(resource_id), "resource_id": resource_id}
         )
     )
-
-
-_RULE_COLUMNS = (
-    "timezone",
-    "hours",
-    "min_length_minutes",
-    "max_length_minutes",
-    "min_notice_minutes",
-    "max_advance_minutes",
-    "max_active",
-    "max_minutes_per_week",
-)
 
 
 @dataclass(frozen=True)
@@ -643,7 +649,7 @@ def index_rows(rows: Iterable[Any]) -> PolicyIndex:
 
 def all_policies(connection: Connection) -> PolicyIndex:
     """Every policy row (a store holds few) by scope: for resolving many resources at once."""
-    return index_rows(connection.execute(select(Policy)))
+    return index_rows(connection.execute(_RULE_ROWS))
 
 
 def resolve(
@@ -1379,12 +1385,14 @@ _STATUS = func.coalesce(Reservation.status, "")
 """The status, read where no index on it can serve: see `_IN_SCOPE`."""
 
 # `resource_id + 0` keeps the planner on the user's own rows (`ix_reservations_user_end`):
-# driving the count from a tag's resources reads everyone's bookings of them.
+# driving the count from a tag's resources reads everyone's bookings of them. A tag is
+# looked up row by row, as the user's rows are few beside the tag's resources.
 _IN_SCOPE = {
     "default": None,
     "resource": Reservation.resource_id + 0 == bindparam("scope_id"),
-    "tag": (Reservation.resource_id + 0).in_(
-        select(ResourceTag.resource_id).where(ResourceTag.tag == bindparam("scope_tag"))
+    "tag": exists().where(
+        ResourceTag.resource_id == Reservation.resource_id,
+        ResourceTag.tag == bindparam("scope_tag"),
     ),
 }
 _OTHER_THAN = Reservation.id != bindparam("excluding")
