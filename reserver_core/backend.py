@@ -97,7 +97,8 @@ class Backend(Protocol):
         available_until: datetime | None = None,
     ) -> list[ResourceInfo]:
         """Resources matching text (name, description, tags), all `tags`, a status,
-        and, given a window, bookable for the whole of it."""
+        and, given a window, bookable for the whole of it: free, open, within their
+        policy's lengths and lead times, and within the acting user's allowances."""
         ...
 
     def search_resources_page(

@@ -319,7 +319,14 @@ class LocalBackend:
             found = resources.load_resources(session, now, conditions)
             if window is None:
                 return found
-            return policy.open_during(session.connection(), found, *window, self.settings, now)
+            return policy.open_during(
+                session.connection(),
+                found,
+                *window,
+                self.settings,
+                now,
+                self._counter(session, now),
+            )
 
         return self.database.read(read)
 
@@ -372,10 +379,20 @@ class LocalBackend:
             if window is None:
                 return page
             # A page may come out shorter than `limit`; its cursor still goes on.
-            kept = policy.open_during(session.connection(), page.items, *window, self.settings, now)
+            counting = self._counter(session, now)
+            kept = policy.open_during(
+                session.connection(), page.items, *window, self.settings, now, counting
+            )
             return Page(kept, page.next)
 
         return self.database.read(read)
+
+    def _counter(self, session: Session, now: datetime) -> policy.AllowanceCounter | None:
+        """What a search counts the acting user's allowances by (none for admins, who are
+        exempt, and for anonymous readers)."""
+        if self.user is None or self.user.is_admin:
+            return None
+        return policy.AllowanceCounter(session.connection(), self.user.id, now, None)
 
     def create_resource(
         self,

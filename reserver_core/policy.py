@@ -765,10 +765,11 @@ def open_during(
     end: datetime,
     settings: Settings,
     now: datetime,
+    counting: AllowanceCounter | None = None,
 ) -> list[ResourceInfo]:
     """The resources of `found` whose policy allows anyone to book `[start, end)`: open all
     that time, and within their lengths and lead times (a search for a free window leaves
-    out the others). Allowances are the booking's to check: they depend on who books."""
+    out the others); with `counting`, the user's holdings, also within their allowances."""
     rows = all_policies(connection)
     if not rows and settings.min_booking_minutes * 60 <= (end - start).total_seconds() <= (
         settings.max_booking_hours * 3600
@@ -783,7 +784,10 @@ def open_during(
         mine = str(resource.id) if resource.id in own else ""
         key = (mine, *(tag for tag in resource.tags if ("tag", tag) in rows))
         if key not in verdicts:
-            verdicts[key] = cache.allows(key, resource, start, end, now)
+            verdicts[key] = cache.allows(key, resource, start, end, now) and (
+                counting is None
+                or allowance_refusal(cache.rules[key], counting, start, end) is None
+            )
         if verdicts[key]:
             kept.append(resource)
     return kept
@@ -1267,6 +1271,19 @@ class AllowanceCounter:
                 )
             )
         return self._windows[scope]
+
+
+def allowance_refusal(
+    rules: Rules, counting: AllowanceCounter, start: datetime, end: datetime
+) -> PolicyError | None:
+    """The refusal of `[start, end)` by an allowance of the counted user, or None."""
+    if rules.max_active is not None:
+        held = counting.active(rules.max_active_scope)
+        if held + 1 > rules.max_active:
+            return _active_refusal(rules, held)
+    if rules.max_week is not None:
+        return _week_refusal(rules, counting.windows(rules.max_week_scope), start, end)
+    return None
 
 
 SEARCH_AHEAD = timedelta(days=367)

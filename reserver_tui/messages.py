@@ -105,9 +105,11 @@ class ClashesChecked(Message):
 
 @dataclass
 class FreeResourcesFound(Message):
-    """The resources free for a whole window."""
+    """The resources free for a whole window; with none, what the store offers instead or
+    why it offers nothing (`instead`), when it was asked."""
 
     resources: list[ResourceInfo]
+    instead: str | None = None
 
 
 @dataclass

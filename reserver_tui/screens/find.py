@@ -11,8 +11,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from reserver_core.display import counted, describe_error, format_duration, format_window
-from reserver_core.errors import ValidationError
+from reserver_core.backend import Backend
+from reserver_core.display import (
+    counted,
+    describe_error,
+    format_duration,
+    format_window,
+    next_free_text,
+)
+from reserver_core.errors import ReserverError, ValidationError
 from reserver_core.resources import check_search_window, split_tags
 from reserver_core.schemas import ResourceInfo
 from reserver_core.timeparse import add_length, next_whole, parse_duration, parse_when
@@ -105,14 +112,24 @@ class FindSlotScreen(ReserverScreen):
         start, end, text, tags = found
         self._window = (start, end)
         self.query_one("#results", KeyedTable).loading = True
-        self.call_backend(
-            "find",
-            lambda backend: messages.FreeResourcesFound(
-                backend.search_resources(
-                    text=text, tags=tags, available_from=start, available_until=end
-                )
-            ),
-        )
+        tz, now = self.reserver.tz, self.reserver.now()
+
+        def find(backend: Backend) -> messages.FreeResourcesFound:
+            found = backend.search_resources(
+                text=text, tags=tags, available_from=start, available_until=end
+            )
+            if found or not tags:
+                return messages.FreeResourcesFound(found)
+            # Nothing with the tag then: the next slot its rules allow, or the rule that
+            # rules every one out (an allowance, say).
+            try:
+                slot = backend.next_free_slot(end - start, after=start, tag=tags[0])
+            except ReserverError as exc:
+                return messages.FreeResourcesFound(found, describe_error(exc, tz, now=now))
+            offer = next_free_text(slot.start_time, slot.end_time, tz, now=now)
+            return messages.FreeResourcesFound(found, f"{offer} on {slot.resource.name}")
+
+        self.call_backend("find", find)
 
     def on_free_resources_found(self, event: messages.FreeResourcesFound) -> None:
         table = self.query_one("#results", KeyedTable)
@@ -127,6 +144,8 @@ class FindSlotScreen(ReserverScreen):
         assert self._window is not None
         when = format_window(*self._window, self.reserver.tz, now=self.reserver.now())
         title = f"{counted(len(self._found), 'resource')} free {when}"
+        if event.instead:
+            title += f" — {literal(event.instead)}"
         if self._found:
             title += " — Enter or b to book"
             table.focus()

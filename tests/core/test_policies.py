@@ -561,3 +561,18 @@ def test_the_busiest_week_is_the_fullest_of_every_window_around_the_booking(
     assert held == pytest.approx(filled(worst)[0])
     grid = [start - policy.WEEK + HOUR * step for step in range(1, 24 * 7 + length)]
     assert all(filled(t)[1] <= filled(worst)[1] + 1e-6 for t in grid)
+
+
+def test_a_window_search_offers_a_member_only_what_their_allowances_allow(
+    local: LocalBackend, bob: LocalBackend, gpus: list[int]
+) -> None:
+    local.set_policy(tag("gpu"), PolicyChanges(max_hours_per_week=4))
+    bob.book(gpus[0], NOW + HOUR, NOW + 4 * HOUR)
+    later = NOW + timedelta(days=1)
+    two_hours = {"available_from": later, "available_until": later + 2 * HOUR}
+    assert [r.name for r in bob.search_resources(**two_hours)] == ["Room"]
+    assert [r.name for r in bob.search_resources_page(**two_hours, limit=10).items] == ["Room"]
+    one_hour = {"available_from": later, "available_until": later + HOUR}
+    assert [r.name for r in bob.search_resources(**one_hour)] == ["GPU-1", "GPU-2", "GPU-3", "Room"]
+    # The admin is exempt, and an anonymous reader counts nobody's allowance.
+    assert len(local.search_resources(**two_hours)) == 4

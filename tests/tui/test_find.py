@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Label, Static
 
+from reserver_core.clock import FixedClock
+from reserver_core.local import LocalBackend
 from reserver_tui.screens.book import BookModal
 from reserver_tui.screens.help import TIME_FORMS, HelpScreen
 from reserver_tui.widgets.keyed_table import KeyedTable
 
-from .scenario import AppFactory, opened, settle, text_of, type_into
+from .scenario import AppFactory, at, opened, quick_settings, settle, text_of, type_into
 
 
 async def test_an_unreadable_start_in_find_points_to_the_help_in_one_line(
@@ -111,3 +113,23 @@ async def test_a_failed_search_clears_the_old_results_and_says_why(
         title = text_of(app.screen.query_one("#results-title", Label))
         assert title.startswith(f"Not searched: {why}"), title
         assert why in text_of(app.screen.query_one("#feedback", Static))
+
+
+async def test_find_offers_a_member_nothing_past_an_allowance_and_says_why(
+    policy_url: str, make_app: AppFactory, tui_clock: FixedClock
+) -> None:
+    bob = LocalBackend.open(policy_url, quick_settings(), tui_clock, username="bob")
+    try:
+        bob.book(bob.find_resource("Borealis room").id, at(2, 9), at(2, 10))
+    finally:
+        bob.close()
+    app = make_app(policy_url, username="bob")
+    async with opened(app, "f2") as pilot:
+        await type_into(pilot, "#when", "tomorrow 11:00")
+        await type_into(pilot, "#tags", "room")
+        await pilot.press("enter")
+        await settle(pilot)
+        title = str(app.screen.query_one("#results-title", Label).render())
+        assert title.startswith("0 resources free Wed 2 Dec 11:00-12:00 CET — no free 1h slot")
+        assert "you already hold 2 active bookings on tag 'room'" in title
+        assert app.screen.query_one("#results", KeyedTable).row_count == 0
