@@ -11,8 +11,9 @@ tags (opening hours, a closure, lengths, notice, advance, max_active,
 max_hours_per_week, all loose enough to let every booking pass) and a default
 policy, so every resource is under 3 tag policies and the default. The clients
 are members: the per-user allowances bind them and every booking takes the
-per-user lock. Sequential bookings are made by the 8 members in turn, as a team
-shares resources, so each holds an eighth of them. Measured, on both unless noted:
+per-user lock. The bookings are made by 64 members in turn (8 at once when
+concurrent), as a team shares a thousand resources, so each holds a share of
+them. Measured, on both unless noted:
 
 - sequential authenticated bookings (each a real booking with its history event),
   target >= 400 requests/s;
@@ -63,6 +64,9 @@ PASSWORD = "bench-password-1"
 RESOURCES = 1_000
 RESERVATIONS = 20_000
 CLIENTS = 8
+MEMBERS = 64
+"""The team booking: a store of a thousand resources serves more people than it has clients
+at once, and each holds a share of the bookings, as allowances expect."""
 SLOT = timedelta(minutes=30)
 STRIDE = timedelta(hours=1)
 """A client's bookings start an hour apart: booked back to back, one user would pass
@@ -109,6 +113,12 @@ def populate(path: Path, now: datetime) -> None:
         "VALUES (1, 'bench-admin', ?, 'admin', 1, ?)",
         (bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode(), created),
     )
+    member_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
+    connection.executemany(
+        "INSERT INTO users (id, username, password_hash, role, active, created_at) "
+        "VALUES (?, ?, ?, 'member', 1, ?)",
+        ((2 + n, member_name(n), member_hash, created) for n in range(MEMBERS)),
+    )
     connection.executemany(
         "INSERT INTO resources (id, name, name_key, description, enabled, auto_reset_hours, "
         "created_at) VALUES (?, ?, ?, '', 1, 8, ?)",
@@ -153,8 +163,8 @@ def set_policies(url: str, now: datetime) -> None:
     Every rule is on, loose enough that each booking of the bench passes: opening
     hours around the clock, a closure beyond the bookings, 30-minute bookings
     between the lengths, 60 to 200 days ahead inside the notice and the advance,
-    and allowances above what a client books (a client holds up to 2,400
-    bookings, some 95 hours a week on a tag).
+    and allowances above what a member books (a member holds some 80 bookings,
+    a few hours a week on a tag).
     """
     from reserver_core.local import LocalBackend
     from reserver_core.schemas import PolicyChanges, PolicyScope
@@ -285,19 +295,23 @@ def book_sequentially(
 def book_concurrently(
     port: int, tokens: list[str | None], resource: int, first: datetime, per_client: int
 ) -> Run:
+    """`CLIENTS` clients booking at once, each on its connection for its share of `tokens`
+    in turn."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
-    barrier = threading.Barrier(len(tokens) + 1)
+    barrier = threading.Barrier(CLIENTS + 1)
 
-    def worker(number: int, token: str | None) -> None:
-        client = Client(port, token)
+    def worker(number: int) -> None:
+        client = Client(port)
         client.call("GET", "/health")
+        headers = [request_headers(token) for token in tokens[number::CLIENTS]]
         mine: list[float] = []
         codes: dict[int, int] = {}
-        slots = iter(range(number, per_client * len(tokens), len(tokens)))
+        slots = iter(range(number, per_client * CLIENTS, CLIENTS))
         barrier.wait()
-        for start, end in windows(first, slots):
+        for turn, (start, end) in enumerate(windows(first, slots)):
+            client.headers = headers[turn % len(headers)]
             body = {"resource_id": resource, "start_time": start, "end_time": end}
             status, _, elapsed = client.call("POST", "/reservations", body)
             mine.append(elapsed)
@@ -308,7 +322,7 @@ def book_concurrently(
             for code, count in codes.items():
                 statuses[code] = statuses.get(code, 0) + count
 
-    threads = [threading.Thread(target=worker, args=pair) for pair in enumerate(tokens)]
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(CLIENTS)]
     for thread in threads:
         thread.start()
     barrier.wait()
@@ -389,9 +403,14 @@ class Target:
     rooms: list[int]
 
 
+def member_name(number: int) -> str:
+    """The username of a bench member."""
+    return f"bench-{number}"
+
+
 def start_reserver(folder: Path, now: datetime, name: str, policies: bool) -> Target:
     """`python -m server` on a populated SQLite store (with `policies`: see `set_policies`),
-    with an admin, 8 members and 3 rooms of 3 tags each to book."""
+    with an admin, `MEMBERS` members and 3 rooms of 3 tags each to book."""
     database = folder / f"{name}.db"
     url = migrated_store(database)
     populate(database, now)
@@ -402,15 +421,12 @@ def start_reserver(folder: Path, now: datetime, name: str, policies: bool) -> Ta
     process = start_process(command, port, folder / f"{name}.log")
     setup = Client(port)
     tokens: list[str | None] = []
-    for user in ["bench-admin", *(f"bench-{n}" for n in range(CLIENTS))]:
-        if user != "bench-admin":
-            _, account, _ = setup.call(
-                "POST", "/register", {"username": user, "password": PASSWORD}
-            )
-            # Admins are exempt from the allowances: the clients must not be.
-            if account["role"] != "member":
-                raise SystemExit(f"{user} should be a member: {account}")
+    for user in ["bench-admin", *(member_name(n) for n in range(MEMBERS))]:
         tokens.append(setup.form("/token", f"username={user}&password={PASSWORD}")["access_token"])
+    # Admins are exempt from the allowances: the clients must not be.
+    role = Client(port, tokens[1]).call("GET", "/me")[1]["role"]
+    if role != "member":
+        raise SystemExit(f"the bench's clients should be members, not {role}")
     setup.close()
     admin = Client(port, tokens[0])
     rooms = [
