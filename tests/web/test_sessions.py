@@ -52,8 +52,11 @@ class Tab:
             self.screen.feed(message.data)
 
     async def log_in(self, username: str, password: str) -> None:
-        """Fill in the login screen and submit it."""
-        await self.type(*username, "\t", *password, "\r")
+        """Fill in the login screen and submit it, pausing after Tab as a person does: keys
+        sent in the same instant as the Tab can reach the field it leaves."""
+        await self.type(*username, "\t")
+        await asyncio.sleep(0.5)
+        await self.type(*password, "\r")
 
     async def wait_for(self, *words: str, seconds: float = 30) -> None:
         """Read frames until every one of `words` has arrived since the mark."""
