@@ -120,15 +120,7 @@ class Output:
         if isinstance(error, ValidationError) and error.field:
             extra["field"] = error.field
         if isinstance(error, PolicyError):
-            extra |= {
-                "rule": error.rule,
-                "scope": error.scope,
-                "limit": error.limit,
-                "current": error.current,
-                "unit": error.unit,
-                "resource": error.resource,
-                "figures": error.figures,
-            }
+            extra |= error.details()
         if isinstance(error, UnavailableError) and error.until is not None:
             extra["until"] = error.until.isoformat()
         if isinstance(error, NotFoundError | AmbiguousNameError) and error.candidates:

@@ -89,6 +89,18 @@ class PolicyError(ValidationError):
         self.resource = resource
         self.figures = dict(figures or {})
 
+    def details(self) -> dict[str, Any]:
+        """The refusal's machine-readable fields, as `--json` and the HTTP body carry them."""
+        return {
+            "rule": self.rule,
+            "scope": self.scope,
+            "limit": self.limit,
+            "current": self.current,
+            "unit": self.unit,
+            "resource": self.resource,
+            "figures": self.figures,
+        }
+
 
 @dataclass(frozen=True)
 class LineError:

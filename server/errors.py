@@ -148,16 +148,7 @@ def error_body(error: ReserverError) -> dict[str, Any]:
         body["resource"] = error.resource
     if isinstance(error, PolicyError):
         # Every key, null or not: a client reads one fixed shape for every rule.
-        body |= {
-            "field": error.field,
-            "rule": error.rule,
-            "scope": error.scope,
-            "limit": error.limit,
-            "current": error.current,
-            "unit": error.unit,
-            "resource": error.resource,
-            "figures": error.figures,
-        }
+        body |= {"field": error.field, **error.details()}
     if isinstance(error, UnavailableError) and error.until is not None:
         body["until"] = error.until.isoformat()
         if error.since is not None:

@@ -65,20 +65,11 @@ def _write_minutes(value: object) -> str:
 
 
 def _read_count(text: str) -> object:
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdigit():
         raise ValidationError(
             f"{text!r} is not a number of bookings; give a whole number, 1 or more", "max_active"
         )
     return int(text)
-
-
-def _read_week_hours(text: str) -> object:
-    hours = policy.read_week_hours(text)
-    if hours <= 0:
-        raise ValidationError(
-            f"{text!r}: the hours per week must be more than zero, e.g. 8", "max_hours_per_week"
-        )
-    return hours
 
 
 def _write_week_hours(value: object) -> str:
@@ -107,7 +98,7 @@ FIELDS = (
     _Field(
         "max_hours_per_week",
         "e.g. 8: hours one person books in any 7 days",
-        _read_week_hours,
+        policy.read_week_hours,
         _write_week_hours,
     ),
 )
@@ -326,6 +317,9 @@ class PolicyModal(ReserverForm):
                 value: object = text
             else:
                 value = _BY_NAME[name].read(text)
+                # The limits' ranges are the core's, as when the policy is saved.
+                field: dict[str, Any] = {name: value}
+                policy.check_changes(replace(PolicyChanges(), **field))
                 hours = name == "hours" and isinstance(value, str)
                 reading = f"✓ {opening_hours_text(str(value))}" if hours else ""
         except ValidationError as error:
