@@ -33,6 +33,9 @@ from reserver_core.schemas import (
     ResourceInfo,
     ResourceStatusDetail,
     Schedule,
+    SeriesInfo,
+    SeriesOutcome,
+    SeriesRequest,
     StatusFilter,
     Summary,
     Token,
@@ -287,6 +290,53 @@ class Backend(Protocol):
         """The earliest bookable window of `duration` after `after` (default now)
         on one resource, or on any resource carrying `tag`; the reservation `excluding`
         (one to move) counts as free."""
+        ...
+
+    # -- recurring series --------------------------------------------------------
+    def book_series(
+        self, request: SeriesRequest, *, skip_conflicts: bool = False, dry_run: bool = False
+    ) -> SeriesOutcome:
+        """Book every date of a recurring series as one transaction, each occurrence an
+        ordinary reservation held to every rule of a single booking.
+
+        All or nothing: when any date clashes or is refused, nothing is booked and
+        SeriesRefusedError names every bad date (its `occurrences` hold the preview).
+        With `skip_conflicts` the rest is booked and the bad dates are returned as left
+        out. A `dry_run` books nothing and returns the preview: every date with its state.
+        Days the rule names but a month lacks are `skipped` and never block the rest.
+        ValidationError for a bad rule: over 366 dates, past 2 years ahead, a first
+        occurrence in the past, occurrences that would overlap each other."""
+        ...
+
+    def list_series(self, everyone: bool = False) -> list[SeriesInfo]:
+        """The acting user's series (admin with `everyone`: all), newest first, each with
+        its occurrences."""
+        ...
+
+    def get_series(self, series_id: int) -> SeriesInfo:
+        """One series with its occurrences; owner or admin only."""
+        ...
+
+    def cancel_series(
+        self, series_id: int, from_time: datetime | None = None, reason: str | None = None
+    ) -> SeriesInfo:
+        """Cancel the series' active occurrences that have not ended, or only those that
+        start at or after `from_time` ("this and all later"); each one's history keeps the
+        reason. Owner or admin only; StateError when none is left to cancel."""
+        ...
+
+    def retime_series(
+        self,
+        series_id: int,
+        start: time,
+        length_minutes: int | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> SeriesOutcome:
+        """Move every future active occurrence to the local time of day `start` on its own
+        date (and to `length_minutes`, when given), all or nothing like `book_series`
+        (SeriesRefusedError names every bad date); a `dry_run` returns the preview. Owner
+        or admin only."""
         ...
 
     # -- booking policies --------------------------------------------------------

@@ -144,6 +144,19 @@ class ConflictError(ReserverError):
         self.resource = resource
 
 
+class SeriesRefusedError(ConflictError):
+    """A series that cannot be booked (or retimed) as a whole: nothing was written.
+
+    `occurrences` are the preview's `schemas.Occurrence`s, every date with its state, so
+    each bad date can be named."""
+
+    code = "series"
+
+    def __init__(self, message: str, occurrences: Sequence[Any], resource: str | None) -> None:
+        super().__init__(message, [], resource)
+        self.occurrences = list(occurrences)
+
+
 class AlreadyExistsError(ReserverError):
     """A name that must be unique is already taken."""
 

@@ -11,8 +11,9 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO, TextIO, TypeVar
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ from reserver_core import (
     reservations,
     resources,
     schedule,
+    series,
     throttle,
     tokens,
     users,
@@ -40,6 +42,7 @@ from reserver_core.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    SeriesRefusedError,
     StoreError,
     ValidationError,
 )
@@ -54,6 +57,7 @@ from reserver_core.schemas import (
     ImportReport,
     MaintenanceOutcome,
     MaintenancePreview,
+    Occurrence,
     OverlapChoice,
     Page,
     PolicyChanges,
@@ -63,6 +67,9 @@ from reserver_core.schemas import (
     ResourceInfo,
     ResourceStatusDetail,
     Schedule,
+    SeriesInfo,
+    SeriesOutcome,
+    SeriesRequest,
     StatusFilter,
     Summary,
     Token,
@@ -784,6 +791,138 @@ class LocalBackend:
                 s, now, duration, begin, resource_id, tag, self.settings, self.user, excluding
             )
         )
+
+    # -- recurring series ----------------------------------------------------------------
+    def book_series(
+        self, request: SeriesRequest, *, skip_conflicts: bool = False, dry_run: bool = False
+    ) -> SeriesOutcome:
+        """Book a recurring series all or nothing (`skip_conflicts`: the rest), or preview
+        it (`dry_run`); see `Backend.book_series`."""
+        request = dataclasses.replace(
+            request, resource_id=check_id(request.resource_id, "resource")
+        )
+        user = self._require_user()
+        now = self.now()
+
+        def work(connection: Connection) -> tuple[int | None, list[Occurrence]]:
+            return series.book_series(
+                connection,
+                user,
+                request,
+                now,
+                self.settings,
+                skip_conflicts=skip_conflicts,
+                dry_run=dry_run,
+                actor=self.actor,
+            )
+
+        def lost() -> SeriesRefusedError:
+            # Another booking won a slot between the preview and the insert.
+            _, seen = self.database.read(
+                lambda s: series.book_series(
+                    s.connection(), user, request, now, self.settings, dry_run=True
+                )
+            )
+            return SeriesRefusedError(
+                series.refused_text(seen, "nothing was booked", ZoneInfo(request.timezone)),
+                seen,
+                None,
+            )
+
+        if dry_run:
+            _, preview = self.database.read(lambda s: work(s.connection()))
+            return series.outcome(preview, None, dry_run)
+        try:
+            series_id, occurrences = self.database.write_core(work, retries=1, contended=lost)
+        except IntegrityError as exc:
+            if not is_exclusion_violation(exc):
+                raise
+            raise lost() from exc
+        found = None
+        if series_id is not None:
+            found = self.database.read(lambda s: series.load_series(s, now, [series_id])[0])
+        return series.outcome(occurrences, found, dry_run)
+
+    def list_series(self, everyone: bool = False) -> list[SeriesInfo]:
+        """The acting user's series (admin with `everyone`: all), newest first."""
+        user = self._require_admin() if everyone else self._require_user()
+        now = self.now()
+        owner = None if everyone else user.id
+        return self.database.read(lambda s: series.list_series(s, now, owner))
+
+    def get_series(self, series_id: int) -> SeriesInfo:
+        """One series with its occurrences; owner or admin only."""
+        series_id = check_id(series_id, "series")
+        user = self._require_user()
+        now = self.now()
+        return self.database.read(lambda s: series.get_series(s, now, series_id, user))
+
+    def cancel_series(
+        self, series_id: int, from_time: datetime | None = None, reason: str | None = None
+    ) -> SeriesInfo:
+        """Cancel the series' upcoming occurrences (from `from_time` on, when given)."""
+        series_id = check_id(series_id, "series")
+        user = self._require_user()
+        now = self.now()
+        start = None if from_time is None else as_utc(from_time)
+        self.database.write(
+            lambda s: series.cancel_series(s, user, series_id, start, reason, now, self.actor)
+        )
+        return self.database.read(lambda s: series.load_series(s, now, [series_id])[0])
+
+    def retime_series(
+        self,
+        series_id: int,
+        start: time,
+        length_minutes: int | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> SeriesOutcome:
+        """Move the series' future occurrences to a new local time (and length), all or
+        nothing, or preview that (`dry_run`)."""
+        series_id = check_id(series_id, "series")
+        user = self._require_user()
+        now = self.now()
+
+        def work(connection: Connection) -> list[Occurrence]:
+            return series.retime_series(
+                connection,
+                user,
+                series_id,
+                start,
+                length_minutes,
+                now,
+                self.settings,
+                dry_run=dry_run,
+                actor=self.actor,
+            )
+
+        if dry_run:
+            preview = self.database.read(lambda s: work(s.connection()))
+            return series.outcome(preview, None, dry_run)
+        try:
+            occurrences = self.database.write_core(work, retries=1)
+        except IntegrityError as exc:
+            if not is_exclusion_violation(exc):
+                raise
+            # Another booking won a slot between the check and the move.
+            preview = self.database.read(
+                lambda s: series.retime_series(
+                    s.connection(),
+                    user,
+                    series_id,
+                    start,
+                    length_minutes,
+                    now,
+                    self.settings,
+                    dry_run=True,
+                )
+            )
+            raise SeriesRefusedError(
+                "nothing was moved: another booking took one of the new times", preview, None
+            ) from exc
+        found = self.database.read(lambda s: series.load_series(s, now, [series_id])[0])
+        return series.outcome(occurrences, found, dry_run)
 
     # -- booking policies --------------------------------------------------------------
     def resource_policy(self, resource_id: int) -> EffectivePolicy:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -192,6 +193,39 @@ class ResourceTag(Base):
     )
 
 
+class Series(Base):
+    """A recurring booking: its rule in local wall time, and the reservations it made (each
+    occurrence is an ordinary reservation carrying `series_id`).
+
+    `start_local` is the first occurrence's naive wall time in `timezone` (ISO text, so no
+    database moves it to another zone). The rule (`schemas.SeriesRule`) is `frequency`,
+    `every_n`, `on_days` (its canonical `on`), and `date_count` or `last_day` (`count`,
+    `until`), named so that no database reads a keyword."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    start_local: Mapped[str] = mapped_column(String(16))
+    length_minutes: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[str] = mapped_column(String(10))
+    every_n: Mapped[int] = mapped_column(Integer, default=1)
+    on_days: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    date_count: Mapped[int | None] = mapped_column(Integer)
+    last_day: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancellation_reason: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (
+        CheckConstraint("frequency IN ('daily', 'weekly', 'monthly')", name="frequency"),
+        CheckConstraint("every_n > 0 AND length_minutes > 0", name="positive"),
+    )
+
+
 class Reservation(Base):
     __tablename__ = "reservations"
 
@@ -206,6 +240,8 @@ class Reservation(Base):
     cancellation_reason: Mapped[str | None] = mapped_column(String(500))
     note: Mapped[str] = mapped_column(String(500), default="", server_default="")
     """The owner's short word on what the booking is for."""
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"), index=True)
+    """The series this reservation is an occurrence of, if any."""
 
     __table_args__ = (
         CheckConstraint("end_time > start_time", name="window"),

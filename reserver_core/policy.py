@@ -1237,40 +1237,65 @@ def _week_refusal(
 
 
 class AllowanceCounter:
-    """A user's holdings per allowance scope, read once for a free-slot search."""
+    """A user's holdings per allowance scope, read once for a free-slot search or a series.
+
+    Windows are read from a week ago up to `until` (default: a year and a week ahead).
+    `hold` counts a booking planned but not yet written (a series' earlier dates);
+    `set_aside` leaves out windows about to move (a series' own occurrences, being
+    retimed on the resource the rules are for)."""
 
     def __init__(
-        self, connection: Connection, user_id: int, now: datetime, excluding: int | None
+        self,
+        connection: Connection,
+        user_id: int,
+        now: datetime,
+        excluding: int | None,
+        until: datetime | None = None,
     ) -> None:
         self.connection = connection
         self.user_id = user_id
         self.now = now
         self.excluding = excluding
+        self.until = until if until is not None else now + SEARCH_AHEAD + WEEK
         self._active: dict[tuple[str, str], int] = {}
         self._windows: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+        self._aside: list[tuple[datetime, datetime]] = []
 
     def active(self, scope: tuple[str, str]) -> int:
         """Active bookings not ended in `scope`."""
         if scope not in self._active:
-            self._active[scope] = count_active(
-                self.connection, self.user_id, scope, self.now, self.excluding
-            )
+            counted = count_active(self.connection, self.user_id, scope, self.now, self.excluding)
+            aside = sum(1 for _, end in self._aside if end > self.now)
+            self._active[scope] = counted - aside
         return self._active[scope]
 
     def windows(self, scope: tuple[str, str]) -> list[tuple[datetime, datetime]]:
-        """Held booking windows in `scope` from a week ago to a year and a week ahead."""
+        """Held booking windows in `scope` from a week ago to `until`."""
         if scope not in self._windows:
-            self._windows[scope] = sorted(
-                held_windows(
-                    self.connection,
-                    self.user_id,
-                    scope,
-                    self.now - WEEK,
-                    self.now + SEARCH_AHEAD + WEEK,
-                    self.excluding,
-                )
+            held = held_windows(
+                self.connection,
+                self.user_id,
+                scope,
+                self.now - WEEK,
+                self.until,
+                self.excluding,
             )
+            for window in self._aside:
+                if window in held:
+                    held.remove(window)
+            self._windows[scope] = sorted(held)
         return self._windows[scope]
+
+    def set_aside(self, windows: Sequence[tuple[datetime, datetime]]) -> None:
+        """Count none of these held windows (before anything is counted)."""
+        self._aside = list(windows)
+
+    def hold(self, rules: Rules, start: datetime, end: datetime) -> None:
+        """Count `[start, end)` as held in the scopes of `rules`' allowances."""
+        if rules.max_active is not None:
+            self._active[rules.max_active_scope] = self.active(rules.max_active_scope) + 1
+        if rules.max_week is not None:
+            self.windows(rules.max_week_scope).append((start, end))
 
 
 def allowance_refusal(

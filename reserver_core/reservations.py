@@ -199,4 +199,5 @@ def _reservation_info(
         cancelled_at=reservation.cancelled_at,
         cancellation_reason=reservation.cancellation_reason,
         note=reservation.note,
+        series_id=reservation.series_id,
     )

@@ -23,6 +23,16 @@ ReservationStatus = Literal["active", "cancelled", "expired"]
 SlotState = Literal["free", "mine", "booked", "maintenance", "disabled", "closed", "past"]
 """`closed`: outside the resource's opening hours or in one of its closures."""
 Role = Literal["admin", "member"]
+Repeat = Literal["daily", "weekly", "monthly"]
+"""How a series repeats: every N days, every N weeks, or every N months."""
+OccurrenceState = Literal["free", "clash", "refused", "skipped", "booked"]
+"""An occurrence in a series preview: `free` to book; `clash` with another booking;
+`refused` by a booking rule or policy; `skipped` because the rule names a day a month
+lacks (the 31st, a 5th Monday); `booked` once the series holds it."""
+DstNote = Literal["", "gap", "fold"]
+"""Where an occurrence's local time meets a daylight-saving change: `gap`, a time the clocks
+skip (the occurrence starts at the same instant the clock then shows later); `fold`, a
+time that happens twice (the occurrence takes the first)."""
 OverlapChoice = Literal["cancel", "keep"]
 """What starting maintenance does with the active bookings it overlaps."""
 ScopeKind = Literal["resource", "tag", "default"]
@@ -101,6 +111,8 @@ class ReservationInfo:
     cancellation_reason: str | None = None
     note: str = ""
     """What the booking is for, in its owner's words ("" when none)."""
+    series_id: int | None = None
+    """The recurring series this reservation is an occurrence of, if any."""
 
 
 @dataclass(frozen=True)
@@ -418,3 +430,106 @@ class EffectivePolicy:
     timezone: str
     fields: list[EffectiveField]
     allowances: list[Allowance]
+
+
+@dataclass(frozen=True)
+class SeriesRule:
+    """How a series repeats, ending after `count` dates or on `until` (one of them).
+
+    `on`, canonical: for `weekly` the weekdays ("mon,wed"; "" = the start's weekday); for
+    `monthly` a day of the month ("31"; "" = the start's) or the n-th or last weekday
+    ("2nd tue", "last fri"); "" for `daily`. A monthly `count` counts months, a month that
+    lacks the day included (it is skipped and reported)."""
+
+    repeat: Repeat
+    every: int = 1
+    on: str = ""
+    count: int | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """A recurring booking to preview or make: the first occurrence at `start`, naive wall
+    time in the zone `timezone`, each lasting `length_minutes`, repeating by `rule`."""
+
+    resource_id: int
+    start: datetime
+    timezone: str
+    length_minutes: int
+    rule: SeriesRule
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A reservation an occurrence would overlap, and who holds it (None when hidden)."""
+
+    reservation_id: int
+    start_time: datetime
+    end_time: datetime
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One date of a series, as previewed or booked.
+
+    `index` counts the rule's dates from 1; `day` is the local date. `start_time` and
+    `end_time` (UTC) are None for a `skipped` day. `reason` says, in words, why a `clash`,
+    `refused` or `skipped` occurrence is not booked; `rule` names the policy rule that
+    refused, if one did. `remark` explains a `dst` gap or fold. `reservation_id` is the
+    reservation that holds a `booked` occurrence."""
+
+    index: int
+    day: date
+    state: OccurrenceState
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    reason: str = ""
+    rule: str | None = None
+    clashes: list[Clash] = field(default_factory=list)
+    dst: DstNote = ""
+    remark: str = ""
+    reservation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """A recurring series: its rule and its occurrences (the reservations it made, by start,
+    whatever their status). `start` is the first occurrence's naive wall time in
+    `timezone`; after a retime, `start` keeps its date and takes the new time of day.
+    `rule_text` says the rule in words ("every week on Mon, Wed, 8 times")."""
+
+    id: int
+    resource: ResourceInfo
+    user_id: int
+    username: str
+    timezone: str
+    start: datetime
+    length_minutes: int
+    rule: SeriesRule
+    rule_text: str
+    created_at: datetime
+    note: str = ""
+    cancelled_at: datetime | None = None
+    cancellation_reason: str | None = None
+    occurrences: list[ReservationInfo] = field(default_factory=list)
+
+    @property
+    def upcoming(self) -> list[ReservationInfo]:
+        """The active occurrences, in order."""
+        return [r for r in self.occurrences if r.status == "active"]
+
+
+@dataclass(frozen=True)
+class SeriesOutcome:
+    """What booking (or retiming) a series did, or on a dry run would do: every date of
+    the rule with its state, the series (None on a dry run, or when nothing was booked),
+    and how many occurrences it booked (or would) and left out."""
+
+    occurrences: list[Occurrence]
+    series: SeriesInfo | None = None
+    booked: int = 0
+    left_out: int = 0
+    dry_run: bool = False
