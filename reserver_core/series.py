@@ -717,18 +717,10 @@ def cancel_series(
         )
     )
     if not chosen:
-        later = (
-            ""
-            if from_time is None
-            else f" from {describe_window(from_time, from_time)[:16]} UTC on"
-        )
+        later = "" if from_time is None else f" from {from_time:%Y-%m-%d %H:%M} UTC on"
         raise StateError(f"series {series_id} has no upcoming occurrence{later} to cancel")
-    scope = (
-        "series"
-        if from_time is None
-        else f"series from {chosen[0].start_time:%Y-%m-%d %H:%M} UTC on"
-    )
-    details = f"{scope} {series_id} cancelled" + (f": {cleaned}" if cleaned else "")
+    since = "" if from_time is None else f" from {chosen[0].start_time:%Y-%m-%d %H:%M} UTC on"
+    details = f"series {series_id} cancelled{since}" + (f": {cleaned}" if cleaned else "")
     for reservation in chosen:
         reservation.status = "cancelled"
         reservation.cancelled_at = now
