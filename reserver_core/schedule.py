@@ -142,4 +142,11 @@ def _slot(
         state = "free"
     if holder is None:
         return Slot(start=start, end=end, state=state)
-    return Slot(start, end, state, reservation_id=holder.id, holder=holder.username)
+    return Slot(
+        start,
+        end,
+        state,
+        reservation_id=holder.id,
+        holder=holder.username,
+        series_id=holder.series_id,
+    )

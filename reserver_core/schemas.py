@@ -179,13 +179,15 @@ class MaintenanceOutcome:
 
 @dataclass(frozen=True)
 class Slot:
-    """One cell of a schedule grid: `[start, end)` in UTC and what it holds."""
+    """One cell of a schedule grid: `[start, end)` in UTC and what it holds (`series_id`:
+    the series the holding reservation is an occurrence of, if any)."""
 
     start: datetime
     end: datetime
     state: SlotState
     reservation_id: int | None = None
     holder: str | None = None
+    series_id: int | None = None
 
 
 @dataclass(frozen=True)
