@@ -7,6 +7,7 @@ wording, kept in history details and in error messages of the core.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from reserver_core.schemas import (
     Closure,
     EventInfo,
     ImportReport,
+    Occurrence,
     ReservationInfo,
     ResourceInfo,
 )
@@ -167,9 +169,18 @@ def next_free_text(start: datetime, end: datetime, tz: ZoneInfo, *, now: datetim
     )
 
 
+def series_refused_text(occurrences: Sequence[Occurrence], what: str) -> str:
+    """The headline of a series refused as a whole: `what` was not done, and how many of
+    its dates cannot be booked ("nothing was booked: 1 of 10 occurrences cannot be booked")."""
+    bad = sum(1 for o in occurrences if o.state in ("clash", "refused"))
+    dates = sum(1 for o in occurrences if o.state != "skipped")
+    return f"{what}: {bad} of {dates} occurrences cannot be booked"
+
+
 def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
-    """A domain error as a sentence for people: the times it names shown in `tz`, not UTC,
-    and which store failed and why when known (the store is theirs)."""
+    """A domain error as a sentence for people: the times it names shown in `tz`, not UTC
+    (as `describe_window` and its instants spell them), and which store failed and why
+    when known (the store is theirs)."""
     if isinstance(error, ConflictError) and error.windows and error.resource:
         clashes = ", ".join(format_window(w.start, w.end, tz, now=now) for w in error.windows)
         return already_booked(error.resource, clashes)
@@ -183,7 +194,7 @@ def describe_error(error: ReserverError, tz: ZoneInfo, *, now: datetime) -> str:
         return _week_refusal_again(error, tz) or error.message
     if isinstance(error, StoreError) and error.details:
         return f"{error.message}: {error.details}"
-    return error.message
+    return _in_zone(error.message, tz, now)
 
 
 WEEK = timedelta(days=7)
@@ -388,21 +399,34 @@ def read_window(text: str) -> tuple[datetime, datetime] | None:
 def describe_event(
     event: EventInfo, reservation: ReservationInfo, tz: ZoneInfo, *, now: datetime
 ) -> str:
-    """An event's details for people, the windows of a booking and of a move in `tz`.
+    """An event's details for people, every window and instant they spell in UTC (as
+    `describe_window` writes them) shown in `tz`, a move's arrow as "→".
 
-    Their stored details spell the windows in UTC; a "created" event whose details
-    are not a window is shown with the reservation's window.
+    A "created" event whose details do not begin with a window is shown with the
+    reservation's window.
     """
-    if event.action == "created":
-        window = read_window(event.details)
-        if window is None:
-            window = (reservation.start_time, reservation.end_time)
-        return format_window(*window, tz, now=now)
+    details = event.details
+    if event.action == "created" and _UTC_WINDOW.match(details) is None:
+        return format_window(reservation.start_time, reservation.end_time, tz, now=now)
+    shown = _in_zone(details, tz, now)
     if event.action == "moved":
-        windows = [read_window(part) for part in event.details.split(MOVE_ARROW)]
-        if len(windows) == 2 and None not in windows:
-            return " → ".join(format_window(*w, tz, now=now) for w in windows if w is not None)
-    return event.details
+        shown = shown.replace(MOVE_ARROW, " → ", 1)
+    return shown
+
+
+_UTC_INSTANT = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC", re.ASCII)
+
+
+def _in_zone(text: str, tz: ZoneInfo, now: datetime) -> str:
+    def window(found: re.Match[str]) -> str:
+        read = read_window(found[0])
+        assert read is not None
+        return format_window(*read, tz, now=now)
+
+    def instant(found: re.Match[str]) -> str:
+        return format_time(datetime.fromisoformat(found[1]).replace(tzinfo=UTC), tz, now=now)
+
+    return _UTC_INSTANT.sub(instant, _UTC_WINDOW.sub(window, text))
 
 
 def _local(value: datetime, tz: ZoneInfo) -> datetime:

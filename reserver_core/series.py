@@ -30,7 +30,12 @@ from sqlalchemy.orm import Session
 
 from reserver_core import booking, policy
 from reserver_core.booking_statements import INSERT_EVENT, LOCK_RESOURCE, RESOURCE_TO_BOOK
-from reserver_core.display import describe_window, format_duration, format_window
+from reserver_core.display import (
+    describe_window,
+    format_duration,
+    format_window,
+    series_refused_text,
+)
 from reserver_core.errors import (
     ForbiddenError,
     NotFoundError,
@@ -262,15 +267,15 @@ def place(local: datetime, zone: ZoneInfo) -> tuple[datetime, DstNote, str]:
         return (
             instant,
             "gap",
-            f"{local:%H:%M} does not exist on {local:%a %-d %b %Y} in {zone.key} (the clocks "
-            f"go forward): this one starts at {shown:%H:%M %Z}",
+            f"{local:%H:%M} does not exist that day (the clocks go forward): starts at "
+            f"{shown:%H:%M %Z}",
         )
     if local.replace(tzinfo=zone, fold=1).utcoffset() != first.utcoffset():
         return (
             instant,
             "fold",
-            f"{local:%H:%M} happens twice on {local:%a %-d %b %Y} in {zone.key} (the clocks "
-            f"go back): this one takes the first, {shown:%H:%M %Z}",
+            f"{local:%H:%M} happens twice that day (the clocks go back): takes the first, "
+            f"{shown:%H:%M %Z}",
         )
     return instant, "", ""
 
@@ -480,8 +485,7 @@ def refused_text(occurrences: Sequence[Occurrence], what: str, zone: ZoneInfo) -
     """The sentence refusing a series as a whole: `what` was not done, and every bad date."""
     bad = [o for o in occurrences if o.state in ("clash", "refused")]
     dated = "; ".join(f"{o.day:%a %-d %b %Y} (#{o.index}): {o.reason}" for o in bad)
-    counted = sum(1 for o in occurrences if o.state != "skipped")
-    return f"{what}: {len(bad)} of {counted} occurrences cannot be booked: {dated}"
+    return f"{series_refused_text(occurrences, what)}: {dated}"
 
 
 def _resource_row(connection: Connection, resource_id: int, now: datetime) -> Any:

@@ -56,6 +56,7 @@ __all__ = [
     "add_length",
     "check_day",
     "localize",
+    "parse_clock",
     "parse_day",
     "parse_duration",
     "parse_end",
@@ -271,6 +272,17 @@ def parse_day(text: str, now: datetime, tz: ZoneInfo, field: str = "day") -> dat
     check_day(text, field)
     # Noon is never in a daylight-saving gap, so the day's name alone decides.
     return parse_when(f"{text.strip()} 12:00", now, tz, field=field).astimezone(tz).date()
+
+
+def parse_clock(text: str, field: str = "time") -> time:
+    """Read a time of day on no particular date: 09:30 or 9:30 (hours 0-23)."""
+    raw = text.strip()
+    found = _BARE_CLOCK_RE.fullmatch(raw)
+    if found is None:
+        raise ValidationError(
+            f"cannot read {raw!r} as a time of day; give HH:MM, e.g. 09:30", field
+        )
+    return time(*_clock(raw, found, field))
 
 
 def parse_duration(text: str, field: str = "duration") -> timedelta:

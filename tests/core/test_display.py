@@ -14,6 +14,7 @@ from reserver_core.display import (
     counted,
     day_label,
     describe_error,
+    describe_event,
     format_duration,
     format_time,
     format_window,
@@ -21,10 +22,19 @@ from reserver_core.display import (
     opening_hours_text,
     policy_source_text,
     policy_value_text,
+    series_refused_text,
     wait_text,
 )
-from reserver_core.errors import ConflictError, UnavailableError, Window
-from reserver_core.schemas import POLICY_FIELDS, Allowance, Closure
+from reserver_core.errors import ConflictError, StateError, UnavailableError, Window
+from reserver_core.schemas import (
+    POLICY_FIELDS,
+    Allowance,
+    Closure,
+    EventInfo,
+    Occurrence,
+    ReservationInfo,
+    ResourceInfo,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -302,4 +312,66 @@ class TestAllowances:
         admin = Allowance("max_active", "tag 'gpu'", limit=3, used=5, exempt=True)
         assert allowance_text(admin, BERLIN, now=NOW) == (
             "max 3 active bookings (tag 'gpu'): exempt (admin)"
+        )
+
+
+class TestHistoryAndSeriesWording:
+    ROOM = ResourceInfo(1, "Room A", "", [], True, "available", NOW)
+    HELD = ReservationInfo(
+        7, 1, 2, "bob", utc(2027, 3, 1, 8, 0), utc(2027, 3, 1, 9, 0), "active", NOW, ROOM
+    )
+
+    def event(self, action: str, details: str) -> EventInfo:
+        return EventInfo(1, 7, action, "bob", NOW, details)
+
+    @pytest.mark.parametrize(
+        ("action", "details", "shown"),
+        [
+            ("created", "2027-03-01 08:00-09:00 UTC", "Mon 1 Mar 2027 09:00-10:00 CET"),
+            (
+                "created",
+                "2027-03-01 08:00-09:00 UTC (series 3, 1 of 8)",
+                "Mon 1 Mar 2027 09:00-10:00 CET (series 3, 1 of 8)",
+            ),
+            ("created", "imported", "Mon 1 Mar 2027 09:00-10:00 CET"),
+            (
+                "moved",
+                "2027-03-01 08:00-09:00 UTC -> 2027-03-29 07:00-08:00 UTC (series 3 retimed)",
+                "Mon 1 Mar 2027 09:00-10:00 CET → Mon 29 Mar 2027 09:00-10:00 CEST "
+                "(series 3 retimed)",
+            ),
+            (
+                "cancelled",
+                "series 3 cancelled from 2027-03-29 07:00 UTC on: room moves",
+                "series 3 cancelled from Mon 29 Mar 2027 09:00 CEST on: room moves",
+            ),
+            (
+                "cancelled",
+                "cancelled for maintenance 2026-12-01 23:00 - 2026-12-02 01:00 UTC: paint",
+                "cancelled for maintenance Wed 2 Dec 00:00-02:00 CET: paint",
+            ),
+            ("cancelled", "meeting moved", "meeting moved"),
+        ],
+    )
+    def test_history_shows_every_utc_time_in_the_reader_s_zone(
+        self, action: str, details: str, shown: str
+    ) -> None:
+        assert describe_event(self.event(action, details), self.HELD, BERLIN, now=NOW) == shown
+
+    def test_an_error_s_utc_times_are_shown_in_the_reader_s_zone(self) -> None:
+        error = StateError("series 3 has no upcoming occurrence from 2027-03-28 22:00 UTC on")
+        assert describe_error(error, BERLIN, now=NOW) == (
+            "series 3 has no upcoming occurrence from Mon 29 Mar 2027 00:00 CEST on"
+        )
+
+    def test_a_refused_series_counts_its_bad_dates_but_not_the_skipped(self) -> None:
+        day = date(2027, 3, 1)
+        occurrences = [
+            Occurrence(1, day, "free"),
+            Occurrence(2, day, "clash"),
+            Occurrence(3, day, "skipped"),
+            Occurrence(4, day, "refused"),
+        ]
+        assert series_refused_text(occurrences, "nothing was booked") == (
+            "nothing was booked: 2 of 3 occurrences cannot be booked"
         )

@@ -18,6 +18,7 @@ from reserver_core.timeparse import (
     add_length,
     check_day,
     localize,
+    parse_clock,
     parse_day,
     parse_duration,
     parse_end,
@@ -664,6 +665,30 @@ class TestParseDay:
         check_day("2026-02-30")
         with pytest.raises(ValidationError, match="2026-02-30 is not a real date"):
             parse_day("2026-02-30", NOW, BERLIN)
+
+
+class TestParseClock:
+    @pytest.mark.parametrize(
+        ("text", "expected"), [("09:30", time(9, 30)), (" 9:05 ", time(9, 5)), ("0:00", time(0))]
+    )
+    def test_forms(self, text: str, expected: time) -> None:
+        assert parse_clock(text) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "says"),
+        [
+            ("24:00", "24:00 is not accepted"),
+            ("25:00", "hour 25 is out of range"),
+            ("9:60", "minute 60 is out of range"),
+            ("noon", "give HH:MM"),
+            ("tomorrow 9:30", "give HH:MM"),
+            ("", "give HH:MM"),
+        ],
+    )
+    def test_what_is_no_time_of_day_is_said_so(self, text: str, says: str) -> None:
+        with pytest.raises(ValidationError, match=says) as caught:
+            parse_clock(text, field="start")
+        assert caught.value.field == "start"
 
 
 class TestParseEnd:
