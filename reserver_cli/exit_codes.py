@@ -47,7 +47,8 @@ Exit codes:
   1  unexpected error (details in the log file named on stderr)
   2  invalid input: a bad option, time, duration, name or CSV file
   3  not found: no such resource, reservation or user
-  4  conflict: the time is already booked, or the name is taken
+  4  conflict: the time is already booked, or the name is taken;
+     a series with dates that clash or are refused (nothing booked)
   5  refused: the resource is disabled or under maintenance, or the
      reservation is already cancelled or expired
   6  permission denied: not allowed, not logged in, wrong password,

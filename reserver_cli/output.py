@@ -23,6 +23,7 @@ from reserver_core.errors import (
     NotFoundError,
     PolicyError,
     ReserverError,
+    SeriesRefusedError,
     StoreError,
     ThrottledError,
     UnavailableError,
@@ -121,6 +122,8 @@ class Output:
             extra["field"] = error.field
         if isinstance(error, PolicyError):
             extra |= error.details()
+        if isinstance(error, SeriesRefusedError):
+            extra |= {"resource": error.resource, "occurrences": error.occurrences}
         if isinstance(error, UnavailableError) and error.until is not None:
             extra["until"] = error.until.isoformat()
         if isinstance(error, NotFoundError | AmbiguousNameError) and error.candidates:

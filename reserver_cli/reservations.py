@@ -64,6 +64,50 @@ def book(
             "within 24 h, it books nothing and shows the first booking.",
         ),
     ] = None,
+    repeat: Annotated[
+        str | None,
+        typer.Option(
+            "--repeat",
+            metavar="daily|weekly|monthly",
+            help="Book a series: START's time of day every day, week or month.",
+        ),
+    ] = None,
+    every: Annotated[
+        int | None,
+        typer.Option(
+            "--every", metavar="N", help="Series: every N days, weeks or months (1-99, default 1)."
+        ),
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            metavar="DAYS",
+            help='Series: weekly on these days ("mon,wed"); monthly on a day (31) or a '
+            'weekday of the month ("2nd tue", last-fri). Default: as START.',
+        ),
+    ] = None,
+    count: Annotated[
+        int | None,
+        typer.Option("--count", metavar="N", help="Series: N occurrences (1-366)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", metavar="DAY", help="Series: the last day (2027-06-30), in your zone."
+        ),
+    ] = None,
+    skip_conflicts: Annotated[
+        bool,
+        typer.Option(
+            "--skip-conflicts",
+            help="Series: book the free dates, leave out those that clash or are refused.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Series: list every date and its state; book nothing."),
+    ] = False,
 ) -> None:
     """Book a resource from START until --end, or --for a duration.
 
@@ -80,19 +124,48 @@ def book(
     printable ASCII characters) and exact times: the same KEY for other times
     or another resource is refused.
 
+    --repeat books a series: START's time of day in your zone on every date of
+    the rule, kept across daylight-saving changes (on a day the clocks skip
+    that time, it starts as much later; a time they repeat takes the first). Daily every
+    --every N days; weekly on --on days (default: START's weekday); monthly on
+    START's day of the month, or --on a day (31) or a weekday of the month
+    ("2nd tue", "last fri"); a month without that day is skipped. It ends after
+    --count N dates or on the day --until (at most 366 dates, 2 years ahead).
+    Each date is listed with its state; if any clashes or is refused, nothing
+    is booked, unless --skip-conflicts books the others. --dry-run only lists.
+
     \b
     Examples:
       reserver book "Room A" "tomorrow 14:00" --for 1h30m --note "sprint planning"
       reserver book 3 "2026-12-01 09:00" --end 10:30
       reserver book "Room A" +15m --for 45m --json
       reserver book 3 "2026-12-01 09:00" --for 1h --idempotency-key job-4711
+      reserver book "Room A" "2027-03-01 09:00" --for 1h --repeat weekly --on mon,wed --count 8
+      reserver book Lab "mon 18:00" --for 2h --repeat monthly --on "last fri" --until 2027-12-31
+      reserver book Rig "tomorrow 02:00" --for 4h --repeat daily --count 30 --dry-run
     """
+    from reserver_cli.series import RepeatOptions
+
     cli = CliContext.of(ctx)
+    series = RepeatOptions(repeat, every, on, count, until, skip_conflicts, dry_run)
+    if repeat is None:
+        from reserver_cli.series import refuse_without_repeat
+
+        refuse_without_repeat(series)
+    elif idempotency_key is not None:
+        raise ValidationError(
+            "--idempotency-key keys one booking: a series (--repeat) takes none", "idempotency_key"
+        )
     if (end is None) == (duration is None):
         raise ValidationError("give either --end END or --for DURATION", "end")
     begin = cli.parse_when(start, "start")
     finish = _end_time(cli, begin, end, duration)
     target = cli.backend.find_resource(resource)
+    if repeat is not None:
+        from reserver_cli.series import book_series
+
+        book_series(cli, target, begin, finish, note, series)
+        return
     try:
         booked = cli.backend.book(target.id, begin, finish, idempotency_key, note)
     except ConflictError as exc:

@@ -76,6 +76,11 @@ COMMANDS = {
         "app",
         "List reservations and look at their history.",
     ),
+    "series": LazyCommand(
+        "reserver_cli.series",
+        "app",
+        "Recurring bookings: list, show, cancel or retime a series.",
+    ),
     "policy": LazyCommand(
         "reserver_cli.policies",
         "app",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -19,9 +19,11 @@ from reserver_core.display import (
     POLICY_FIELD_LABELS,
     allowance_text,
     closure_text,
+    day_label,
     describe_event,
     describe_maintenance,
     holder_name,
+    month_label,
     policy_source_text,
     policy_value_text,
 )
@@ -29,11 +31,13 @@ from reserver_core.schemas import (
     POLICY_FIELDS,
     EffectivePolicy,
     EventInfo,
+    Occurrence,
     PolicyInfo,
     ReservationInfo,
     ResourceInfo,
     ResourceStatusDetail,
     Schedule,
+    SeriesInfo,
 )
 
 STATUS_STYLES = {
@@ -44,6 +48,12 @@ STATUS_STYLES = {
     "active": "green",
     "cancelled": "red",
     "expired": "dim",
+    "free": "green",
+    "booked": "green",
+    "clash": "red",
+    "refused": "red",
+    "skipped": "dim",
+    "ended": "dim",
 }
 STATUS_LABELS = {"in_use": "in use"}
 
@@ -245,12 +255,15 @@ def short_note(note: str, width: int = NOTE_IN_LIST) -> str:
 
 
 def booking_line(reservation: ReservationInfo, cli: CliContext) -> Text:
-    """One reservation in one line: `#12 Tue 1 Dec 14:00-15:30 CET by alice: planning`."""
+    """One reservation in one line: `#12 Tue 1 Dec 14:00-15:30 CET by alice: planning`,
+    `... by alice ↻ 3: planning` for an occurrence of series 3."""
     line = Text(
         f"#{reservation.id} "
         f"{cli.show_window(reservation.start_time, reservation.end_time)} "
         f"by {holder_name(reservation)}"
     )
+    if reservation.series_id is not None:
+        line.append(f" {series_mark(reservation)}")
     if reservation.note:
         line.append(f": {short_note(reservation.note)}", style="dim")
     return line
@@ -272,6 +285,9 @@ def reservations_table(
     ]
     if show_user:
         columns.append(Column("User"))
+    show_series = any(reservation.series_id is not None for reservation in reservations)
+    if show_series:
+        columns.append(Column("Series"))
     show_notes = any(reservation.note for reservation in reservations)
     if show_notes:
         columns.append(Column("Note", style="dim"))
@@ -286,10 +302,17 @@ def reservations_table(
         ]
         if show_user:
             row.append(holder_name(reservation))
+        if show_series:
+            row.append(series_mark(reservation))
         if show_notes:
             row.append(short_note(reservation.note))
         rows.append(row)
     return list_table(columns, rows)
+
+
+def series_mark(reservation: ReservationInfo) -> str:
+    """ "↻ 3" for an occurrence of series 3, "" for a single booking."""
+    return "" if reservation.series_id is None else f"↻ {reservation.series_id}"
 
 
 def reservation_facts(reservation: ReservationInfo, cli: CliContext) -> RenderableType:
@@ -304,6 +327,9 @@ def reservation_facts(reservation: ReservationInfo, cli: CliContext) -> Renderab
         ("Booked at", cli.show_time(reservation.created_at)),
         ("Note", Text(reservation.note or "-")),
     ]
+    series = reservation.series_id
+    if series is not None:
+        rows.append(("Series", f"#{series} (its dates: reserver series show {series})"))
     if reservation.cancelled_at:
         rows.append(("Cancelled at", cli.show_time(reservation.cancelled_at)))
     if reservation.cancellation_reason:
@@ -493,3 +519,127 @@ def effective_policy_facts(policy: EffectivePolicy, cli: CliContext) -> Renderab
         parts.append(Text(""))
         parts.append(Text("Log in to see how much of these allowances you hold.", style="dim"))
     return Group(*parts)
+
+
+def clock_range(start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """The local times of a window without its day: "09:00-10:00 CET", both zones' names
+    across a daylight-saving change, "(next day)" when it ends on a later day."""
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    later = " (next day)" if last.date() > first.date() else ""
+    if first.tzname() != last.tzname():
+        return f"{first:%H:%M} {first.tzname()}-{last:%H:%M} {last.tzname()}{later}"
+    return f"{first:%H:%M}-{last:%H:%M} {last.tzname()}{later}"
+
+
+def occurrences_table(occurrences: list[Occurrence], cli: CliContext) -> RenderableType:
+    """A series' dates, previewed or booked: number, local day and time, state, the booking
+    that holds it, and why not (a clash's holder and time, a refusal, a month without that
+    day) or how a daylight-saving change moves it."""
+    zone, now = cli.zone, cli.now()
+    held = any(occurrence.reservation_id is not None for occurrence in occurrences)
+    remarks = [
+        "; ".join(part for part in (occurrence.reason, occurrence.remark) if part)
+        for occurrence in occurrences
+    ]
+    columns = [Column("#", "right", "dim"), Column("Day"), Column("Time"), Column("State")]
+    if held:
+        columns.append(Column("Booking", "right", "dim"))
+    if any(remarks):
+        columns.append(Column("Remarks"))
+    rows: list[list[Cell]] = []
+    for occurrence, remark in zip(occurrences, remarks, strict=True):
+        start, end = occurrence.start_time, occurrence.end_time
+        if start is None:
+            # A skipped day is one its month lacks: the month is what it names.
+            day = month_label(occurrence.day, zone, now=now)
+        else:
+            day = day_label(start.astimezone(zone).date(), zone, now=now)
+        row: list[Cell] = [
+            str(occurrence.index),
+            day,
+            "-" if start is None or end is None else clock_range(start, end, zone),
+            _status_cell(occurrence.state),
+        ]
+        if held:
+            row.append("" if occurrence.reservation_id is None else f"#{occurrence.reservation_id}")
+        if any(remarks):
+            row.append(remark)
+        rows.append(row)
+    return list_table(columns, rows)
+
+
+def series_state(series: SeriesInfo, now: datetime) -> str:
+    """ "cancelled", "active" while an occurrence is still to come or under way, else "ended"."""
+    if series.cancelled_at is not None:
+        return "cancelled"
+    return "active" if any(r.end_time > now for r in series.upcoming) else "ended"
+
+
+def series_table(series: list[SeriesInfo], cli: CliContext, show_user: bool) -> RenderableType:
+    """Series as a table: id, resource, rule, the next occurrence, how many of its
+    occurrences are still to come, status (and owner); `series show` tells the rest."""
+    if not series:
+        return Text("No series.", style="dim")
+    now = cli.now()
+    columns = [
+        Column("ID", "right", "dim"),
+        Column("Resource", style="bold"),
+        Column("Repeats"),
+        Column("Next"),
+        Column("Left", "right"),
+        Column("Status"),
+    ]
+    if show_user:
+        columns.append(Column("User"))
+    rows: list[list[Cell]] = []
+    for one in series:
+        coming = [r for r in one.upcoming if r.end_time > now]
+        row: list[Cell] = [
+            str(one.id),
+            one.resource.name,
+            one.rule_text,
+            cli.show_time(coming[0].start_time) if coming else "-",
+            f"{len(coming)} of {len(one.occurrences)}",
+            _status_cell(series_state(one, now)),
+        ]
+        if show_user:
+            row.append(one.username)
+        rows.append(row)
+    return list_table(columns, rows)
+
+
+def series_facts(series: SeriesInfo, cli: CliContext) -> RenderableType:
+    """Everything about one series, then each of its occurrences with its status."""
+    now = cli.now()
+    rows: list[tuple[str, str | Text]] = [
+        ("Series", f"#{series.id}"),
+        ("Resource", Text(f"{series.resource.name} (#{series.resource.id})")),
+        ("Repeats", Text(series.rule_text)),
+        ("Zone", series.timezone),
+        ("Length", cli.show_duration(timedelta(minutes=series.length_minutes))),
+        ("Status", status_text(series_state(series, now))),
+        ("Booked by", series.username),
+        ("Booked at", cli.show_time(series.created_at)),
+        ("Note", Text(series.note or "-")),
+    ]
+    if series.cancelled_at:
+        rows.append(("Cancelled at", cli.show_time(series.cancelled_at)))
+    if series.cancellation_reason:
+        rows.append(("Reason", Text(series.cancellation_reason)))
+    if not series.occurrences:
+        return Group(facts(rows), Text(""), Text("No occurrences.", style="dim"))
+    columns = [Column("ID", "right", "dim"), Column("When"), Column("Status")]
+    reasons = any(r.cancellation_reason for r in series.occurrences)
+    if reasons:
+        columns.append(Column("Reason", style="dim"))
+    listed: list[list[Cell]] = []
+    for reservation in series.occurrences:
+        row: list[Cell] = [
+            str(reservation.id),
+            cli.show_window(reservation.start_time, reservation.end_time),
+            _status_cell(reservation.status),
+        ]
+        if reasons:
+            row.append(reservation.cancellation_reason or "")
+        listed.append(row)
+    return Group(facts(rows), Text(""), list_table(columns, listed))

@@ -102,9 +102,10 @@ def create_room(env: dict[str, str]) -> None:
 
 def test_help_and_local_json_start_without_heavy_imports(tmp_path: Path) -> None:
     env = {"RESERVER_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
-    help_modules = modules_loaded("--help", env=env)
-    assert help_modules & (HEAVY_FOR_HELP | HEAVY_EVERYWHERE) == set()
-    assert "typer" in help_modules
+    for command in (["--help"], ["series", "--help"], ["book", "--help"]):
+        help_modules = modules_loaded(*command, env=env)
+        assert help_modules & (HEAVY_FOR_HELP | HEAVY_EVERYWHERE) == set(), command
+        assert "typer" in help_modules
     create_room(env)
     json_modules = modules_loaded("resources", "list", "--json", env=env)
     assert "sqlalchemy" in json_modules
