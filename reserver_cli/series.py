@@ -316,15 +316,12 @@ def cancel(
         said = f"Cancelled {counted(len(ended), 'occurrence')} of series #{after.id}"
         said += f" ({after.resource.name})"
         if ended:
-            said += (
-                f", {cli.show_time(ended[0].start_time)} to {cli.show_time(ended[-1].start_time)}"
-            )
-        kept = len(after.upcoming)
-        if kept:
-            said += f"; {counted(kept, 'occurrence')} kept"
+            first, last = (cli.show_time(r.start_time) for r in (ended[0], ended[-1]))
+            said += f", {first}" if len(ended) == 1 else f", {first} to {last}"
         if reason:
             said += f": {reason}"
-        return said + "."
+        kept = len(after.upcoming)
+        return said + (f"; {counted(kept, 'occurrence')} kept." if kept else ".")
 
     cli.output.result(after, human)
 
