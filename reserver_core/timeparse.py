@@ -57,10 +57,12 @@ __all__ = [
     "check_day",
     "localize",
     "parse_clock",
+    "parse_date",
     "parse_day",
     "parse_duration",
     "parse_end",
     "parse_instant",
+    "parse_wall_time",
     "parse_when",
     "resolve_zone",
     "zone_name",
@@ -88,6 +90,10 @@ _DURATION_FORMS = (
 _INSTANT_FORMS = (
     "use ISO 8601 such as 2026-12-01T14:00:00Z or 2026-12-01T14:00:00+01:00 "
     "(without an offset the time is taken as UTC)"
+)
+_WALL_FORMS = (
+    "use ISO 8601 such as 2026-12-01T14:00 (a wall time in the zone given) or "
+    "2026-12-01T14:00+01:00 (that instant)"
 )
 _ZONE_HINT = "use an IANA name such as Europe/Berlin, America/New_York or UTC"
 
@@ -317,6 +323,30 @@ def parse_instant(text: str, field: str = "time") -> datetime:
         raise ValidationError(f"cannot read {raw!r} as a time; {_INSTANT_FORMS}", field)
     naive, offset = _iso_parts(raw, iso, field)
     return _to_utc(raw, naive.replace(tzinfo=offset or UTC), field)
+
+
+def parse_wall_time(text: str, field: str = "start") -> datetime:
+    """Read an ISO 8601 date-time for the wire, kept as written: without an offset a naive
+    wall time (for the caller to place in its zone), with one that instant in UTC."""
+    raw = text.strip()
+    iso = _ISO_RE.fullmatch(raw.lower())
+    if iso is None:
+        raise ValidationError(f"cannot read {raw!r} as a time; {_WALL_FORMS}", field)
+    naive, offset = _iso_parts(raw, iso, field)
+    if offset is None:
+        return naive
+    return _to_utc(raw, naive.replace(tzinfo=offset), field)
+
+
+def parse_date(text: str, field: str = "day") -> date:
+    """Read an ISO 8601 date for the wire, YYYY-MM-DD."""
+    raw = text.strip()
+    if not _DAY_RE.fullmatch(raw):
+        raise ValidationError(f"cannot read {raw!r} as a date; give YYYY-MM-DD", field)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"{raw!r} is not a real date", field) from None
 
 
 def next_whole(now: datetime, minutes: int) -> datetime:

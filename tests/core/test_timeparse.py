@@ -19,10 +19,12 @@ from reserver_core.timeparse import (
     check_day,
     localize,
     parse_clock,
+    parse_date,
     parse_day,
     parse_duration,
     parse_end,
     parse_instant,
+    parse_wall_time,
     parse_when,
     resolve_zone,
     system_zone,
@@ -607,6 +609,56 @@ class TestParseInstant:
     def test_isoformat_round_trip(self, instant: datetime, offset_minutes: int) -> None:
         shown = instant.astimezone(timezone(timedelta(minutes=offset_minutes)))
         assert parse_instant(shown.isoformat()) == instant
+
+
+# --- the wire's wall times, dates and times of day --------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2027-03-01T09:00", datetime(2027, 3, 1, 9, 0)),
+        (" 2027-03-28 02:30:15 ", datetime(2027, 3, 28, 2, 30, 15)),
+        ("2027-03-01T09:00+01:00", utc(2027, 3, 1, 8, 0)),
+        ("2027-03-01T09:00Z", utc(2027, 3, 1, 9, 0)),
+    ],
+)
+def test_a_wall_time_stays_naive_without_an_offset(text: str, expected: datetime) -> None:
+    parsed = parse_wall_time(text)
+    assert parsed == expected
+    assert parsed.tzinfo is expected.tzinfo
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2027-03-01", "cannot read '2027-03-01' as a time"),
+        ("tomorrow 9:00", "cannot read"),
+        ("2027-02-30T09:00", "2027-02-30 is not a real date"),
+        ("2027-03-01T24:00", "24:00 is not accepted"),
+        ("9999-12-31T23:00-05:00", "out of the supported range"),
+    ],
+)
+def test_a_wall_time_refused(text: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as caught:
+        parse_wall_time(text, "start")
+    assert caught.value.field == "start"
+
+
+def test_a_date_for_the_wire() -> None:
+    assert parse_date(" 2027-06-01 ", "until") == date(2027, 6, 1)
+    for text, message in (
+        ("2027-6-1", "cannot read '2027-6-1' as a date"),
+        ("20270601", "give YYYY-MM-DD"),
+        ("2027-02-29", "is not a real date"),
+    ):
+        with pytest.raises(ValidationError, match=message) as refused:
+            parse_date(text, "until")
+        assert refused.value.field == "until"
+    # A retime's time of day carries no offset either.
+    for text in ("09:30:00", "09:30+01:00"):
+        with pytest.raises(ValidationError, match="give HH:MM"):
+            parse_clock(text, "start_time")
 
 
 # --- formatting --------------------------------------------------------------
