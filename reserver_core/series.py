@@ -59,11 +59,14 @@ from reserver_core.schemas import (
     UserInfo,
 )
 from reserver_core.settings import Settings
+from reserver_core.timeparse import OUT_OF_RANGE
 
 MAX_OCCURRENCES = 366
 MAX_EVERY = 99
 AHEAD = relativedelta(years=2)
 """How far ahead of today a series may reach."""
+MAX_LENGTH_DAYS = 366
+"""The longest an occurrence could last: longer ones are refused before any date is placed."""
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_WORDS = (
@@ -315,26 +318,34 @@ def plan(request: SeriesRequest, now: datetime) -> tuple[SeriesRequest, list[_Pl
     rule = check_rule(request.rule)
     start = request.start
     if start.tzinfo is not None:
-        start = start.astimezone(zone).replace(tzinfo=None)
+        try:
+            start = start.astimezone(zone).replace(tzinfo=None)
+        except OverflowError:
+            raise ValidationError(f"the start is {OUT_OF_RANGE}", "start") from None
     start = start.replace(second=0, microsecond=0)
-    if request.length_minutes <= 0:
-        raise ValidationError("the length must be at least a minute", "length_minutes")
+    length = _length(request.length_minutes)
     if rule.until is not None and rule.until < start.date():
         raise ValidationError("the series must end on or after its first day", "until")
+    today = now.astimezone(zone).date()
+    # A start this far back is a mistake (what it names is past, or out of reach), and
+    # refusing it keeps wall times clear of datetime's first day, which placing one in
+    # a zone east of UTC would pass.
+    if start.date() < today - AHEAD:
+        raise ValidationError(
+            f"the series starts on {start:%a %-d %b %Y}, in the past: start it later", "start"
+        )
     dates = rule_dates(rule, start.date())
     if len(dates) > MAX_OCCURRENCES:
         raise ValidationError(
             f"a series holds at most {MAX_OCCURRENCES} dates; this rule names more: end it sooner",
             "until",
         )
-    today = now.astimezone(zone).date()
     if dates and dates[-1].day > today + AHEAD:
         raise ValidationError(
             f"a series may reach at most 2 years ahead (to {today + AHEAD:%a %-d %b %Y}); this "
             f"one runs to {dates[-1].day:%a %-d %b %Y}",
             "until",
         )
-    length = timedelta(minutes=request.length_minutes)
     placed = _placed(dates, start.time(), length, zone)
     booked = [p for p in placed if p.start is not None]
     if not booked:
@@ -350,6 +361,17 @@ def plan(request: SeriesRequest, now: datetime) -> tuple[SeriesRequest, list[_Pl
     _check_apart(booked, length)
     canonical = replace(request, start=start, timezone=zone_name, rule=rule)
     return canonical, placed
+
+
+def _length(minutes: int) -> timedelta:
+    """An occurrence's length; ValidationError unless 1 minute to `MAX_LENGTH_DAYS`."""
+    if minutes <= 0:
+        raise ValidationError("the length must be at least a minute", "length_minutes")
+    if minutes > MAX_LENGTH_DAYS * 24 * 60:
+        raise ValidationError(
+            f"an occurrence may last at most {MAX_LENGTH_DAYS} days", "length_minutes"
+        )
+    return timedelta(minutes=minutes)
 
 
 def _check_apart(placed: Sequence[_Placed], length: timedelta) -> None:
@@ -767,11 +789,9 @@ def retime_series(
     )
     owner = connection.execute(who.with_for_update() if lock else who).one()
     owner_info = UserInfo(owner.id, owner.username, owner.role, owner.active, owner.created_at)
-    length = timedelta(
-        minutes=length_minutes if length_minutes is not None else series.length_minutes
-    )
-    if length <= timedelta(0):
-        raise ValidationError("the length must be at least a minute", "length_minutes")
+    length = _length(length_minutes if length_minutes is not None else series.length_minutes)
+    # As `plan` does for a new series: occurrences start on the minute.
+    clock = clock.replace(second=0, microsecond=0)
     zone = ZoneInfo(series.timezone)
     moving = connection.execute(
         select(Reservation.id, Reservation.start_time, Reservation.end_time)
@@ -798,8 +818,9 @@ def retime_series(
         excluding=ids,
         set_aside=[(m.start_time, m.end_time) for m in moving],
     )
+    occurrences = [replace(o, reservation_id=i) for o, i in zip(occurrences, ids, strict=True)]
     if dry_run:
-        return [replace(o, reservation_id=i) for o, i in zip(occurrences, ids, strict=True)]
+        return occurrences
     if any(o.state != "free" for o in occurrences):
         raise SeriesRefusedError(
             refused_text(occurrences, "nothing was moved", zone), occurrences, resource.name
