@@ -34,7 +34,15 @@ from reserver_core.display import (
     where_text,
 )
 from reserver_core.errors import ForbiddenError, NotFoundError, PolicyError, ValidationError
-from reserver_core.models import Policy, Reservation, Resource, ResourceTag, User, UTCDateTime
+from reserver_core.models import (
+    Policy,
+    Reservation,
+    Resource,
+    ResourceTag,
+    User,
+    UTCDateTime,
+    check_id,
+)
 from reserver_core.resources import clean_tags
 from reserver_core.schemas import (
     POLICY_FIELDS,
@@ -372,7 +380,8 @@ def check_scope(session: Session, scope: PolicyScope) -> tuple[str, str, str]:
             raise ValidationError("no tag given", "tag")
         return "tag", cleaned[0], f"tag {cleaned[0]!r}"
     if scope.kind == "resource" and scope.resource_id is not None:
-        name = session.scalar(select(Resource.name).where(Resource.id == scope.resource_id))
+        resource_id = check_id(scope.resource_id, "resource")
+        name = session.scalar(select(Resource.name).where(Resource.id == resource_id))
         if name is None:
             raise NotFoundError(f"resource {scope.resource_id} not found")
         return "resource", str(scope.resource_id), f"resource {name!r}"
