@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -24,7 +25,16 @@ from server.deps import CallerCache, in_thread
 from server.errors import ERROR_RESPONSES, install_error_handlers
 from server.outage import OutageLog
 from server.responses import json_response
-from server.routes import admin, auth, health, policies, reservations, resources, seed
+from server.routes import (
+    admin,
+    auth,
+    health,
+    policies,
+    reservations,
+    resources,
+    seed,
+    series,
+)
 from server.secret import load_secret
 
 log = logging.getLogger("reserver.server")
@@ -130,6 +140,31 @@ class RequestLog:
                 access_log.info(json.dumps(record))
 
 
+WALL_TIMES: dict[str, tuple[str, ...]] = {"SeriesInfo": ("start",), "Closure": ("start", "end")}
+"""Fields of the answers' schemas holding a naive wall time (ISO 8601 without an offset),
+which JSON Schema's `date-time` (RFC 3339) would require."""
+
+
+def document_wall_times(app: FastAPI) -> None:
+    """Document the `WALL_TIMES` fields in /openapi.json as the naive times they are."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        components = schema.get("components", {}).get("schemas", {})
+        for name, fields in WALL_TIMES.items():
+            properties = components.get(name, {}).get("properties", {})
+            for field in fields:
+                if properties.get(field, {}).pop("format", None) is not None:
+                    properties[field]["description"] = (
+                        "A wall time in the zone given, ISO 8601 without an offset "
+                        "(2027-03-01T09:00:00)"
+                    )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     settings: Settings, database_url: str | None = None, clock: Clock | None = None
 ) -> FastAPI:
@@ -162,7 +197,15 @@ def create_app(
         openapi_tags=[
             *(
                 {"name": name}
-                for name in ("health", "auth", "resources", "reservations", "policies", "admin")
+                for name in (
+                    "health",
+                    "auth",
+                    "resources",
+                    "reservations",
+                    "series",
+                    "policies",
+                    "admin",
+                )
             ),
             {"name": seed.TAG, "description": seed.TAG_DESCRIPTION},
         ],
@@ -170,9 +213,13 @@ def create_app(
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
+    document_wall_times(app)
     # Requests are matched against the routes in order, ~2 microseconds a route:
-    # bookings, the busiest, come first. `openapi_tags` keeps the documented order.
+    # bookings, the busiest, come first; series before them, as `/reservations/series`
+    # would otherwise be read as a reservation's id. `openapi_tags` keeps the
+    # documented order.
     for router in (
+        series.router,
         reservations.router,
         health.router,
         auth.router,

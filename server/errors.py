@@ -2,8 +2,9 @@
 
 Every error body carries `detail` (a sentence for people), `code` (the
 domain error's kind, so the remote backend can raise the very same class) and,
-where known, `field`; a conflict adds `conflicts` and `resource`, a refusal for
-maintenance `resource` and `until`, a rejected import `errors`.
+where known, `field`; a conflict adds `conflicts` and `resource`, a refused series
+`occurrences` too, a refusal for maintenance `resource` and `until`, a rejected import
+`errors`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from reserver_core.errors import (
     NotFoundError,
     PolicyError,
     ReserverError,
+    SeriesRefusedError,
     ServerUnreachableError,
     StateError,
     StoreError,
@@ -36,6 +38,7 @@ from reserver_core.errors import (
     UnavailableError,
     ValidationError,
 )
+from reserver_core.schemas import Occurrence, to_json
 from server.responses import json_response
 
 log = logging.getLogger("reserver.server")
@@ -78,9 +81,9 @@ class ErrorBody(BaseModel):
     detail: str = Field(description="What went wrong, as a sentence for people.")
     code: str = Field(
         description="The kind of error: invalid, policy (refused by a booking policy), "
-        "import_rejected, not_found, ambiguous, conflict, exists, unavailable, state, "
-        "forbidden, auth, throttled, store or http_error (refused by the HTTP layer: unknown "
-        "route, wrong method, body too large)."
+        "import_rejected, not_found, ambiguous, conflict, series (a recurring series refused "
+        "as a whole), exists, unavailable, state, forbidden, auth, throttled, store or "
+        "http_error (refused by the HTTP layer: unknown route, wrong method, body too large)."
     )
     field: str | None = Field(None, description="The input at fault, when one is.")
     conflicts: list[ClashBody] | None = Field(None, description="A conflict's clashing windows.")
@@ -109,6 +112,11 @@ class ErrorBody(BaseModel):
     unit: str | None = Field(None, description="The unit: minutes, bookings or hours.")
     figures: dict[str, Any] | None = Field(
         None, description="The refusal's other figures, e.g. times as ISO 8601 text."
+    )
+    occurrences: list[Occurrence] | None = Field(
+        None,
+        description="A refused series' dates, each with its state (free, clash, refused, "
+        "skipped) and, for a bad one, the `reason` (and the `clashes` or policy `rule`).",
     )
 
 
@@ -156,6 +164,8 @@ def error_body(error: ReserverError) -> dict[str, Any]:
             body["reason"] = error.reason
     if isinstance(error, NotFoundError | AmbiguousNameError) and error.candidates:
         body["candidates"] = error.candidates
+    if isinstance(error, SeriesRefusedError):
+        body["occurrences"] = to_json(error.occurrences)
     if isinstance(error, ImportRejectedError):
         body["errors"] = [{"line": e.line, "message": e.message} for e in error.errors]
     return body
