@@ -33,6 +33,7 @@ from reserver_core.errors import (
     NotFoundError,
     PolicyError,
     ReserverError,
+    SeriesRefusedError,
     ServerUnreachableError,
     StateError,
     StoreError,
@@ -53,6 +54,7 @@ from reserver_core.schemas import (
     ImportReport,
     MaintenanceOutcome,
     MaintenancePreview,
+    Occurrence,
     OverlapChoice,
     Page,
     PolicyChanges,
@@ -62,6 +64,9 @@ from reserver_core.schemas import (
     ResourceInfo,
     ResourceStatusDetail,
     Schedule,
+    SeriesInfo,
+    SeriesOutcome,
+    SeriesRequest,
     StatusFilter,
     Summary,
     Token,
@@ -242,6 +247,9 @@ class RemoteBackend:
         code = body.get("code")
         field = body.get("field")
         resource = body.get("resource")
+        if code == "series":
+            occurrences = from_json(list[Occurrence], body.get("occurrences") or [])
+            return SeriesRefusedError(message, occurrences, resource)
         if code == "conflict" or (code is None and status == 409):
             windows = [_window(item) for item in body.get("conflicts", [])]
             return ConflictError(message, windows, resource)
@@ -633,6 +641,63 @@ class RemoteBackend:
         if excluding is not None:
             params["excluding"] = excluding
         return self._call(FreeSlot, "GET", "/resources/next-free-slot", params=params)
+
+    # -- recurring series ----------------------------------------------------------------
+    def book_series(
+        self, request: SeriesRequest, *, skip_conflicts: bool = False, dry_run: bool = False
+    ) -> SeriesOutcome:
+        """Book a recurring series all or nothing (`skip_conflicts`: the rest), or preview
+        it (`dry_run`); SeriesRefusedError names every bad date."""
+        rule = request.rule
+        body = {
+            "resource_id": request.resource_id,
+            # Naive stays naive: the wall time in the series' zone, placed by the server.
+            "start": request.start.isoformat(),
+            "timezone": request.timezone,
+            "length_minutes": request.length_minutes,
+            "repeat": rule.repeat,
+            "every": rule.every,
+            "on": rule.on,
+            "count": rule.count,
+            "until": None if rule.until is None else rule.until.isoformat(),
+            "note": request.note,
+            "skip_conflicts": skip_conflicts,
+            "dry_run": dry_run,
+        }
+        # Not resent when the answer is lost: no key tells the server it is the same series.
+        return self._call(SeriesOutcome, "POST", "/reservations/series", json=body)
+
+    def list_series(self, everyone: bool = False) -> list[SeriesInfo]:
+        """The acting user's series (admin with `everyone`: all), newest first."""
+        return self._call(list[SeriesInfo], "GET", "/series", params={"all": everyone})
+
+    def get_series(self, series_id: int) -> SeriesInfo:
+        """One series with its occurrences; owner or admin only."""
+        return self._call(SeriesInfo, "GET", f"/series/{series_id}")
+
+    def cancel_series(
+        self, series_id: int, from_time: datetime | None = None, reason: str | None = None
+    ) -> SeriesInfo:
+        """Cancel the series' upcoming occurrences (from `from_time` on, when given)."""
+        body = {"from": None if from_time is None else _instant(from_time), "reason": reason}
+        return self._call(SeriesInfo, "POST", f"/series/{series_id}/cancel", json=body)
+
+    def retime_series(
+        self,
+        series_id: int,
+        start: time,
+        length_minutes: int | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> SeriesOutcome:
+        """Move the series' future occurrences to a new local time (and length), all or
+        nothing, or preview that (`dry_run`)."""
+        body = {
+            "start_time": start.strftime("%H:%M"),
+            "length_minutes": length_minutes,
+            "dry_run": dry_run,
+        }
+        return self._call(SeriesOutcome, "PATCH", f"/series/{series_id}", json=body)
 
     # -- booking policies ----------------------------------------------------------------
     def resource_policy(self, resource_id: int) -> EffectivePolicy:
