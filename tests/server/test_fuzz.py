@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -36,6 +37,21 @@ def test_fuzzing_finds_no_server_error_and_only_documented_answers(
                 "end_time": "2099-01-01T11:00Z",
             },
         )
+        # Answers holding naive wall times (a series' start, a closure's bounds) too.
+        series = admin.post(
+            "/reservations/series",
+            json={
+                "resource_id": room["id"],
+                "start": f"{date.today().year + 1}-01-31T09:00",
+                "timezone": "Europe/Berlin",
+                "length_minutes": 60,
+                "repeat": "monthly",
+                "count": 3,
+            },
+        )
+        assert series.status_code == 201, series.text
+        closed = admin.patch("/policies/default", json={"add_closed": ["2099-12-24 holidays"]})
+        assert closed.status_code == 200, closed.text
     command = [
         sys.executable,
         "-m",
