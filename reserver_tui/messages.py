@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.message import Message
 
 from reserver_core.backend import Backend
-from reserver_core.errors import ConflictError, ReserverError
+from reserver_core.errors import ConflictError, ReserverError, ValidationError
 from reserver_core.schemas import (
     EffectivePolicy,
     EventInfo,
@@ -24,6 +24,9 @@ from reserver_core.schemas import (
     ReservationInfo,
     ResourceInfo,
     Schedule,
+    SeriesInfo,
+    SeriesOutcome,
+    SeriesRequest,
     Summary,
     UserInfo,
 )
@@ -94,6 +97,23 @@ class BookingClashed(Message):
 
 
 @dataclass
+class SeriesPreviewed(Message):
+    """The dry run of `request`: every date with its state, or why the rule cannot be
+    previewed (`error`, and then no `outcome`)."""
+
+    request: SeriesRequest
+    outcome: SeriesOutcome | None
+    error: ValidationError | None = None
+
+
+@dataclass
+class SeriesBooked(Message):
+    """A series was booked (all its dates, or those left when skipping conflicts)."""
+
+    outcome: SeriesOutcome
+
+
+@dataclass
 class ClashesChecked(Message):
     """The active reservations of a resource that overlap the window `[start, end)`;
     None when they could not be read."""
@@ -114,9 +134,11 @@ class FreeResourcesFound(Message):
 
 @dataclass
 class ReservationsLoaded(Message):
-    """The acting user's reservations (all of them, for an admin in admin view)."""
+    """The acting user's reservations (all of them, for an admin in admin view), and the
+    series that any of them belong to."""
 
     reservations: list[ReservationInfo]
+    series: list[SeriesInfo] = field(default_factory=list)
 
 
 @dataclass

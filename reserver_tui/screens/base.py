@@ -16,9 +16,9 @@ from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
 from reserver_core.backend import Backend
-from reserver_core.display import format_window
+from reserver_core.display import counted, format_window
 from reserver_core.errors import ReserverError
-from reserver_core.schemas import ReservationInfo
+from reserver_core.schemas import ReservationInfo, SeriesOutcome
 from reserver_tui import messages
 from reserver_tui.markup import literal
 
@@ -115,7 +115,8 @@ class ReserverScreen(_ReserverScreenParts, Screen[None]):
         """A call of this screen failed; the app already said so in a notification."""
 
     def announce(self, title: str) -> Callable[[object], None]:
-        """A dialog's callback that says which booking it made or changed, and when."""
+        """A dialog's callback that says which booking (or series) it made or changed, and
+        when; a series' dates left out are named."""
 
         def said(result: object) -> None:
             if isinstance(result, ReservationInfo):
@@ -123,6 +124,17 @@ class ReserverScreen(_ReserverScreenParts, Screen[None]):
                     result.start_time, result.end_time, self.reserver.tz, now=self.reserver.now()
                 )
                 self.notify(f"{result.resource.name}, {window}", title=title)
+            elif isinstance(result, SeriesOutcome) and result.series is not None:
+                series = result.series
+                text = (
+                    f"{series.resource.name}: {counted(result.booked, 'date')} "
+                    f"(series {series.id}, {series.rule_text})"
+                )
+                left = [o for o in result.occurrences if o.state in ("clash", "refused")]
+                if left:
+                    days = ", ".join(f"{o.day:%a %-d %b} (#{o.index})" for o in left)
+                    text += f". Left out: {days}"
+                self.notify(text, title=title, timeout=8 if left else None)
 
         return said
 

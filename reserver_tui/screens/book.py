@@ -1,10 +1,12 @@
-"""The booking form (day, start, end or duration, a note), checked as you type, conflicts
-named; the same form moves a booking; a one-line form edits a booking's note."""
+"""The booking form (day, start, end or duration, a note, how it repeats), checked as you
+type, conflicts named, a series' dates previewed; the same form moves a booking; a one-line
+form edits a booking's note."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -14,7 +16,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, Static
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, Select, Static
 
 from reserver_core.backend import Backend
 from reserver_core.booking import check_window, clean_note
@@ -24,12 +27,21 @@ from reserver_core.errors import (
     ForbiddenError,
     NotFoundError,
     ReserverError,
+    SeriesRefusedError,
     StateError,
     UnavailableError,
     ValidationError,
 )
 from reserver_core.policy import Rules, check_window_rules, rules_of
-from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo
+from reserver_core.schemas import (
+    FreeSlot,
+    Occurrence,
+    ReservationInfo,
+    ResourceInfo,
+    SeriesRequest,
+    SeriesRule,
+)
+from reserver_core.series import rule_text
 from reserver_core.timeparse import (
     add_length,
     check_day,
@@ -37,11 +49,17 @@ from reserver_core.timeparse import (
     parse_duration,
     parse_end,
     parse_when,
+    zone_name,
 )
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverForm
+from reserver_tui.widgets.repeat_fields import RepeatFields
+from reserver_tui.widgets.series_preview import SeriesPreview, bad_count, free_count
 from reserver_tui.widgets.time_input import TimeInput
+
+PREVIEW_DELAY = 0.3
+"""Seconds of quiet typing before a series' dates are previewed."""
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
 _UNIT = r"(?:d|days?|h|hrs?|hours?|m|mins?|minutes?)"
@@ -114,10 +132,24 @@ def check_clashes(
     return messages.ClashesChecked(start, end, clashes)
 
 
-class BookModal(ReserverForm):
-    """Book one resource; Enter books, `n` after a conflict takes the next free slot."""
+def preview_series(backend: Backend, request: SeriesRequest) -> messages.SeriesPreviewed:
+    """Every date of the series `request` with its state, as booking it would find them;
+    a rule the store refuses (too many dates, too far ahead) says why instead."""
+    try:
+        return messages.SeriesPreviewed(request, backend.book_series(request, dry_run=True))
+    except ValidationError as error:
+        return messages.SeriesPreviewed(request, None, error)
 
-    INLINE_ERRORS: ClassVar[tuple[type[ReserverError], ...]] = (ValidationError, UnavailableError)
+
+class BookModal(ReserverForm):
+    """Book one resource, once or as a series; Enter books (a series all or nothing), `n`
+    after a conflict takes the next free slot."""
+
+    INLINE_ERRORS: ClassVar[tuple[type[ReserverError], ...]] = (
+        ValidationError,
+        UnavailableError,
+        SeriesRefusedError,
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Cancel"),
         Binding("ctrl+s", "submit", "Book"),
@@ -131,6 +163,8 @@ class BookModal(ReserverForm):
     """What `n` does with the next free slot, in the conflict's hint."""
     moving: int | None = None
     """The reservation being moved, which is no clash with its own new window."""
+    REPEATS = True
+    """Whether the form offers to repeat the booking as a series."""
 
     def __init__(
         self,
@@ -149,6 +183,11 @@ class BookModal(ReserverForm):
         self._busy = False
         self._rules: Rules | None = None
         """The resource's policy for anyone, once read; the store judges the window until then."""
+        self._series: SeriesRequest | None = None
+        """The series the form describes (without its note), when it repeats and reads well."""
+        self._dates: list[Occurrence] | None = None
+        """The series' dates as last previewed or refused; None while they are asked for."""
+        self._preview_timer: Timer | None = None
 
     def compose_dialog(self) -> ComposeResult:
         tz = self.reserver.tz
@@ -176,10 +215,16 @@ class BookModal(ReserverForm):
                     self.end_text(start, end), placeholder="15:30 or 90m, 1h30m", id="end"
                 )
             yield from self.compose_extra_fields()
+            if self.REPEATS:
+                yield RepeatFields(id="repeat-fields")
             yield Static(id="feedback")
+            if self.REPEATS:
+                yield SeriesPreview(id="series-preview")
             yield Static(id="conflict")
             with Horizontal(classes="buttons"):
                 yield Button("Take next free slot  n", id="take-next", variant="warning")
+                if self.REPEATS:
+                    yield Button("Book the free ones", id="skip-conflicts", variant="warning")
                 yield Button(self.VERB, id="book", variant="primary")
                 yield Button("Cancel", id="cancel")
 
@@ -217,34 +262,69 @@ class BookModal(ReserverForm):
 
     # -- validation as you type ------------------------------------------------------------
     @on(Input.Changed)
+    @on(Select.Changed)
     def _changed(self) -> None:
         self._clear_conflict()
         self._validate()
 
+    def _repeats(self) -> bool:
+        """Whether the form describes a series."""
+        return self.REPEATS and self.query_one(RepeatFields).repeat is not None
+
     def _validate(self) -> tuple[datetime, datetime] | None:
         feedback = self.query_one("#feedback", Static)
+        repeats = self._repeats()
+        self._show_series_mode(repeats)
+        now, tz = self.reserver.now(), self.reserver.tz
         try:
             window = read_window(
                 self.query_one("#day", Input).value,
                 self.query_one("#start", Input).value,
                 self.query_one("#end", Input).value,
-                self.reserver.now(),
-                self.reserver.tz,
-                self._rules,
+                now,
+                tz,
+                # A series' first date is judged with the others, in its preview.
+                None if repeats else self._rules,
             )
             self.check_extra_fields()
+            rule = self.query_one(RepeatFields).rule(now, tz) if repeats else None
         except ValidationError as exc:
             self._window = None
+            self._set_series(None)
             feedback.update(f"✗ {literal(short_message(exc))}")
             feedback.set_class(True, "-invalid")
             self.query_one("#book", Button).disabled = True
             return None
         self._window = window
-        self._show_window_check()
+        if rule is None:
+            self._set_series(None)
+            self._show_window_check()
+        else:
+            self._show_series_check(window, rule)
         # A clash the preview knows of still books through the store, which then offers
-        # the next free slot.
-        self.query_one("#book", Button).disabled = self._busy
+        # the next free slot (or, for a series, to book the free dates only).
+        self._update_buttons()
         return window
+
+    def _update_buttons(self) -> None:
+        book = self.query_one("#book", Button)
+        if not self._repeats():
+            book.label = self.VERB
+            book.disabled = self._busy or self._window is None
+            return
+        dates = self._dates or []
+        counted = [o for o in dates if o.state != "skipped"]
+        book.label = f"{self.VERB} all {len(counted)}" if counted else f"{self.VERB} series"
+        book.disabled = (
+            self._busy or self._series is None or (self._dates is not None and not counted)
+        )
+        skip = self.query_one("#skip-conflicts", Button)
+        free = free_count(dates)
+        skip.display = bool(free and bad_count(dates))
+        skip.label = (
+            f"{self.VERB} the {free} free {'one' if free == 1 else 'ones'} (skip conflicts)"
+        )
+        skip.disabled = self._busy
 
     def check_extra_fields(self) -> None:
         """Check the fields under the window's; ValidationError for the first at fault."""
@@ -253,7 +333,7 @@ class BookModal(ReserverForm):
     def _show_window_check(self) -> None:
         """The window as read, marked with whether it clashes with the resource's bookings
         (asked of the store in a worker, for each window typed)."""
-        if self._window is None:
+        if self._window is None or self._repeats():
             return
         start, end = self._window
         tz = self.reserver.tz
@@ -284,14 +364,100 @@ class BookModal(ReserverForm):
         if not self._busy:
             self._show_window_check()
 
+    # -- a series: its rule, its dates previewed -----------------------------------------------
+    def _show_series_mode(self, repeats: bool) -> None:
+        """Make room for a series' dates: a wider dialog whose fields take a line each."""
+        if not self.REPEATS:
+            return
+        dialog = self.query_one("#dialog")
+        preview = self.query_one(SeriesPreview)
+        if preview.display == repeats and dialog.has_class("-series") == repeats:
+            return
+        dialog.set_class(repeats, "-series", "-wide")
+        for field in self.query("#day, #start, #end, #note").results(Input):
+            field.compact = repeats
+        preview.display = repeats
+        if not repeats:
+            self.query_one("#skip-conflicts").display = False
+
+    def _show_series_check(self, window: tuple[datetime, datetime], rule: SeriesRule) -> None:
+        """The rule in words, and its dates previewed once the typing pauses."""
+        start, end = window
+        tz = self.reserver.tz
+        zone = zone_name(tz)
+        local = start.astimezone(tz).replace(tzinfo=None)
+        length = end - start
+        feedback = self.query_one("#feedback", Static)
+        feedback.update(
+            f"✓ {literal(rule_text(rule, local, zone))}, {format_duration(length)} each"
+        )
+        feedback.set_class(False, "-invalid")
+        minutes = int(length.total_seconds() // 60)
+        self._set_series(SeriesRequest(self.resource.id, local, zone, minutes, rule))
+
+    def _set_series(self, request: SeriesRequest | None) -> None:
+        """Describe `request` from now on; a new one is previewed after a pause in typing."""
+        if request == self._series:
+            return
+        self._series = request
+        self._dates = None
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
+        if request is None or not self.REPEATS:
+            return
+        self.query_one(SeriesPreview).say("… checking every date…")
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, self._preview)
+
+    def _preview(self) -> None:
+        self._preview_timer = None
+        request = self._series
+        if request is not None:
+            self.call_backend("series-preview", lambda backend: preview_series(backend, request))
+
+    def on_series_previewed(self, event: messages.SeriesPreviewed) -> None:
+        if event.request != self._series or self._busy:
+            return
+        preview = self.query_one(SeriesPreview)
+        if event.outcome is None:
+            assert event.error is not None
+            self._dates = []
+            preview.say(f"✗ {short_message(event.error)}", invalid=True)
+        else:
+            self._dates = event.outcome.occurrences
+            preview.show(self._dates, self.reserver.tz, self.reserver.now())
+        self._update_buttons()
+
     # -- booking -------------------------------------------------------------------------------
     @on(Button.Pressed, "#book")
     def action_submit(self) -> None:
-        """Book the window in the form."""
+        """Book the window in the form; a series all or nothing."""
         window = self._validate()
         if window is None or self._busy:
             return
-        self._book(*window)
+        if self._repeats():
+            self._book_series(skip_conflicts=False)
+        else:
+            self._book(*window)
+
+    @on(Button.Pressed, "#skip-conflicts")
+    def _book_free_dates(self) -> None:
+        """Book the series' free dates, leaving out those that clash or are refused."""
+        if self._validate() is not None and not self._busy:
+            self._book_series(skip_conflicts=True)
+
+    def _book_series(self, *, skip_conflicts: bool) -> None:
+        if self._series is None:
+            return
+        request = replace(self._series, note=self._note())
+        self._set_busy(True)
+        self.call_backend(
+            "book",
+            lambda backend: messages.SeriesBooked(
+                backend.book_series(request, skip_conflicts=skip_conflicts)
+            ),
+            changes_data=True,
+        )
 
     def _book(self, start: datetime, end: datetime) -> None:
         self._set_busy(True)
@@ -321,13 +487,16 @@ class BookModal(ReserverForm):
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self.query_one("#book", Button).disabled = busy
-        self.query_one("#take-next", Button).disabled = busy
+        for button in self.query("#book, #take-next, #skip-conflicts").results(Button):
+            button.disabled = busy
         if busy:
             self.query_one("#feedback", Static).update(f"{self.VERB.removesuffix('e')}ing…")
 
     def on_booked(self, event: messages.Booked) -> None:
         self.finish(event.reservation)
+
+    def on_series_booked(self, event: messages.SeriesBooked) -> None:
+        self.finish(event.outcome)
 
     def on_booking_clashed(self, event: messages.BookingClashed) -> None:
         self._set_busy(False)
@@ -335,10 +504,25 @@ class BookModal(ReserverForm):
         self._show_conflict(event.error, event.offer)
 
     def show_failure(self, error: ReserverError) -> None:
-        """Say inline why the booking was refused."""
+        """Say inline why the booking was refused; a series' refusal marks every bad date."""
         self._set_busy(False)
         self._validate()
         feedback = self.query_one("#feedback", Static)
+        if isinstance(error, SeriesRefusedError) and self.REPEATS:
+            self._dates = error.occurrences
+            bad = bad_count(self._dates)
+            counted = sum(1 for o in self._dates if o.state != "skipped")
+            self.query_one(SeriesPreview).show(self._dates, self.reserver.tz, self.reserver.now())
+            feedback.update(
+                f"✗ Nothing was booked: {bad} of {counted} dates cannot be booked (marked below)"
+            )
+            feedback.set_class(True, "-invalid")
+            self._update_buttons()
+            skip = self.query_one("#skip-conflicts", Button)
+            if skip.display:
+                skip.focus()
+            self.call_after_refresh(skip.scroll_visible, animate=False)
+            return
         feedback.update(
             f"✗ {literal(describe_error(error, self.reserver.tz, now=self.reserver.now()))}"
         )
@@ -409,6 +593,7 @@ class MoveModal(BookModal):
     ]
     VERB = "Move"
     TAKE_NEXT = "move it there"
+    REPEATS = False
 
     def __init__(self, reservation: ReservationInfo) -> None:
         super().__init__(reservation.resource, reservation.start_time, reservation.end_time)

@@ -59,6 +59,9 @@ class HelpScreen(ReserverModal):
             f"{timeparse.zone_name(self.reserver.tz)})",
             "  In the booking form a bare time (14:00) is on the Day given; the end is a time",
             "  (15:30, the first after the start: 23:00 to 01:00 is 2h) or a length (90m).",
+            "  A repeated booking's On takes weekdays (mon,wed) when weekly, a day (15) or a",
+            "  weekday of the month (2nd tue, last fri) when monthly; Ends takes a count (8) or",
+            "  a last day (2027-06-01). Every date keeps the start's clock time, across DST too.",
             escape(TIME_FORMS.rstrip()),
         ]
         with Vertical(id="dialog", classes="dialog -wide -tall"):

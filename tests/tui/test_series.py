@@ -1,0 +1,199 @@
+"""Recurring series in the app: the booking form's repeat section and its preview, booking all
+or nothing (or only the free dates)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from rich.console import Console
+from support.clock import NOW
+from textual.pilot import Pilot
+from textual.widgets import Button, Select, Static
+
+from reserver_core.clock import FixedClock
+from reserver_core.local import LocalBackend
+from reserver_core.schemas import SeriesInfo
+from reserver_tui.screens.book import PREVIEW_DELAY, BookModal
+from reserver_tui.widgets.series_preview import OccurrenceList
+
+from .scenario import AppFactory, at, opened, quick_settings, settle, text_of, type_into
+
+SIZE = (120, 36)
+REPEATS = ("none", "daily", "weekly", "monthly")
+
+
+def backend(url: str, username: str = "alice") -> LocalBackend:
+    """A second view of the store: to book behind the app's back, or check what it wrote."""
+    return LocalBackend.open(url, quick_settings(), FixedClock(NOW), username=username)
+
+
+def bob_books_aurora(url: str, start: datetime, end: datetime) -> None:
+    bob = backend(url, "bob")
+    try:
+        bob.book(bob.find_resource("Aurora room").id, start, end)
+    finally:
+        bob.close()
+
+
+def alices_series(url: str) -> list[SeriesInfo]:
+    alice = backend(url)
+    try:
+        return alice.list_series()
+    finally:
+        alice.close()
+
+
+async def previewed(pilot: Pilot[object]) -> None:
+    """Wait for the pause after typing, then for the preview's worker."""
+    await pilot.pause(PREVIEW_DELAY + 0.2)
+    await settle(pilot)
+
+
+async def weekly_form(pilot: Pilot[object], ends: str = "6") -> None:
+    """On the home screen (Aurora room highlighted): the booking form for today 12:00-13:00,
+    repeated weekly, ending as `ends` says, its preview shown."""
+    await pilot.press("b")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, BookModal)
+    await type_into(pilot, "#day", "today")
+    await type_into(pilot, "#start", "12:00")
+    await type_into(pilot, "#end", "1h")
+    repeat = pilot.app.screen.query_one("#repeat", Select)
+    # Tab on from the end: on a small terminal the docked buttons come first.
+    for _ in range(5):
+        await pilot.press("tab")
+        if pilot.app.focused is repeat:
+            break
+    assert pilot.app.focused is repeat
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press(*["down"] * REPEATS.index("weekly"), "enter")
+    await pilot.pause()
+    assert repeat.value == "weekly"
+    await type_into(pilot, "#ends", ends)
+    await previewed(pilot)
+
+
+def dates_text(pilot: Pilot[object]) -> str:
+    """The preview's dates as plain text, a line each."""
+    console = Console(width=100, record=True, color_system=None)
+    console.print(pilot.app.screen.query_one(OccurrenceList).render())
+    return console.export_text()
+
+
+def summary_text(pilot: Pilot[object]) -> str:
+    return text_of(pilot.app.screen.query_one("#series-summary", Static))
+
+
+async def test_the_repeat_section_previews_every_date_and_names_a_clash(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    bob_books_aurora(seeded_url, at(15, 11), at(15, 12))
+    app = make_app(seeded_url)
+    async with opened(app, size=SIZE) as pilot:
+        await weekly_form(pilot)
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback == "✓ every week on Tue at 12:00 Europe/Berlin, 6 times, 1h each", feedback
+        assert summary_text(pilot) == "6 dates: 5 free, 1 clashes"
+        lines = dates_text(pilot).splitlines()
+        assert " ".join(lines[0].split()) == "#1 Tue 1 Dec 12:00-13:00 CET free", lines
+        clash = next(line for line in lines if line.lstrip().startswith("#3"))
+        assert "clashes with bob's booking Tue 15 Dec 12:00-13:00 CET" in clash, lines
+        skip = app.screen.query_one("#skip-conflicts", Button)
+        assert skip.display and str(skip.label) == "Book the 5 free ones (skip conflicts)"
+        assert str(app.screen.query_one("#book", Button).label) == "Book all 6"
+        # Back to a single booking: the form as it was, no preview, no skipping.
+        await pilot.click("#repeat")
+        await pilot.pause()
+        await pilot.press("home", "enter")
+        await pilot.pause()
+        assert not app.screen.query_one("#series-preview").display
+        assert not skip.display
+        assert str(app.screen.query_one("#book", Button).label) == "Book"
+
+
+async def test_a_rule_the_store_refuses_is_said_in_the_preview(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app, size=SIZE) as pilot:
+        await weekly_form(pilot, ends="2030-01-01")
+        summary = summary_text(pilot)
+        assert summary.startswith("✗ a series may reach at most 2 years ahead"), summary
+        assert app.screen.query_one("#book", Button).disabled
+        await type_into(pilot, "#ends", "soon")
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback.startswith("✗ cannot read the day 'soon'"), feedback
+
+
+async def test_a_series_with_every_date_free_is_booked_in_one_go(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app, size=SIZE) as pilot:
+        await weekly_form(pilot)
+        assert summary_text(pilot) == "6 dates: 6 free"
+        await type_into(pilot, "#note", "Standup")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, BookModal)
+        said = [n.message for n in app.notifications]
+        assert said[-1] == (
+            "Aurora room: 6 dates (series 1, every week on Tue at 12:00 Europe/Berlin, 6 times)"
+        ), said
+    [series] = alices_series(seeded_url)
+    assert [r.start_time for r in series.occurrences] == [
+        at(1, 11),
+        at(8, 11),
+        at(15, 11),
+        at(22, 11),
+        at(29, 11),
+        datetime(2027, 1, 5, 11, tzinfo=at(1, 0).tzinfo),
+    ]
+    assert {r.note for r in series.occurrences} == {"Standup"}
+
+
+async def test_a_clash_found_on_booking_books_nothing_and_offers_the_free_dates(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app, size=SIZE) as pilot:
+        await weekly_form(pilot)
+        assert summary_text(pilot) == "6 dates: 6 free"
+        # bob takes the third date after the preview: the store judges the series again.
+        bob_books_aurora(seeded_url, at(15, 11, 30), at(15, 12, 30))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BookModal)
+        feedback = text_of(app.screen.query_one("#feedback", Static))
+        assert feedback == "✗ Nothing was booked: 1 of 6 dates cannot be booked (marked below)"
+        assert summary_text(pilot) == "6 dates: 5 free, 1 clashes"
+        assert "clashes with bob's booking Tue 15 Dec 12:30-13:30 CET" in dates_text(pilot)
+        assert alices_series(seeded_url) == []
+        skip = app.screen.query_one("#skip-conflicts", Button)
+        assert app.focused is skip and str(skip.label) == "Book the 5 free ones (skip conflicts)"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, BookModal)
+        said = app.notifications[-1].message
+        assert said.endswith("Left out: Tue 15 Dec (#3)"), said
+        assert said.startswith("Aurora room: 5 dates (series 1, "), said
+    [series] = alices_series(seeded_url)
+    assert len(series.occurrences) == 5
+    assert at(15, 11) not in {r.start_time for r in series.occurrences}
+
+
+async def booking_form_with_a_clash(pilot: Pilot[object]) -> None:
+    await settle(pilot)
+    await weekly_form(pilot, ends="8")
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])
+def test_booking_form_with_the_repeat_preview(
+    size: tuple[int, int], seeded_url: str, make_app: AppFactory, snap_compare: object
+) -> None:
+    bob_books_aurora(seeded_url, at(15, 11), at(15, 12))
+    assert snap_compare(  # type: ignore[operator]
+        make_app(seeded_url), terminal_size=size, run_before=booking_form_with_a_clash
+    )
