@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from enum import Enum
 from pathlib import Path
 
@@ -111,6 +111,36 @@ class SeriesBooked(Message):
     """A series was booked (all its dates, or those left when skipping conflicts)."""
 
     outcome: SeriesOutcome
+
+
+@dataclass
+class SeriesRetimePreviewed(Message):
+    """The dry run of retiming a series to `clock` for `length_minutes` (None: as it is);
+    `error` says why there is none."""
+
+    clock: time
+    length_minutes: int | None
+    outcome: SeriesOutcome | None
+    error: ValidationError | None = None
+
+
+@dataclass
+class SeriesRetimed(Message):
+    """Every future occurrence of a series (`moved` of them) went to a new time of day;
+    `series` is the series as it is now."""
+
+    series: SeriesInfo
+    moved: int
+
+
+@dataclass
+class SeriesCancelled(Message):
+    """Occurrences of a series were cancelled: `count` of them, from `since` on (None:
+    the whole series)."""
+
+    series: SeriesInfo
+    count: int
+    since: datetime | None
 
 
 @dataclass

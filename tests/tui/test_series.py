@@ -1,9 +1,10 @@
 """Recurring series in the app: the booking form's repeat section and its preview, booking all
-or nothing (or only the free dates)."""
+or nothing (or only the free dates), a series together in My reservations, and cancelling
+this date, this and later, or the whole series."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 from rich.console import Console
@@ -13,11 +14,14 @@ from textual.widgets import Button, Select, Static
 
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
-from reserver_core.schemas import SeriesInfo
+from reserver_core.schemas import SeriesInfo, SeriesRequest, SeriesRule
 from reserver_tui.screens.book import PREVIEW_DELAY, BookModal
+from reserver_tui.screens.history import HistoryModal
+from reserver_tui.screens.series import CancelOccurrenceModal, RetimeModal, SeriesModal
+from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.series_preview import OccurrenceList
 
-from .scenario import AppFactory, at, opened, quick_settings, settle, text_of, type_into
+from .scenario import TZ, AppFactory, at, opened, quick_settings, settle, text_of, type_into
 
 SIZE = (120, 36)
 REPEATS = ("none", "daily", "weekly", "monthly")
@@ -182,6 +186,189 @@ async def test_a_clash_found_on_booking_books_nothing_and_offers_the_free_dates(
     [series] = alices_series(seeded_url)
     assert len(series.occurrences) == 5
     assert at(15, 11) not in {r.start_time for r in series.occurrences}
+
+
+def make_series(url: str) -> SeriesInfo:
+    """alice's weekly Cedar booth series: six Mondays at 09:00 from 7 Dec."""
+    alice = backend(url)
+    try:
+        cedar = alice.find_resource("Cedar booth").id
+        rule = SeriesRule("weekly", count=6)
+        request = SeriesRequest(cedar, datetime(2026, 12, 7, 9), TZ, 60, rule, "Lab meeting")
+        outcome = alice.book_series(request)
+        assert outcome.series is not None
+        return outcome.series
+    finally:
+        alice.close()
+
+
+def rows(table: KeyedTable) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def open_series(pilot: Pilot[object]) -> KeyedTable:
+    """My reservations with the series' row opened to its dates."""
+    await pilot.press("f3")
+    await settle(pilot)
+    table = pilot.app.screen.query_one("#table-upcoming", KeyedTable)
+    table.move_cursor(row=[row[0] for row in rows(table)].index("S1"))
+    await pilot.press("enter")
+    await settle(pilot)
+    return table
+
+
+async def test_my_reservations_shows_a_series_as_one_row_that_opens_to_its_dates(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    series = make_series(seeded_url)
+    app = make_app(seeded_url)
+    async with opened(app, "f3", size=SIZE) as pilot:
+        table = app.screen.query_one("#table-upcoming", KeyedTable)
+        shown = rows(table)
+        assert [row[0] for row in shown] == ["3", "5", "S1"], shown
+        assert shown[2][1:5] == [
+            "▸ every week on Mon at 09:00 Europe/Berlin, 6 times",
+            "Cedar booth",
+            "1h",
+            "6 dates",
+        ]
+        tabs = app.screen.query_one("#tabs")
+        assert "Upcoming (8)" in str(tabs.get_tab("tab-upcoming").label)  # type: ignore[attr-defined]
+        table.move_cursor(row=2)
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = rows(table)
+        assert shown[2][1].startswith("▾ ")
+        ids = [str(r.id) for r in series.occurrences]
+        assert [row[0] for row in shown[3:]] == ids
+        assert shown[3][1] == "├ 1/6  Mon 7 Dec 09:00-10:00 CET"
+        assert shown[-1][1] == "└ 6/6  Mon 11 Jan 2027 09:00-10:00 CET"
+        # A date's history names its series.
+        table.move_cursor(row=4)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryModal)
+        summary = text_of(app.screen.query_one("#history-summary", Static))
+        assert "Date 2/6 of series 1: every week on Mon at 09:00 Europe/Berlin, 6 times" in summary
+        assert "6 of 6 to come" in summary
+        await pilot.press("escape")
+        await pilot.pause()
+        # On the series' own row, h shows the series whole.
+        table.move_cursor(row=2)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, SeriesModal)
+        dates = app.screen.query_one(KeyedTable)
+        assert dates.row_count == 6
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [row[0] for row in rows(table)] == ["3", "5", "S1"]
+
+
+@pytest.mark.parametrize(
+    ("choice", "cancelled"),
+    [("one", [3]), ("later", [3, 4, 5, 6]), ("all", [1, 2, 3, 4, 5, 6])],
+)
+async def test_cancelling_a_date_of_a_series_asks_which_dates(
+    choice: str, cancelled: list[int], seeded_url: str, make_app: AppFactory
+) -> None:
+    series = make_series(seeded_url)
+    app = make_app(seeded_url)
+    async with opened(app, size=SIZE) as pilot:
+        table = await open_series(pilot)
+        third = series.occurrences[2]
+        table.move_cursor(row=[row[0] for row in rows(table)].index(str(third.id)))
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, CancelOccurrenceModal)
+        question = text_of(app.screen.query_one("#question", Static))
+        assert question.startswith("Cancel Cedar booth, Mon 21 Dec 09:00-10:00 CET?\n")
+        labels = [str(b.label) for b in app.screen.query("#choices Button").results(Button)]
+        assert labels == [
+            "This one only",
+            "This and later: 4 dates",
+            "Whole series: 6 dates to come",
+        ]
+        await pilot.press(*"room moves")
+        await pilot.press("enter")
+        assert app.focused is app.screen.query_one("#one")
+        await pilot.click(f"#{choice}")
+        await settle(pilot)
+        assert not isinstance(app.screen, CancelOccurrenceModal)
+    [after] = alices_series(seeded_url)
+    statuses = [r.status for r in after.occurrences]
+    assert [i for i, s in enumerate(statuses, 1) if s == "cancelled"] == cancelled, statuses
+    reasons = {r.cancellation_reason for r in after.occurrences if r.status == "cancelled"}
+    assert reasons == {"room moves"}
+    assert (after.cancelled_at is not None) == (choice == "all")
+
+
+async def test_keep_it_cancels_nothing(seeded_url: str, make_app: AppFactory) -> None:
+    series = make_series(seeded_url)
+    app = make_app(seeded_url)
+    async with opened(app, size=SIZE) as pilot:
+        table = await open_series(pilot)
+        table.move_cursor(row=[row[0] for row in rows(table)].index(str(series.occurrences[0].id)))
+        await pilot.press("c")
+        await settle(pilot)
+        # Enter in an empty reason goes to the harmless button, and a second one presses it.
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, CancelOccurrenceModal)
+    [after] = alices_series(seeded_url)
+    assert {r.status for r in after.occurrences} == {"active"}
+
+
+async def test_c_on_a_series_row_cancels_the_whole_series(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    make_series(seeded_url)
+    app = make_app(seeded_url)
+    async with opened(app, "f3", size=SIZE) as pilot:
+        table = app.screen.query_one("#table-upcoming", KeyedTable)
+        table.move_cursor(row=2)
+        await pilot.pause()
+        assert app.screen.active_bindings["c"].binding.description == "Cancel series…"
+        await pilot.press("c")
+        await settle(pilot)
+        question = text_of(app.screen.query_one("#question", Static))
+        assert question == (
+            "Cancel series 1, Cedar booth every week on Mon at 09:00 Europe/Berlin, 6 times: "
+            "its 6 dates to come?"
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        said = app.notifications[-1].message
+        assert said == "Cedar booth: 6 dates of series 1 (the whole series)", said
+        assert [row[0] for row in rows(table)] == ["3", "5"]
+    [after] = alices_series(seeded_url)
+    assert after.cancelled_at is not None
+
+
+async def test_retime_moves_every_future_date_after_a_preview(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    make_series(seeded_url)
+    app = make_app(seeded_url)
+    async with opened(app, "f3", size=SIZE) as pilot:
+        table = app.screen.query_one("#table-upcoming", KeyedTable)
+        table.move_cursor(row=2)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, RetimeModal)
+        await type_into(pilot, "#start", "10:30")
+        await previewed(pilot)
+        assert summary_text(pilot) == "6 dates: 6 free"
+        assert "Mon 7 Dec 10:30-11:30 CET" in dates_text(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, RetimeModal)
+    [after] = alices_series(seeded_url)
+    assert {r.start_time.astimezone(at(1, 0).tzinfo).time() for r in after.occurrences} == {
+        time(9, 30)
+    }
 
 
 async def booking_form_with_a_clash(pilot: Pilot[object]) -> None:
