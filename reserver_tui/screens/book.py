@@ -165,6 +165,9 @@ class BookModal(ReserverForm):
     """The reservation being moved, which is no clash with its own new window."""
     REPEATS = True
     """Whether the form offers to repeat the booking as a series."""
+    # On a short terminal a series' form drops its gaps, so its dates' summary stays in sight.
+    # Textual declares this as an instance attribute, so it cannot be a ClassVar here.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-roomy")]  # noqa: RUF012
 
     def __init__(
         self,
@@ -214,9 +217,9 @@ class BookModal(ReserverForm):
                 yield TimeInput(
                     self.end_text(start, end), placeholder="15:30 or 90m, 1h30m", id="end"
                 )
-            yield from self.compose_extra_fields()
             if self.REPEATS:
                 yield RepeatFields(id="repeat-fields")
+            yield from self.compose_extra_fields()
             yield Static(id="feedback")
             if self.REPEATS:
                 yield SeriesPreview(id="series-preview")
@@ -237,7 +240,7 @@ class BookModal(ReserverForm):
         return f"{end.astimezone(self.reserver.tz):%H:%M}"
 
     def compose_extra_fields(self) -> ComposeResult:
-        """The fields under the window's: the booking's note."""
+        """The fields under the window's and its repeat's: the booking's note."""
         with Horizontal(classes="field"):
             yield Label("Note", classes="field-label")
             yield Input(placeholder="What it is for (optional)", id="note", max_length=500)
@@ -246,8 +249,8 @@ class BookModal(ReserverForm):
         return clean_note(self.query_one("#note", Input).value)
 
     def on_mount(self) -> None:
-        self.query_one("#take-next").display = False
-        self.query_one("#conflict").display = False
+        for shown_later in self.query("#take-next, #conflict, #series-preview, #skip-conflicts"):
+            shown_later.display = False
         self._validate()
         self.query_one("#start", Input).focus()
         resource_id = self.resource.id
@@ -293,7 +296,7 @@ class BookModal(ReserverForm):
             self._set_series(None)
             feedback.update(f"✗ {literal(short_message(exc))}")
             feedback.set_class(True, "-invalid")
-            self.query_one("#book", Button).disabled = True
+            self._update_buttons()
             return None
         self._window = window
         if rule is None:
@@ -371,13 +374,13 @@ class BookModal(ReserverForm):
             return
         dialog = self.query_one("#dialog")
         preview = self.query_one(SeriesPreview)
-        if preview.display == repeats and dialog.has_class("-series") == repeats:
+        if dialog.has_class("-series") == repeats:
             return
         dialog.set_class(repeats, "-series", "-wide")
         for field in self.query("#day, #start, #end, #note").results(Input):
             field.compact = repeats
-        preview.display = repeats
         if not repeats:
+            preview.display = False
             self.query_one("#skip-conflicts").display = False
 
     def _show_series_check(self, window: tuple[datetime, datetime], rule: SeriesRule) -> None:
@@ -404,9 +407,14 @@ class BookModal(ReserverForm):
         if self._preview_timer is not None:
             self._preview_timer.stop()
             self._preview_timer = None
-        if request is None or not self.REPEATS:
+        if not self.REPEATS:
             return
-        self.query_one(SeriesPreview).say("… checking every date…")
+        preview = self.query_one(SeriesPreview)
+        # Without a series that reads well there are no dates to show.
+        preview.display = request is not None
+        if request is None:
+            return
+        preview.say("… checking every date…")
         self._preview_timer = self.set_timer(PREVIEW_DELAY, self._preview)
 
     def _preview(self) -> None:

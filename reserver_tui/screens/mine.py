@@ -112,8 +112,8 @@ class MyReservationsScreen(ReserverScreen):
         self._reservations: dict[str, ReservationInfo] = {}
         self._series: dict[int, SeriesInfo] = {}
         self._loaded: messages.ReservationsLoaded | None = None
-        self._open: set[int] = set()
-        """The series whose dates are listed under their row."""
+        self._open: set[tuple[str, int]] = set()
+        """The (tab, series id) whose dates that tab lists under the series' row."""
         self.everyone = False
 
     def compose(self) -> ComposeResult:
@@ -199,8 +199,9 @@ class MyReservationsScreen(ReserverScreen):
                 if series is None:
                     rows.update((str(r.id), self._cells(r, key)) for r in group)
                     continue
+                group.sort(key=lambda r: r.start_time)
                 rows[f"{SERIES_ROW}{series.id}"] = self._series_cells(series, group, key)
-                if series.id in self._open:
+                if (key, series.id) in self._open:
                     for number, reservation in enumerate(group, 1):
                         branch = "└" if number == len(group) else "├"
                         rows[str(reservation.id)] = self._cells(reservation, key, series, branch)
@@ -255,17 +256,18 @@ class MyReservationsScreen(ReserverScreen):
         self, series: SeriesInfo, dates: list[ReservationInfo], tab: str
     ) -> tuple[str, ...]:
         """A series' own row: its rule, marked open or closed, and how many of its dates
-        the tab holds."""
-        mark = "▾" if series.id in self._open else "▸"
+        the tab holds (cancelled ones: with their reason, when they share one)."""
+        mark = "▾" if (tab, series.id) in self._open else "▸"
         rule = f"{mark} {series.rule_text}"
         many = counted(len(dates), "date")
         if tab == "cancelled":
+            reasons = {r.cancellation_reason or "" for r in dates}
             return (
                 f"S{series.id}",
                 rule,
                 series.resource.name,
                 many,
-                series.cancellation_reason or "",
+                reasons.pop() if len(reasons) == 1 else "",
                 series.username,
                 series.note,
             )
@@ -281,9 +283,13 @@ class MyReservationsScreen(ReserverScreen):
         )
 
     @property
+    def _tab(self) -> str:
+        """The key of the tab on show."""
+        return (self.query_one(TabbedContent).active or "tab-upcoming").removeprefix("tab-")
+
+    @property
     def _table(self) -> KeyedTable:
-        active = self.query_one(TabbedContent).active or "tab-upcoming"
-        return self.query_one(f"#table-{active.removeprefix('tab-')}", KeyedTable)
+        return self.query_one(f"#table-{self._tab}", KeyedTable)
 
     def _current(self) -> ReservationInfo | None:
         key = self._table.current_key
@@ -462,7 +468,7 @@ class MyReservationsScreen(ReserverScreen):
         if series is None:
             self.action_history()
             return
-        self._open.symmetric_difference_update({series.id})
+        self._open.symmetric_difference_update({(self._tab, series.id)})
         self._fill()
 
     def action_history(self) -> None:

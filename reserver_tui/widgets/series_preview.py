@@ -57,6 +57,7 @@ class OccurrenceList(Widget):
 
     DEFAULT_CSS = """
     OccurrenceList {
+        width: 1fr;
         height: auto;
     }
     """
@@ -121,6 +122,7 @@ class SeriesPreview(Vertical):
     SeriesPreview > VerticalScroll {
         height: auto;
         max-height: 12;
+        overflow-x: hidden;
     }
     """
 

@@ -29,6 +29,8 @@ _MIN_COLUMN = 7
 _HEADER = 1
 _FOOTER = 2
 """A blank line, then the legend."""
+SERIES_MARK = "↻"
+"""Marks a booked cell whose booking is a date of a recurring series."""
 _LEGEND = (
     ("free", "free"),
     ("mine", "mine"),
@@ -266,6 +268,8 @@ class WeekGrid(ScrollView, can_focus=True):
         for reservation in self.schedule.reservations:
             if reservation.id == slot.reservation_id:
                 holder = "you" if slot.state == "mine" else reservation.username or "booked"
+                if slot.series_id is not None:
+                    holder += f" ({SERIES_MARK} series {slot.series_id})"
                 return Text(f"{holder}: {reservation.note}" if reservation.note else holder)
         return None
 
@@ -362,10 +366,12 @@ class WeekGrid(ScrollView, can_focus=True):
 
     @staticmethod
     def _cell_text(slot: Slot) -> str:
+        # A date of a series is marked where the cell's leading space would be.
+        lead = SERIES_MARK if slot.series_id is not None else " "
         if slot.state == "mine":
-            return " mine"
+            return f"{lead}mine"
         if slot.state == "booked":
-            return f" {slot.holder or 'booked'}"
+            return f"{lead}{slot.holder or 'booked'}"
         if slot.state == "maintenance":
             return " maint."
         if slot.state == "disabled":

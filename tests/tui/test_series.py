@@ -20,6 +20,7 @@ from reserver_tui.screens.history import HistoryModal
 from reserver_tui.screens.series import CancelOccurrenceModal, RetimeModal, SeriesModal
 from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.series_preview import OccurrenceList
+from reserver_tui.widgets.week_grid import SERIES_MARK, WeekGrid
 
 from .scenario import TZ, AppFactory, at, opened, quick_settings, settle, text_of, type_into
 
@@ -54,27 +55,30 @@ async def previewed(pilot: Pilot[object]) -> None:
     await settle(pilot)
 
 
-async def weekly_form(pilot: Pilot[object], ends: str = "6") -> None:
-    """On the home screen (Aurora room highlighted): the booking form for today 12:00-13:00,
-    repeated weekly, ending as `ends` says, its preview shown."""
+async def weekly_form(
+    pilot: Pilot[object],
+    ends: str = "6",
+    repeat: str = "weekly",
+    day: str = "today",
+    start: str = "12:00",
+) -> None:
+    """On the home screen (a resource highlighted): the booking form for `day` `start`
+    for an hour, repeated weekly (or as `repeat` says), ending as `ends` says, its preview
+    shown."""
     await pilot.press("b")
     await settle(pilot)
     assert isinstance(pilot.app.screen, BookModal)
-    await type_into(pilot, "#day", "today")
-    await type_into(pilot, "#start", "12:00")
+    await type_into(pilot, "#day", day)
+    await type_into(pilot, "#start", start)
     await type_into(pilot, "#end", "1h")
-    repeat = pilot.app.screen.query_one("#repeat", Select)
-    # Tab on from the end: on a small terminal the docked buttons come first.
-    for _ in range(5):
-        await pilot.press("tab")
-        if pilot.app.focused is repeat:
-            break
-    assert pilot.app.focused is repeat
+    chosen = pilot.app.screen.query_one("#repeat", Select)
+    await pilot.press("tab")
+    assert pilot.app.focused is chosen
     await pilot.press("enter")
     await pilot.pause()
-    await pilot.press(*["down"] * REPEATS.index("weekly"), "enter")
+    await pilot.press(*["down"] * REPEATS.index(repeat), "enter")
     await pilot.pause()
-    assert repeat.value == "weekly"
+    assert chosen.value == repeat
     await type_into(pilot, "#ends", ends)
     await previewed(pilot)
 
@@ -129,6 +133,40 @@ async def test_a_rule_the_store_refuses_is_said_in_the_preview(
         await type_into(pilot, "#ends", "soon")
         feedback = text_of(app.screen.query_one("#feedback", Static))
         assert feedback.startswith("✗ cannot read the day 'soon'"), feedback
+
+
+async def test_a_date_in_the_spring_gap_is_said_in_the_preview(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    app = make_app(seeded_url)
+    async with opened(app, size=SIZE) as pilot:
+        await weekly_form(pilot, ends="4", repeat="daily", day="2027-03-26", start="02:30")
+        assert summary_text(pilot) == "4 dates: 4 free"
+        dates = " ".join(dates_text(pilot).split())
+        assert "#3 Sun 28 Mar 2027 03:30-04:30 CEST free 02:30 does not exist on Sun 28 Mar " in (
+            dates
+        ), dates
+        assert "this one starts at 03:30 CEST #4 Mon 29 Mar 2027 02:30-03:30 CEST" in dates
+
+
+async def test_dates_a_policy_refuses_are_named_with_the_rule(
+    policy_url: str, make_app: AppFactory
+) -> None:
+    """bob's daily Aurora room from today: rooms open on weekdays only, two bookings each."""
+    app = make_app(policy_url, "bob")
+    async with opened(app, size=SIZE) as pilot:
+        await weekly_form(pilot, ends="6", repeat="daily")
+        assert summary_text(pilot).startswith("6 dates: 1 free, 5 refused"), summary_text(pilot)
+        dates = " ".join(dates_text(pilot).split())
+        assert (
+            "#2 Wed 2 Dec 12:00-13:00 CET refused by policy: you already hold 2 active bookings"
+        ) in dates, dates
+        assert (
+            "#5 Sat 5 Dec 12:00-13:00 CET refused by policy: Aurora room is closed on Saturdays"
+        ) in dates, dates
+        assert str(app.screen.query_one("#skip-conflicts", Button).label) == (
+            "Book the 1 free one (skip conflicts)"
+        )
 
 
 async def test_a_series_with_every_date_free_is_booked_in_one_go(
@@ -369,6 +407,21 @@ async def test_retime_moves_every_future_date_after_a_preview(
     assert {r.start_time.astimezone(at(1, 0).tzinfo).time() for r in after.occurrences} == {
         time(9, 30)
     }
+
+
+async def test_the_week_grid_marks_the_dates_of_a_series(
+    seeded_url: str, make_app: AppFactory
+) -> None:
+    make_series(seeded_url)
+    app = make_app(seeded_url)
+    async with opened(app, "j", "j", "enter", size=SIZE) as pilot:
+        grid = pilot.app.screen.query_one(WeekGrid)
+        row = grid.times.index("09:00")
+        line = grid.render_line(1 + row - grid.top_row).text
+        # Mon 7 Dec is the last of the week's seven days; the series holds its 09:00.
+        assert line.rstrip().endswith(f"{SERIES_MARK}mine"), line
+        cedar = [c for c in line.split() if c.endswith("mine")]
+        assert cedar == [f"{SERIES_MARK}mine"], line
 
 
 async def booking_form_with_a_clash(pilot: Pilot[object]) -> None:
