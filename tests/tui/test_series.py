@@ -5,6 +5,7 @@ this date, this and later, or the whole series."""
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -15,6 +16,7 @@ from textual.widgets import Button, Select, Static
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
 from reserver_core.schemas import SeriesInfo, SeriesRequest, SeriesRule
+from reserver_tui.app import ReserverApp
 from reserver_tui.screens.book import PREVIEW_DELAY, BookModal
 from reserver_tui.screens.history import HistoryModal
 from reserver_tui.screens.series import CancelOccurrenceModal, RetimeModal, SeriesModal
@@ -22,7 +24,17 @@ from reserver_tui.widgets.keyed_table import KeyedTable
 from reserver_tui.widgets.series_preview import OccurrenceList
 from reserver_tui.widgets.week_grid import SERIES_MARK, WeekGrid
 
-from .scenario import TZ, AppFactory, at, opened, quick_settings, settle, text_of, type_into
+from .scenario import (
+    TZ,
+    AppFactory,
+    at,
+    log_in,
+    opened,
+    quick_settings,
+    settle,
+    text_of,
+    type_into,
+)
 
 SIZE = (120, 36)
 REPEATS = ("none", "daily", "weekly", "monthly")
@@ -422,6 +434,37 @@ async def test_the_week_grid_marks_the_dates_of_a_series(
         assert line.rstrip().endswith(f"{SERIES_MARK}mine"), line
         cedar = [c for c in line.split() if c.endswith("mine")]
         assert cedar == [f"{SERIES_MARK}mine"], line
+
+
+async def test_a_series_over_a_server_is_previewed_booked_grouped_and_cancelled(
+    live_server: Any,
+) -> None:
+    live_server.register("carol", "carol-password-1")
+    token = live_server.token("carol", "carol-password-1")
+    with live_server.client(token) as client:
+        created = client.post("/resources", json={"name": "Server room", "tags": ["room"]})
+        assert created.status_code == 201, created.text
+    app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
+    async with opened(app, size=SIZE) as pilot:
+        await log_in(pilot, "carol", "carol-password-1")
+        await weekly_form(pilot, ends="4", day="tomorrow", start="10:00")
+        assert summary_text(pilot) == "4 dates: 4 free"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, BookModal)
+        await pilot.press("f3")
+        await settle(pilot)
+        table = app.screen.query_one("#table-upcoming", KeyedTable)
+        [row] = rows(table)
+        assert row[0].startswith("S") and row[4] == "4 dates", row
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert rows(table) == []
+    with live_server.client(token) as client:
+        mine = client.get("/reservations/my", params={"include_cancelled": "true"}).json()
+    assert sorted(item["status"] for item in mine) == ["cancelled"] * 4
 
 
 async def booking_form_with_a_clash(pilot: Pilot[object]) -> None:
