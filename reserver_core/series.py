@@ -45,7 +45,7 @@ from reserver_core.errors import (
     UnavailableError,
     ValidationError,
 )
-from reserver_core.models import IS_ACTIVE, Reservation, Series, User, row_by_id
+from reserver_core.models import HOLDS_SLOT, Reservation, Series, User, row_by_id
 from reserver_core.reservations import load_reservations
 from reserver_core.resources import load_resource
 from reserver_core.schemas import (
@@ -400,7 +400,7 @@ def _held(
         .join(User, User.id == Reservation.user_id)
         .where(
             Reservation.resource_id == resource_id,
-            IS_ACTIVE,
+            HOLDS_SLOT,
             Reservation.start_time < end,
             Reservation.end_time > start,
         )
@@ -731,7 +731,7 @@ def cancel_series(
     cleaned = booking.clean_reason(reason)
     series = series_row(session, series_id, lock=True)
     check_owner(series, user)
-    conditions = [Reservation.series_id == series_id, IS_ACTIVE, Reservation.end_time > now]
+    conditions = [Reservation.series_id == series_id, HOLDS_SLOT, Reservation.end_time > now]
     if from_time is not None:
         conditions.append(Reservation.start_time >= from_time)
     chosen = list(
@@ -795,7 +795,7 @@ def retime_series(
     zone = ZoneInfo(series.timezone)
     moving = connection.execute(
         select(Reservation.id, Reservation.start_time, Reservation.end_time)
-        .where(Reservation.series_id == series_id, IS_ACTIVE, Reservation.start_time > now)
+        .where(Reservation.series_id == series_id, HOLDS_SLOT, Reservation.start_time > now)
         .order_by(Reservation.start_time)
     ).all()
     if not moving:
