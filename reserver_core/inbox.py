@@ -61,14 +61,23 @@ def tell_approvers(
     window: tuple[datetime, datetime],
     deadline: datetime,
     now: datetime,
+    series: tuple[int, int] | None = None,
 ) -> None:
     """Write a new request into the inbox of those who may decide it: its approvers, or
-    the admins where it names none."""
+    the admins where it names none. A `series` (its id, how many requests) is told once,
+    by its first request."""
     deciders = user_ids(connection, approvers) or admin_ids(connection)
-    inbox_text = (
-        f"{requester} asks for {resource_name} {describe_window(*window)}: approve or reject "
-        f"request {reservation_id} by {deadline:%Y-%m-%d %H:%M} UTC"
-    )
+    if series is None:
+        inbox_text = (
+            f"{requester} asks for {resource_name} {describe_window(*window)}: approve or "
+            f"reject request {reservation_id} by {deadline:%Y-%m-%d %H:%M} UTC"
+        )
+    else:
+        inbox_text = (
+            f"{requester} asks for {resource_name} in series {series[0]}: {series[1]} "
+            f"requests from {describe_window(*window)} (the first, request {reservation_id}, "
+            f"to decide by {deadline:%Y-%m-%d %H:%M} UTC)"
+        )
     notify(
         connection,
         deciders,

@@ -1003,9 +1003,12 @@ class LocalBackend:
         user = self._require_user()
         now = self.now()
         start = None if from_time is None else as_utc(from_time)
-        self.database.write(
-            lambda s: series.cancel_series(s, user, series_id, start, reason, now, self.actor)
-        )
+
+        def work(session: Session) -> None:
+            series.cancel_series(session, user, series_id, start, reason, now, self.actor)
+            self._release(session, series.series_row(session, series_id).resource_id)
+
+        self.database.write(work)
         return self.database.read(lambda s: series.load_series(s, now, [series_id])[0])
 
     def retime_series(
@@ -1023,7 +1026,7 @@ class LocalBackend:
         now = self.now()
 
         def work(connection: Connection) -> list[Occurrence]:
-            return series.retime_series(
+            moved = series.retime_series(
                 connection,
                 user,
                 series_id,
@@ -1034,6 +1037,10 @@ class LocalBackend:
                 dry_run=dry_run,
                 actor=self.actor,
             )
+            if not dry_run:
+                resource_id = series.resource_of(connection, series_id)
+                waitlist.offer_next(connection, resource_id, now, self.settings, lock=False)
+            return moved
 
         if dry_run:
             preview = self.database.read(lambda s: work(s.connection()))
