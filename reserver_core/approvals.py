@@ -14,21 +14,12 @@ from sqlalchemy.orm import Session
 
 from reserver_core import booking, inbox, policy, waitlist
 from reserver_core.booking_statements import LOCK_RESOURCE, RESOURCE_TO_BOOK
-from reserver_core.display import describe_window
+from reserver_core.display import approvers_text, describe_window
 from reserver_core.errors import ForbiddenError, NotFoundError, PolicyError, StateError
 from reserver_core.models import Policy, Reservation, ResourceTag
 from reserver_core.reservations import load_reservations
 from reserver_core.schemas import ReservationInfo, UserInfo
 from reserver_core.settings import Settings
-
-
-def approvers_text(rules: policy.Rules) -> str:
-    """Who decides a request, in words: "carol or dave (or an admin)", "an admin"."""
-    if not rules.approvers:
-        return "an admin"
-    names = list(rules.approvers)
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-    return f"{listed} (or an admin)"
 
 
 def _request(connection: Connection, reservation_id: int) -> Any:
@@ -66,7 +57,7 @@ def _decided(
     rules = policy.load_rules(connection, resource.id, resource.name, tags, settings)
     if not rules.may_approve(user):
         raise ForbiddenError(
-            f"access denied: requests on {resource.name} are decided by {approvers_text(rules)}"
+            f"access denied: requests on {resource.name} are decided by {approvers_text(rules.approvers)}"
         )
     if row.status != "pending":
         raise StateError(f"reservation {reservation_id} is not awaiting approval ({row.status})")
@@ -154,11 +145,12 @@ def reject(
 
 
 def _policy_changed_since(connection: Connection, resource_id: int, since: datetime) -> bool:
-    """Whether a policy bearing on the resource was written after `since`."""
+    """Whether a policy bearing on the resource was written since `since` (at the same
+    instant counts: the request may have come first)."""
     tags = select(ResourceTag.tag).where(ResourceTag.resource_id == resource_id)
     found = connection.execute(
         select(Policy.id).where(
-            Policy.updated_at > since,
+            Policy.updated_at >= since,
             (Policy.scope == "default")
             | ((Policy.scope == "resource") & (Policy.scope_key == str(resource_id)))
             | ((Policy.scope == "tag") & Policy.scope_key.in_(tags)),

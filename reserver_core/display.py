@@ -263,6 +263,10 @@ POLICY_FIELD_LABELS = {
     "max_advance_minutes": "Furthest ahead",
     "max_active": "Active bookings",
     "max_hours_per_week": "Hours per week",
+    "approval": "Approval",
+    "approvers": "Approvers",
+    "approval_timeout_minutes": "Time to decide",
+    "offer_hold_minutes": "Offers held for",
 }
 """Each policy field (`schemas.POLICY_FIELDS`) as people read it, e.g. in a table's first column."""
 
@@ -270,6 +274,10 @@ _NO_LIMIT = {
     "min_length_minutes": "none",
     "min_notice_minutes": "none",
     "hours": "always open",
+    "approval": "not needed",
+    "approvers": "admins",
+    "approval_timeout_minutes": "48h",
+    "offer_hold_minutes": "30m",
     "closed": "never",
 }
 _DAY_WORD = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)\b")
@@ -326,7 +334,20 @@ def policy_value_text(name: str, value: Any) -> str:
         return f"{value} at once"
     if name == "max_hours_per_week":
         return f"{hours_text(value)} in any 7 days"
+    if name == "approval":
+        return "required" if value else "not needed"
+    if name == "approvers":
+        return ", ".join(value) + " (and admins)"
     return str(value)
+
+
+def approvers_text(approvers: Sequence[str]) -> str:
+    """Who decides a request, in words: "carol or dave (or an admin)", "an admin"."""
+    if not approvers:
+        return "an admin"
+    names = list(approvers)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"{listed} (or an admin)"
 
 
 def policy_source_text(source: str) -> str:

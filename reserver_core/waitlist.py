@@ -188,12 +188,14 @@ def _resource_in(ids: set[int]) -> Any:
 
 
 def _position(connection: Connection, entry: Any) -> int:
-    """The entry's place in line: 1 + those before it waiting for overlapping times."""
+    """The entry's place in line: 1 + those before it still waiting for overlapping times
+    (one holding an offer is out of the line: if it lapses or is declined, the next
+    waiting is offered it)."""
     reach = timedelta(minutes=entry.flexible_minutes)
     ahead = connection.execute(
         select(func.count()).where(
             WaitlistEntry.resource_id == entry.resource_id,
-            WaitlistEntry.status.in_(_WAITING),
+            WaitlistEntry.status == "waiting",
             WaitlistEntry.id < entry.id,
             WaitlistEntry.start_time < entry.end_time + reach,
             WaitlistEntry.end_time > entry.start_time - reach,
@@ -423,6 +425,13 @@ def _offer(connection: Connection, reservation_id: int, user: UserInfo, now: dat
     if row.user_id != user.id and not user.is_admin:
         raise ForbiddenError(f"access denied: the offer {reservation_id} is someone else's")
     if row.status != "offered":
+        lapsed = connection.execute(
+            select(WaitlistEntry.id).where(
+                WaitlistEntry.offer_id == reservation_id, WaitlistEntry.status == "lapsed"
+            )
+        ).first()
+        if lapsed is not None:
+            raise StateError(f"the offer {reservation_id} lapsed: it was not answered in time")
         raise StateError(f"reservation {reservation_id} is not an open offer ({row.status})")
     if row.decide_by is not None and row.decide_by <= now:
         raise StateError(f"the offer {reservation_id} lapsed at {row.decide_by:%Y-%m-%d %H:%M} UTC")
