@@ -56,8 +56,9 @@ def _decided(
     tags = resource.tag_list.split(",") if resource.tag_list else []
     rules = policy.load_rules(connection, resource.id, resource.name, tags, settings)
     if not rules.may_approve(user):
+        deciders = approvers_text(rules.approvers)
         raise ForbiddenError(
-            f"access denied: requests on {resource.name} are decided by {approvers_text(rules.approvers)}"
+            f"access denied: requests on {resource.name} are decided by {deciders}"
         )
     if row.status != "pending":
         raise StateError(f"reservation {reservation_id} is not awaiting approval ({row.status})")
