@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from sqlalchemy.types import TypeDecorator
 
 from reserver_core.errors import NotFoundError
+from reserver_core.schemas import HOLDING_STATUSES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -287,10 +288,6 @@ class Reservation(Base):
         ),
     )
 
-
-HOLDING_STATUSES = ("active", "pending", "offered")
-"""The statuses whose reservation holds its slot: booked, awaiting approval, or offered
-to the next in a waitlist. Nothing else may overlap them on their resource."""
 
 HOLDING_SQL = "status IN ('active', 'pending', 'offered')"
 """`HOLDS_SLOT` as SQL text: the condition of the partial indexes and of PostgreSQL's

@@ -35,7 +35,6 @@ from reserver_core.display import (
 )
 from reserver_core.errors import ForbiddenError, NotFoundError, PolicyError, ValidationError
 from reserver_core.models import (
-    HOLDING_STATUSES,
     Policy,
     Reservation,
     Resource,
@@ -46,6 +45,7 @@ from reserver_core.models import (
 )
 from reserver_core.resources import clean_tags
 from reserver_core.schemas import (
+    HOLDING_STATUSES,
     POLICY_FIELDS,
     Allowance,
     Closure,

@@ -24,6 +24,9 @@ ReservationStatus = Literal[
 ]
 """`pending` awaits an approver's yes and `offered` its taker's; both hold their slot as
 `active` does (see `models.HOLDS_SLOT`). `rejected` and `declined` hold nothing."""
+HOLDING_STATUSES: tuple[ReservationStatus, ...] = ("active", "pending", "offered")
+"""The statuses whose reservation holds its slot: booked, awaiting approval, or offered
+to the next in a waitlist. Nothing else may overlap them on their resource."""
 WaitStatus = Literal["waiting", "offered", "booked", "declined", "lapsed", "left", "expired"]
 NoticeKind = Literal[
     "cancelled",
