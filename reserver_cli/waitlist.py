@@ -8,6 +8,7 @@ decline it, or let it lapse, and the next in line is offered it.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -225,18 +226,19 @@ def decline(ctx: typer.Context, offer: OfferArg) -> None:
     )
 
 
-def _answered(cli: CliContext, offer: int, answer: Any) -> ReservationInfo:
+def _answered(
+    cli: CliContext, offer: int, answer: Callable[[int], ReservationInfo]
+) -> ReservationInfo:
     """Answer an offer; refused, name the offer when ID was the number of a waitlist entry
     of the user's that holds one (the two numbers are easily mixed up)."""
     try:
-        answered: ReservationInfo = answer(offer)
+        return answer(offer)
     except (NotFoundError, ForbiddenError, StateError) as exc:
         held = _offer_of_entry(cli, offer)
         if held is None or held.id == offer:
             raise
         hint = f"waitlist entry {offer} holds the offer #{held.id}: answer it with that number"
         raise ExplainedError(exc, [hint]) from exc
-    return answered
 
 
 def _offer_of_entry(cli: CliContext, entry_id: int) -> ReservationInfo | None:
