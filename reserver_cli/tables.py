@@ -513,9 +513,9 @@ def policies_listing(policies: list[PolicyInfo]) -> RenderableType:
     return Group(*parts)
 
 
-_SHOWN_WHEN_GIVEN = frozenset({"approvers", "approval_timeout_minutes", "offer_hold_minutes"})
-"""Fields an effective policy names only where they matter (approval required, an offer
-hold set): a resource's rules leave them out otherwise."""
+_SHOWN_WHEN_GIVEN = frozenset({"approvers", "approval_timeout_minutes"})
+"""Fields an effective policy names only where approval is required, and that mean
+nothing elsewhere."""
 
 
 def effective_policy_facts(policy: EffectivePolicy, cli: CliContext) -> RenderableType:

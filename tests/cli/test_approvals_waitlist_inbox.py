@@ -267,7 +267,9 @@ def test_a_declined_offer_passes_on_and_an_unanswered_one_lapses(lab: Reserver) 
     late = one_line_error(
         lab("waitlist", "accept", str(second["reservation_id"]), user="bob"), ExitCode.REFUSED
     )
-    assert "not an open offer (expired)" in late
+    assert (
+        late == f"error: the offer {second['reservation_id']} lapsed: it was not answered in time\n"
+    )
     assert lab.data("waitlist", "list", user="bob")[0]["status"] == "lapsed"
     assert rows(lab.ok("waitlist", "list", user="bob"))[0][4] == "offer not answered in time"
 
@@ -408,7 +410,7 @@ def test_approval_rules_are_set_shown_and_cleared(lab: Reserver) -> None:
         "Approval required from resource 'Microscope'",
         "Approvers carol (and admins) from resource 'Microscope'",
         "Time to decide 1d from tag 'lab'",
-        "Offer held for 1h from tag 'lab'",
+        "Offers held for 1h from tag 'lab'",
     ]
     effective = lab.data("policy", "show", "Microscope")["fields"]
     fields = {field["name"]: (field["value"], field["source"]) for field in effective}
@@ -426,8 +428,8 @@ def test_approval_rules_are_set_shown_and_cleared(lab: Reserver) -> None:
         "Cleared the approval and approvers of resource 'Microscope'; it sets no rule now.\n"
     )
     assert policy_lines(lab, "Microscope")[10:] == [
-        "Approval not required",
-        "Offer held for 1h from tag 'lab'",
+        "Approval not needed",
+        "Offers held for 1h from tag 'lab'",
     ]
     booked = lab.data("book", "Microscope", "2026-12-11 10:00", "--for", "1h", user="bob")
     assert booked["status"] == "active"
@@ -435,6 +437,6 @@ def test_approval_rules_are_set_shown_and_cleared(lab: Reserver) -> None:
     lab.ok("policy", "set", "--tag", "lab", "--approval", "required")
     assert policy_lines(lab, "Microscope")[10] == "Approval required from tag 'lab'"
     lab.ok("policy", "set", "--resource", "Microscope", "--approval", "none")
-    assert policy_lines(lab, "Microscope")[10] == "Approval not required"
+    assert policy_lines(lab, "Microscope")[10] == "Approval not needed"
     booked = lab.data("book", "Microscope", "2026-12-12 10:00", "--for", "1h", user="bob")
     assert booked["status"] == "active"
