@@ -858,10 +858,9 @@ class LocalBackend:
         cleaned = booking.clean_note(note)
         start, end = as_utc(start), as_utc(end)
         now = self.now()
-        flexible = timedelta(minutes=flexible_minutes)
         entry_id = self.database.write_core(
             lambda c: waitlist.join(
-                c, user, resource_id, start, end, flexible, cleaned, now, self.settings
+                c, user, resource_id, start, end, flexible_minutes, cleaned, now, self.settings
             )
         )
         return self.get_waitlist_entry(entry_id)
@@ -870,6 +869,8 @@ class LocalBackend:
         self, everyone: bool = False, resource_id: int | None = None
     ) -> list[WaitlistInfo]:
         """The acting user's waitlist entries (admin with `everyone`: all), newest first."""
+        if resource_id is not None:
+            resource_id = check_id(resource_id, "resource")
         user = self._require_user()
         now = self.now()
         return self.database.read(lambda s: waitlist.entries(s, user, now, everyone, resource_id))

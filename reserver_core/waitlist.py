@@ -50,19 +50,21 @@ def join(
     resource_id: int,
     start: datetime,
     end: datetime,
-    flexible: timedelta,
+    flexible_minutes: int,
     note: str,
     now: datetime,
     settings: Settings,
 ) -> int:
-    """Put `user` in line for `[start, end)` (or as long a window starting up to `flexible`
-    earlier or later) on a resource that is taken then; returns the entry's id.
+    """Put `user` in line for `[start, end)` (or as long a window starting up to
+    `flexible_minutes` earlier or later) on a resource that is taken then; returns the
+    entry's id.
 
     Refused: a window a booking could take now (book it instead), one the resource's
     policy refuses whoever waits, and a second place in line for overlapping times.
     """
     booking.check_window(start, end, now)
-    if not timedelta(0) <= flexible <= MAX_FLEXIBLE:
+    # Checked as a number: a timedelta of a huge one overflows.
+    if not 0 <= flexible_minutes <= MAX_FLEXIBLE / timedelta(minutes=1):
         raise ValidationError("the flexibility is 0 to 24 hours", "flexible_minutes")
     connection.execute(LOCK_RESOURCE, {"resource_id": resource_id})
     resource = _resource(connection, resource_id, now, start, end)
@@ -95,7 +97,7 @@ def join(
             "user_id": user.id,
             "start_time": start,
             "end_time": end,
-            "flexible_minutes": int(flexible.total_seconds() // 60),
+            "flexible_minutes": flexible_minutes,
             "status": "waiting",
             "note": note,
             "created_at": now,
