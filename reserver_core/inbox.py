@@ -14,8 +14,8 @@ from sqlalchemy import Connection, Table, func, insert, select, update
 
 from reserver_core.display import describe_window
 from reserver_core.errors import ValidationError
+from reserver_core.models import MAX_ID, User
 from reserver_core.models import Notice as NoticeRow
-from reserver_core.models import User
 from reserver_core.schemas import Notice, NoticeKind
 
 MAX_SHOWN = 500
@@ -143,13 +143,15 @@ def mark_read(
     connection: Connection, user_id: int, notice_ids: Sequence[int] | None, now: datetime
 ) -> int:
     """Mark the user's notices read (all unread ones when `notice_ids` is None); returns how
-    many changed. A notice id that is not the user's is a ValidationError."""
+    many changed. A notice id that is not the user's (or that no row can have) is a
+    ValidationError."""
     query = update(NoticeRow).where(NoticeRow.user_id == user_id, NoticeRow.read_at.is_(None))
     if notice_ids is not None:
         wanted = list(dict.fromkeys(notice_ids))
+        storable = [i for i in wanted if 1 <= i <= MAX_ID]
         owned = set(
             connection.scalars(
-                select(NoticeRow.id).where(NoticeRow.user_id == user_id, NoticeRow.id.in_(wanted))
+                select(NoticeRow.id).where(NoticeRow.user_id == user_id, NoticeRow.id.in_(storable))
             )
         )
         missing = [i for i in wanted if i not in owned]

@@ -927,9 +927,10 @@ class LocalBackend:
     def mark_read(self, notice_ids: Sequence[int] | None = None) -> int:
         """Mark notices read (all when none are named); returns how many changed."""
         user = self._require_user()
-        ids = None if notice_ids is None else [check_id(i, "notice") for i in notice_ids]
         now = self.now()
-        return self.database.write(lambda s: inbox.mark_read(s.connection(), user.id, ids, now))
+        return self.database.write(
+            lambda s: inbox.mark_read(s.connection(), user.id, notice_ids, now)
+        )
 
     # -- recurring series ----------------------------------------------------------------
     def book_series(

@@ -444,6 +444,8 @@ def test_notices_are_counted_and_marked_read(world: World) -> None:
         f"your inbox has no notice {notices[0].id}",
         "id",
     )
+    with pytest.raises(ValidationError, match=f"your inbox has no notice {10**20}"):
+        bob.mark_read([10**20])
     assert dave.unread_count() == 1
     assert dave.mark_read() == 1
     assert dave.unread_count() == 0
