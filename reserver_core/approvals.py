@@ -160,10 +160,11 @@ def _policy_changed_since(connection: Connection, resource_id: int, since: datet
     return found is not None
 
 
-def lapse_requests(connection: Connection, now: datetime) -> list[int]:
-    """Pending requests whose time to decide has passed lapse (`expired`); returns the
-    resources they release. Rows another runner holds are skipped (SKIP LOCKED)."""
-    due = waitlist.due(connection, "pending", now)
+def lapse_requests(connection: Connection, resource_id: int, now: datetime) -> int:
+    """The resource's pending requests whose time to decide has passed lapse (`expired`);
+    returns how many. The caller holds the resource's lock; rows another transaction
+    holds (a decision under way) are skipped (SKIP LOCKED)."""
+    due = waitlist.due(connection, "pending", resource_id, now)
     for row in due:
         connection.execute(
             update(Reservation)
@@ -180,7 +181,7 @@ def lapse_requests(connection: Connection, now: datetime) -> list[int]:
             now,
             reservation_id=row.id,
         )
-    return sorted({row.resource_id for row in due})
+    return len(due)
 
 
 def requests(

@@ -1172,30 +1172,29 @@ class LocalBackend:
         return report
 
     def _move_queues(self, now: datetime) -> tuple[int, int]:
-        """Lapse requests and offers past their time, then offer each resource's free time
-        to those waiting, one resource per transaction; a resource another runner is
-        offering is left to it (SKIP LOCKED). Returns (lapsed, offers made)."""
+        """For each resource with a request or an offer past its time or someone waiting,
+        in one transaction under its row lock: lapse those, then offer its free time to
+        those waiting. Lapsing under the lock keeps an offer being made from seeing a
+        slot freed halfway through the line. A resource another transaction holds is
+        left to it, or to the next run (SKIP LOCKED). Returns (lapsed, offers made)."""
+        resource_ids = self.database.read(lambda s: waitlist.resources_to_move(s.connection(), now))
+        lapsed = made = 0
+        for resource_id in resource_ids:
 
-        def lapse(session: Session) -> tuple[int, list[int]]:
-            connection = session.connection()
-            requests = approvals.lapse_requests(connection, now)
-            offers = waitlist.lapse_offers(connection, now)
-            return len(requests) + len(offers), sorted({*requests, *offers})
-
-        lapsed, released = self.database.write(lapse)
-        waiting = self.database.read(lambda s: waitlist.resources_with_waiters(s.connection()))
-        made = 0
-        for resource_id in sorted({*released, *waiting}):
-
-            def offer(session: Session, resource_id: int = resource_id) -> int:
+            def move(session: Session, resource_id: int = resource_id) -> tuple[int, int]:
                 connection = session.connection()
                 if not waitlist.try_lock_resource(connection, resource_id):
-                    return 0
-                return len(
-                    waitlist.offer_next(connection, resource_id, now, self.settings, lock=False)
+                    return 0, 0
+                count = approvals.lapse_requests(connection, resource_id, now)
+                count += waitlist.lapse_offers(connection, resource_id, now)
+                offers = waitlist.offer_next(
+                    connection, resource_id, now, self.settings, lock=False
                 )
+                return count, len(offers)
 
-            made += self.database.write(offer)
+            done = self.database.write(move)
+            lapsed += done[0]
+            made += done[1]
         return lapsed, made
 
     def background_upkeep(self) -> ExpiryReport | None:

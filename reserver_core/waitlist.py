@@ -487,10 +487,11 @@ def decline(
 
 
 # -- upkeep -------------------------------------------------------------------------------
-def lapse_offers(connection: Connection, now: datetime) -> list[int]:
-    """Offers whose time to answer has passed lapse (their entry loses its turn); returns
-    the resources they release. Rows another runner holds are skipped (SKIP LOCKED)."""
-    lapsing = due(connection, "offered", now)
+def lapse_offers(connection: Connection, resource_id: int, now: datetime) -> int:
+    """The resource's offers whose time to answer has passed lapse (their entry loses its
+    turn); returns how many. The caller holds the resource's lock; rows another
+    transaction holds (an answer under way) are skipped (SKIP LOCKED)."""
+    lapsing = due(connection, "offered", resource_id, now)
     for row in lapsing:
         connection.execute(
             update(Reservation)
@@ -510,10 +511,12 @@ def lapse_offers(connection: Connection, now: datetime) -> list[int]:
             now,
             reservation_id=row.id,
         )
-    return sorted({row.resource_id for row in lapsing})
+    return len(lapsing)
 
 
-def due(connection: Connection, status: str, now: datetime) -> list[Any]:
+def due(connection: Connection, status: str, resource_id: int, now: datetime) -> list[Any]:
+    """The resource's reservations of `status` whose `decide_by` has passed, locked;
+    those another transaction holds are skipped (SKIP LOCKED)."""
     query = (
         select(
             Reservation.id,
@@ -522,7 +525,11 @@ def due(connection: Connection, status: str, now: datetime) -> list[Any]:
             Reservation.start_time,
             Reservation.end_time,
         )
-        .where(Reservation.status == status, Reservation.decide_by <= now)
+        .where(
+            Reservation.resource_id == resource_id,
+            Reservation.status == status,
+            Reservation.decide_by <= now,
+        )
         .order_by(Reservation.id)
     )
     if connection.dialect.name != "sqlite":
@@ -530,16 +537,13 @@ def due(connection: Connection, status: str, now: datetime) -> list[Any]:
     return list(connection.execute(query))
 
 
-def resources_with_waiters(connection: Connection) -> list[int]:
-    """The resources someone waits for."""
-    return list(
-        connection.scalars(
-            select(WaitlistEntry.resource_id)
-            .where(WaitlistEntry.status == "waiting")
-            .distinct()
-            .order_by(WaitlistEntry.resource_id)
-        )
+def resources_to_move(connection: Connection, now: datetime) -> list[int]:
+    """The resources someone waits for, or holding a request or an offer past its time."""
+    waiting = select(WaitlistEntry.resource_id).where(WaitlistEntry.status == "waiting")
+    lapsing = select(Reservation.resource_id).where(
+        Reservation.status.in_(("pending", "offered")), Reservation.decide_by <= now
     )
+    return sorted(set(connection.scalars(waiting.union(lapsing))))
 
 
 def try_lock_resource(connection: Connection, resource_id: int) -> bool:
