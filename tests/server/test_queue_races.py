@@ -416,4 +416,10 @@ def test_the_replicas_timers_move_the_queue_by_themselves(
         assert _offered_to(engine, line) == expected, wave
         assert overlapping_holders(engine) == []
     assert set(offers_per_entry(engine).values()) == {1}
+    # Each replica's timer ran (past the run at its start), not only the one that won.
+    for server in servers:
+        with server.client() as client:
+            expiry = _ok(client.get("/health"))["background_tasks"]["expiry"]
+        assert expiry["running"] and expiry["runs"] > 1, expiry
+        assert expiry["last_error"] is None, expiry
     _no_failures(servers)
