@@ -46,13 +46,16 @@ Exit codes:
   0  success
   1  unexpected error (details in the log file named on stderr)
   2  invalid input: a bad option, time, duration, name or CSV file
-  3  not found: no such resource, reservation or user
-  4  conflict: the time is already booked, or the name is taken;
-     a series with dates that clash or are refused (nothing booked)
-  5  refused: the resource is disabled or under maintenance, or the
-     reservation is already cancelled or expired
-  6  permission denied: not allowed, not logged in, wrong password,
-     or too many failed logins
+  3  not found: no such resource, reservation, waitlist entry or user
+  4  conflict: the time is already booked (or held), the name is taken,
+     or you already wait for that time; a series with dates that clash
+     or are refused (nothing booked)
+  5  refused: the resource is disabled or under maintenance, the
+     reservation is already cancelled or expired, the request or offer
+     is no longer open, or the time to wait for is free (book it)
+  6  permission denied: not allowed (such as deciding a request you do
+     not approve), not logged in, wrong password, or too many failed
+     logins
   7  cannot reach the server
   8  the database cannot be opened or used
   9  refused by a booking policy (opening hours, closures, lead times,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 app = command_group(
     "policy",
-    "Booking rules: hours, closures, lead times, allowances.",
+    "Booking rules: hours, closures, limits, approval.",
 )
 
 ResourceOption = Annotated[
@@ -52,6 +52,10 @@ OPTIONS = {
     "max_advance_minutes": "--max-advance",
     "max_active": "--max-active",
     "max_hours_per_week": "--max-hours-per-week",
+    "approval": "--approval",
+    "approvers": "--approvers",
+    "approval_timeout_minutes": "--approval-timeout",
+    "offer_hold_minutes": "--offer-hold",
 }
 """The option of each policy field (`schemas.POLICY_FIELDS`), in `set` and `clear`."""
 
@@ -61,7 +65,13 @@ _OPTION_OF_FIELD = OPTIONS | {
     "max_length": "--max-length",
     "min_notice": "--min-notice",
     "max_advance": "--max-advance",
+    "approval_timeout": "--approval-timeout",
+    "offer_hold": "--offer-hold",
 }
+
+APPROVAL_CHOICES = {"required": True, "none": False}
+"""What --approval reads: a booking needs an approver's yes, or (overriding a broader
+scope) it does not."""
 
 
 def _scope(
@@ -107,6 +117,22 @@ def _minutes(text: str | None, field: str) -> int | None:
         return None
     with _options_named():
         return read_minutes(text, field)
+
+
+def _approval(text: str | None) -> bool | None:
+    if text is None:
+        return None
+    try:
+        return APPROVAL_CHOICES[text.strip().lower()]
+    except KeyError:
+        raise ValidationError(f"--approval is required or none, not {text!r}", "approval") from None
+
+
+def _approvers(text: str | None) -> list[str] | None:
+    """The usernames of --approvers, comma-separated; "" names none (admins only)."""
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _weekly_hours(text: str | None) -> float | None:
@@ -187,6 +213,41 @@ def set_policy(
             "8, 7.5 or 7h30m.",
         ),
     ] = None,
+    approval: Annotated[
+        str | None,
+        typer.Option(
+            "--approval",
+            metavar="required|none",
+            help="required: a member's booking waits, holding its slot, for an approver's "
+            "yes; none: it does not (over a tag's or the default's required).",
+        ),
+    ] = None,
+    approvers: Annotated[
+        str | None,
+        typer.Option(
+            "--approvers",
+            metavar="USERS",
+            help='Who may approve, besides admins: "carol,dave"; "" for admins only.',
+        ),
+    ] = None,
+    approval_timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--approval-timeout",
+            metavar="LENGTH",
+            help="How long a request waits for a decision before it lapses (never past "
+            "its start): 48h (the default), 2d.",
+        ),
+    ] = None,
+    offer_hold: Annotated[
+        str | None,
+        typer.Option(
+            "--offer-hold",
+            metavar="LENGTH",
+            help="How long a freed slot is held for the next in its waitlist to accept "
+            "(never past its start): 30m (the default), 2h.",
+        ),
+    ] = None,
 ) -> None:
     """Admin: set rules of a resource's, a tag's or the default policy.
 
@@ -198,6 +259,11 @@ def set_policy(
     checked before anything is saved. Admins are exempt from allowances when
     they book for themselves; every other rule binds everyone.
 
+    With --approval required, a member's booking is a request: it holds its
+    slot while it waits for a yes from one of --approvers or an admin (who book
+    without asking), and lapses after --approval-timeout. --offer-hold is how
+    long a freed slot waits for the first in its waitlist to accept it.
+
     \b
     Examples:
       reserver policy set --tag gpu --timezone Europe/Berlin --hours "mon-fri 08:00-20:00"
@@ -205,6 +271,8 @@ def set_policy(
       reserver policy set --resource "GPU-3" --min-notice 2h --max-advance 30d
       reserver policy set --default --closed "2026-12-24..2026-12-26 holidays"
       reserver policy set --default --min-length 30m --max-length 4h
+      reserver policy set --resource Microscope --approval required --approvers carol,dave
+      reserver policy set --tag gpu --approval-timeout 1d --offer-hold 1h
     """
     from reserver_core.schemas import PolicyChanges
 
@@ -219,6 +287,10 @@ def set_policy(
         max_advance_minutes=_minutes(max_advance, "max_advance"),
         max_active=max_active,
         max_hours_per_week=_weekly_hours(max_hours_per_week),
+        approval=_approval(approval),
+        approvers=_approvers(approvers),
+        approval_timeout_minutes=_minutes(approval_timeout, "approval_timeout"),
+        offer_hold_minutes=_minutes(offer_hold, "offer_hold"),
     )
     if changes == PolicyChanges():
         raise ValidationError(
@@ -348,6 +420,18 @@ def clear(
     max_hours_per_week: Annotated[
         bool, typer.Option("--max-hours-per-week", help="Unset its hours-per-week allowance.")
     ] = False,
+    approval: Annotated[
+        bool, typer.Option("--approval", help="Unset whether bookings need approval.")
+    ] = False,
+    approvers: Annotated[
+        bool, typer.Option("--approvers", help="Unset who approves (besides admins).")
+    ] = False,
+    approval_timeout: Annotated[
+        bool, typer.Option("--approval-timeout", help="Unset how long a request waits.")
+    ] = False,
+    offer_hold: Annotated[
+        bool, typer.Option("--offer-hold", help="Unset how long an offer is held.")
+    ] = False,
 ) -> None:
     """Admin: unset rules of a resource's, a tag's or the default policy.
 
@@ -359,6 +443,7 @@ def clear(
       reserver policy clear --tag gpu --max-active --max-hours-per-week
       reserver policy clear --default --closed
       reserver policy clear --resource "GPU-3"
+      reserver policy clear --resource Microscope --approval --approvers
     """
     cli = CliContext.of(ctx)
     named = {
@@ -371,6 +456,10 @@ def clear(
         "max_advance_minutes": max_advance,
         "max_active": max_active,
         "max_hours_per_week": max_hours_per_week,
+        "approval": approval,
+        "approvers": approvers,
+        "approval_timeout_minutes": approval_timeout,
+        "offer_hold_minutes": offer_hold,
     }
     fields = [name for name, given in named.items() if given]
     scope = _scope(cli, resource, tag, default)

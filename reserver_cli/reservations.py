@@ -118,7 +118,10 @@ def book(
     "23:00 --end 01:00" is two hours; an END with a day or a date means just that
     and must come after START. A local time skipped or repeated by a daylight-saving
     change is refused; add an offset to choose. On a clash, the clashing
-    bookings and the next free slot of the same length are shown.
+    bookings and the next free slot of the same length are shown, and how to
+    join the waitlist for that time. On a resource whose policy requires
+    approval, a member's booking is a request: it holds the slot and waits for
+    an approver's yes (see reserver approvals).
 
     A script that may retry a booking gives it --idempotency-key (1-100
     printable ASCII characters) and exact times: the same KEY for other times
@@ -175,7 +178,17 @@ def book(
 
     def human() -> str:
         window = cli.show_window(booked.start_time, booked.end_time)
-        return f"Booked #{booked.id}: {booked.resource.name}, {window}{_noted(booked)}."
+        what = f"{booked.resource.name}, {window}{_noted(booked)}"
+        if booked.status != "pending":
+            return f"Booked #{booked.id}: {what}."
+        from reserver_core.display import pending_text
+
+        return (
+            f"Not booked yet: request #{booked.id} for {what} is "
+            f"{pending_text(booked, cli.zone, now=cli.now())}.\n"
+            "The slot is held for you meanwhile; the answer comes to your inbox "
+            "(reserver inbox)."
+        )
 
     cli.output.result(booked, human)
 
@@ -295,6 +308,8 @@ def _explain_conflict(
     ]
     fields: dict[str, Any] = {"windows": error.windows}
     _offer_next_free(cli, target, start, end, moving, lines, fields)
+    if moving is None:
+        lines.append(f"or wait in line for it: {_waitlist_command(cli, target, start, end)}")
     from reserver_core.schemas import to_json
 
     message = f"{target.name} is already booked at that time"
@@ -358,15 +373,27 @@ def _offer_next_free(
 
 def _book_command(cli: CliContext, slot: FreeSlot, length: timedelta) -> str:
     # Free slots start on whole minutes (the core's rule), so minutes say it exactly.
-    start = slot.start_time.astimezone(cli.zone).isoformat(timespec="minutes")
+    start = _typed(cli, slot.start_time)
     return (
         f"reserver book {shlex.quote(slot.resource.name)} {shlex.quote(start)} "
         f"--for {cli.show_duration(length)}"
     )
 
 
+def _waitlist_command(cli: CliContext, target: ResourceInfo, start: datetime, end: datetime) -> str:
+    return (
+        f"reserver waitlist join {shlex.quote(target.name)} {shlex.quote(_typed(cli, start))} "
+        f"--for {cli.show_duration(end - start)}"
+    )
+
+
+def _typed(cli: CliContext, instant: datetime) -> str:
+    """An instant as the user may type it back: local ISO time with its offset."""
+    return instant.astimezone(cli.zone).isoformat(timespec="minutes")
+
+
 def _move_command(cli: CliContext, reservation_id: int, slot: FreeSlot, length: timedelta) -> str:
-    start = slot.start_time.astimezone(cli.zone).isoformat(timespec="minutes")
+    start = _typed(cli, slot.start_time)
     return f"reserver move {reservation_id} {shlex.quote(start)} --for {cli.show_duration(length)}"
 
 
@@ -401,6 +428,9 @@ def upcoming(
     ] = False,
 ) -> None:
     """List your coming reservations, soonest first.
+
+    Requests awaiting approval and waitlist offers to answer are listed too,
+    with their status.
 
     \b
     Examples:
@@ -501,9 +531,11 @@ def _list(ctx: typer.Context, everyone: bool, include_cancelled: bool, only_upco
     else:
         found = backend.my_reservations(include_cancelled=include_cancelled)
     if only_upcoming:
+        from reserver_core.schemas import HOLDING_STATUSES
+
         now = cli.now()
         found = sorted(
-            (r for r in found if r.status == "active" and r.end_time > now),
+            (r for r in found if r.status in HOLDING_STATUSES and r.end_time > now),
             key=lambda r: (r.start_time, r.id),
         )
     cli.output.result(found, lambda: _table(found, cli, show_user=everyone))

@@ -81,10 +81,25 @@ COMMANDS = {
         "app",
         "Recurring bookings: list, show, cancel or retime a series.",
     ),
+    "approvals": LazyCommand(
+        "reserver_cli.approvals",
+        "app",
+        "Requests awaiting approval: list, approve or reject them.",
+    ),
+    "waitlist": LazyCommand(
+        "reserver_cli.waitlist",
+        "app",
+        "Wait in line for a taken time; accept or decline offers.",
+    ),
+    "inbox": LazyCommand(
+        "reserver_cli.inbox",
+        "app",
+        "Your notices, newest first: offers, decisions, cancels, moves.",
+    ),
     "policy": LazyCommand(
         "reserver_cli.policies",
         "app",
-        "Booking rules: hours, closures, lead times, allowances.",
+        "Booking rules: hours, closures, limits, approval.",
     ),
     "system": LazyCommand(
         "reserver_cli.system", "app", "Health, counts, expiry and the settings in effect."
@@ -348,6 +363,7 @@ def root(
       reserver resources list
       reserver book "Room A" "tomorrow 14:00" --for 1h
       reserver upcoming --json
+      reserver inbox --unread
       reserver --server http://reserver.example:8000 auth login alice
     """
     cli = CliContext(

@@ -100,8 +100,9 @@ def summary(ctx: typer.Context) -> None:
 def expire(ctx: typer.Context) -> None:
     """Admin: mark finished reservations expired and end elapsed maintenance now.
 
-    This also runs by itself whenever a store is opened and on a timer in the
-    app and the server.
+    Requests and waitlist offers not answered in time lapse too, and the
+    slots they held are offered to the next in line. This also runs by itself
+    whenever a store is opened and on a timer in the app and the server.
 
     \b
     Example:
@@ -113,7 +114,9 @@ def expire(ctx: typer.Context) -> None:
         report,
         lambda: (
             f"Expired {report.expired_count} reservations; "
-            f"{report.maintenance_reset_count} resources back from maintenance."
+            f"{report.maintenance_reset_count} resources back from maintenance; "
+            f"{report.lapsed_count} requests and offers lapsed; "
+            f"{report.offers_made} offers made."
         ),
     )
 

@@ -24,13 +24,18 @@ from reserver_core.display import (
     describe_maintenance,
     holder_name,
     month_label,
+    notice_text,
+    pending_text,
     policy_source_text,
     policy_value_text,
+    status_label,
+    waitlist_status_text,
 )
 from reserver_core.schemas import (
     POLICY_FIELDS,
     EffectivePolicy,
     EventInfo,
+    Notice,
     Occurrence,
     PolicyInfo,
     ReservationInfo,
@@ -38,6 +43,7 @@ from reserver_core.schemas import (
     ResourceStatusDetail,
     Schedule,
     SeriesInfo,
+    WaitlistInfo,
 )
 
 STATUS_STYLES = {
@@ -46,8 +52,16 @@ STATUS_STYLES = {
     "maintenance": "magenta",
     "disabled": "red",
     "active": "green",
+    "pending": "yellow",
+    "offered": "cyan",
     "cancelled": "red",
     "expired": "dim",
+    "rejected": "red",
+    "declined": "dim",
+    "waiting": "yellow",
+    "requested": "yellow",
+    "approved": "green",
+    "accepted": "green",
     "free": "green",
     "booked": "green",
     "clash": "red",
@@ -256,7 +270,8 @@ def short_note(note: str, width: int = NOTE_IN_LIST) -> str:
 
 def booking_line(reservation: ReservationInfo, cli: CliContext) -> Text:
     """One reservation in one line: `#12 Tue 1 Dec 14:00-15:30 CET by alice: planning`,
-    `... by alice ↻ 3: planning` for an occurrence of series 3."""
+    `... by alice ↻ 3: planning` for an occurrence of series 3, `... by bob (pending
+    approval)` for a slot held but not booked yet."""
     line = Text(
         f"#{reservation.id} "
         f"{cli.show_window(reservation.start_time, reservation.end_time)} "
@@ -264,6 +279,8 @@ def booking_line(reservation: ReservationInfo, cli: CliContext) -> Text:
     )
     if reservation.series_id is not None:
         line.append(f" {series_mark(reservation)}")
+    if reservation.status != "active":
+        line.append(f" ({status_label(reservation, cli.zone, now=cli.now())})")
     if reservation.note:
         line.append(f": {short_note(reservation.note)}", style="dim")
     return line
@@ -298,7 +315,7 @@ def reservations_table(
             reservation.resource.name,
             cli.show_window(reservation.start_time, reservation.end_time),
             cli.show_duration(reservation.end_time - reservation.start_time),
-            _status_cell(reservation.status),
+            reservation_status_cell(reservation, cli),
         ]
         if show_user:
             row.append(holder_name(reservation))
@@ -308,6 +325,13 @@ def reservations_table(
             row.append(short_note(reservation.note))
         rows.append(row)
     return list_table(columns, rows)
+
+
+def reservation_status_cell(reservation: ReservationInfo, cli: CliContext) -> tuple[str, str]:
+    """A reservation's status as a list shows it ("pending approval", "offered until
+    10:30 CET"), in its colour."""
+    label = status_label(reservation, cli.zone, now=cli.now())
+    return label, STATUS_STYLES.get(reservation.status, "")
 
 
 def series_mark(reservation: ReservationInfo) -> str:
@@ -322,11 +346,13 @@ def reservation_facts(reservation: ReservationInfo, cli: CliContext) -> Renderab
         ("Resource", Text(f"{reservation.resource.name} (#{reservation.resource_id})")),
         ("When", cli.show_window(reservation.start_time, reservation.end_time)),
         ("Length", cli.show_duration(reservation.end_time - reservation.start_time)),
-        ("Status", status_text(reservation.status)),
+        ("Status", Text(*_held_status(reservation, cli))),
         ("Booked by", holder_name(reservation)),
         ("Booked at", cli.show_time(reservation.created_at)),
         ("Note", Text(reservation.note or "-")),
     ]
+    if reservation.status == "offered":
+        rows.append(("Answer", offer_answers(reservation.id)))
     series = reservation.series_id
     if series is not None:
         rows.append(("Series", f"#{series} (its dates: reserver series show {series})"))
@@ -335,6 +361,20 @@ def reservation_facts(reservation: ReservationInfo, cli: CliContext) -> Renderab
     if reservation.cancellation_reason:
         rows.append(("Reason", Text(reservation.cancellation_reason)))
     return facts(rows)
+
+
+def _held_status(reservation: ReservationInfo, cli: CliContext) -> tuple[str, str]:
+    style = STATUS_STYLES.get(reservation.status, "")
+    if reservation.status == "pending":
+        return pending_text(reservation, cli.zone, now=cli.now()), style
+    if reservation.status == "offered" and reservation.decide_by is not None:
+        return f"offered to you until {cli.show_time(reservation.decide_by)}", style
+    return reservation.status, style
+
+
+def offer_answers(reservation_id: int) -> str:
+    """The commands that answer an offer."""
+    return f"reserver waitlist accept {reservation_id}  (or: decline {reservation_id})"
 
 
 def events_table(
@@ -429,7 +469,12 @@ def _policy_value(name: str, value: object) -> Text:
 
 def sets_nothing(policy: PolicyInfo) -> bool:
     """Whether a scope's policy leaves every field unset."""
-    return all(getattr(policy, name) in (None, []) for name in POLICY_FIELDS)
+    return all(_unset(name, getattr(policy, name)) for name in POLICY_FIELDS)
+
+
+def _unset(name: str, value: object) -> bool:
+    # No closures is unset; no approvers named is a setting (admins only).
+    return value is None or (name == "closed" and value == [])
 
 
 def policy_facts(policy: PolicyInfo, title: str, *, only_set: bool) -> RenderableType:
@@ -438,7 +483,7 @@ def policy_facts(policy: PolicyInfo, title: str, *, only_set: bool) -> Renderabl
     rows: list[tuple[str, str | Text]] = []
     for name in POLICY_FIELDS:
         value = getattr(policy, name)
-        if value is None or value == []:
+        if _unset(name, value):
             if not only_set:
                 rows.append((POLICY_FIELD_LABELS[name], Text("not set", style="dim")))
             continue
@@ -468,6 +513,11 @@ def policies_listing(policies: list[PolicyInfo]) -> RenderableType:
     return Group(*parts)
 
 
+_SHOWN_WHEN_GIVEN = frozenset({"approvers", "approval_timeout_minutes"})
+"""Fields an effective policy names only where approval is required, and that mean
+nothing elsewhere."""
+
+
 def effective_policy_facts(policy: EffectivePolicy, cli: CliContext) -> RenderableType:
     """The rules that apply to a resource, the scope each comes from, its coming closures
     and the reader's allowances on it."""
@@ -486,6 +536,8 @@ def effective_policy_facts(policy: EffectivePolicy, cli: CliContext) -> Renderab
     table.add_column(style="dim")
     for name in POLICY_FIELDS:
         field = given.get(name)
+        if field is None and name in _SHOWN_WHEN_GIVEN:
+            continue
         source = policy_source_text(field.source) if field is not None else ""
         if name == "closed":
             value = f"{len(coming)} coming, listed below" if coming else "none coming"
@@ -643,3 +695,109 @@ def series_facts(series: SeriesInfo, cli: CliContext) -> RenderableType:
             row.append(reservation.cancellation_reason or "")
         listed.append(row)
     return Group(facts(rows), Text(""), list_table(columns, listed))
+
+
+def requests_table(requests: list[ReservationInfo], cli: CliContext) -> RenderableType:
+    """Requests awaiting a decision: id, who asks, resource, when, and by when to decide."""
+    if not requests:
+        return Text("No requests await your decision.", style="dim")
+    columns = [
+        Column("ID", "right", "dim"),
+        Column("Who"),
+        Column("Resource", style="bold"),
+        Column("When"),
+        Column("Decide by"),
+    ]
+    show_notes = any(request.note for request in requests)
+    if show_notes:
+        columns.append(Column("Note", style="dim"))
+    rows: list[list[Cell]] = []
+    for request in requests:
+        row: list[Cell] = [
+            str(request.id),
+            holder_name(request),
+            request.resource.name,
+            cli.show_window(request.start_time, request.end_time),
+            cli.show_time(request.decide_by) if request.decide_by else "-",
+        ]
+        if show_notes:
+            row.append(short_note(request.note))
+        rows.append(row)
+    return list_table(columns, rows)
+
+
+def waitlist_table(entries: list[WaitlistInfo], cli: CliContext, show_user: bool) -> RenderableType:
+    """Waitlist entries: id, resource, the window waited for and its flexibility, where
+    each stands (its place in line, or the offer to answer), and who waits for an admin."""
+    if not entries:
+        return Text("You wait for nothing.", style="dim")
+    columns = [
+        Column("ID", "right", "dim"),
+        Column("Resource", style="bold"),
+        Column("When"),
+        Column("Flexible", "right"),
+        Column("Status"),
+    ]
+    if show_user:
+        columns.append(Column("User"))
+    show_notes = any(entry.note for entry in entries)
+    if show_notes:
+        columns.append(Column("Note", style="dim"))
+    zone, now = cli.zone, cli.now()
+    rows: list[list[Cell]] = []
+    for entry in entries:
+        flexible = entry.flexible_minutes
+        row: list[Cell] = [
+            str(entry.id),
+            entry.resource.name,
+            cli.show_window(entry.start_time, entry.end_time),
+            f"±{cli.show_duration(timedelta(minutes=flexible))}" if flexible else "-",
+            (waitlist_status_text(entry, zone, now=now), STATUS_STYLES.get(entry.status, "")),
+        ]
+        if show_user:
+            row.append(entry.username or "someone")
+        if show_notes:
+            row.append(short_note(entry.note))
+        rows.append(row)
+    return list_table(columns, rows)
+
+
+NOTICE_KINDS = {
+    "at_risk": "at risk",
+    "request": "to decide",
+    "request_expired": "request lapsed",
+    "offer_expired": "offer lapsed",
+}
+"""A notice's kind as a list shows it, where its name does not say it well."""
+
+
+def inbox_table(notices: list[Notice], cli: CliContext) -> RenderableType:
+    """Notices, newest first: unread ones marked, id, when, kind, what happened and by
+    when to answer."""
+    if not notices:
+        return Text("Your inbox is empty.", style="dim")
+    zone, now = cli.zone, cli.now()
+    columns = [
+        Column(""),
+        Column("ID", "right", "dim"),
+        Column("When"),
+        Column("Kind", style="bold"),
+        Column("What"),
+    ]
+    show_deadlines = any(notice.deadline for notice in notices)
+    if show_deadlines:
+        columns.append(Column("Answer by"))
+    rows: list[list[Cell]] = []
+    for notice in notices:
+        unread = notice.read_at is None
+        row: list[Cell] = [
+            ("new", "bold yellow") if unread else "",
+            str(notice.id),
+            cli.show_time(notice.created_at),
+            NOTICE_KINDS.get(notice.kind, notice.kind),
+            (notice_text(notice, zone, now=now), "" if unread else "dim"),
+        ]
+        if show_deadlines:
+            row.append(cli.show_time(notice.deadline) if notice.deadline else "")
+        rows.append(row)
+    return list_table(columns, rows)

@@ -24,6 +24,7 @@ from reserver_core.schemas import (
     ImportReport,
     MaintenanceOutcome,
     MaintenancePreview,
+    Notice,
     OverlapChoice,
     Page,
     PolicyChanges,
@@ -40,6 +41,7 @@ from reserver_core.schemas import (
     Summary,
     Token,
     UserInfo,
+    WaitlistInfo,
 )
 
 ProgressCallback = Callable[[int, int], None]
@@ -290,6 +292,74 @@ class Backend(Protocol):
         """The earliest bookable window of `duration` after `after` (default now)
         on one resource, or on any resource carrying `tag`; the reservation `excluding`
         (one to move) counts as free."""
+        ...
+
+    # -- approvals, waitlists, inbox ----------------------------------------------------
+    def pending_requests(self) -> list[ReservationInfo]:
+        """The requests awaiting approval (status `pending`) that the acting user may
+        decide, soonest first: an admin sees all, an approver those of their resources."""
+        ...
+
+    def approve(self, reservation_id: int) -> ReservationInfo:
+        """Approver or admin: make a pending request `active` (its slot was held; the policy
+        is checked again if it changed since). ForbiddenError for anyone else, StateError
+        when it is not pending or has lapsed."""
+        ...
+
+    def reject(self, reservation_id: int, reason: str | None = None) -> ReservationInfo:
+        """Approver or admin: refuse a pending request with a reason; it becomes `rejected`
+        and its slot is offered to the waitlist."""
+        ...
+
+    def join_waitlist(
+        self,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        flexible_minutes: int = 0,
+        note: str = "",
+    ) -> WaitlistInfo:
+        """Wait in line for `[start, end)` on a resource taken then (or a window as long
+        starting up to `flexible_minutes`, at most 24 h, earlier or later). StateError when
+        it is free (book it instead), AlreadyExistsError when already waiting then, a
+        PolicyError when the resource's rules refuse the window."""
+        ...
+
+    def waitlist(
+        self, everyone: bool = False, resource_id: int | None = None
+    ) -> list[WaitlistInfo]:
+        """The acting user's waitlist entries, newest first, each with its place in line;
+        `everyone` (admin only, else ForbiddenError): all of them, with who waits."""
+        ...
+
+    def get_waitlist_entry(self, entry_id: int) -> WaitlistInfo:
+        """One waitlist entry; its owner or an admin only."""
+        ...
+
+    def leave_waitlist(self, entry_id: int) -> WaitlistInfo:
+        """Take a waiting entry out of line (status `left`); its owner or an admin only."""
+        ...
+
+    def accept_offer(self, reservation_id: int) -> ReservationInfo:
+        """Take an offered slot (status `offered`) before its `decide_by`: it becomes
+        `active`. Only its taker; StateError once lapsed."""
+        ...
+
+    def decline_offer(self, reservation_id: int) -> ReservationInfo:
+        """Turn an offer down (`declined`): the slot goes to the next in line."""
+        ...
+
+    def inbox(self, unread_only: bool = False) -> list[Notice]:
+        """The acting user's notices, newest first (at most 500)."""
+        ...
+
+    def unread_count(self) -> int:
+        """How many of the acting user's notices are unread."""
+        ...
+
+    def mark_read(self, notice_ids: Sequence[int] | None = None) -> int:
+        """Mark the acting user's notices read (all when None); returns how many changed.
+        ValidationError for an id that is not in their inbox."""
         ...
 
     # -- recurring series --------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from reserver_core import idempotency, policy
+from reserver_core import idempotency, inbox, policy
 from reserver_core.booking_statements import (
     CLASHES,
     INSERT_EVENT,
@@ -51,7 +51,13 @@ from reserver_core.resources import (
     run_end,
     tagged,
 )
-from reserver_core.schemas import FreeSlot, ReservationInfo, ResourceInfo, UserInfo
+from reserver_core.schemas import (
+    FreeSlot,
+    ReservationInfo,
+    ReservationStatus,
+    ResourceInfo,
+    UserInfo,
+)
 from reserver_core.settings import Settings
 from reserver_core.text import clean_free_text, clean_one_line
 
@@ -170,6 +176,9 @@ def book(
         policy.check_allowances(connection, rules, user.id, start, end, now)
     if resource.any_clash:
         raise conflict_error(resource.name, clashes(connection, resource_id, start, end))
+    pending = rules.approval and not rules.may_approve(user)
+    decide_by = request_deadline(rules, start, now) if pending else None
+    status: ReservationStatus = "pending" if pending else "active"
     result = connection.execute(
         INSERT_RESERVATION,
         {
@@ -177,9 +186,10 @@ def book(
             "user_id": user.id,
             "start_time": start,
             "end_time": end,
-            "status": "active",
+            "status": status,
             "created_at": now,
             "note": note,
+            "decide_by": decide_by,
         },
     )
     reservation_id = int(cast(tuple[int], result.inserted_primary_key)[0])
@@ -187,12 +197,23 @@ def book(
         INSERT_EVENT,
         {
             "reservation_id": reservation_id,
-            "action": "created",
+            "action": "requested" if pending else "created",
             "actor_id": (actor or user).id,
             "at": now,
             "details": describe_window(start, end),
         },
     )
+    if decide_by is not None:
+        inbox.tell_approvers(
+            connection,
+            rules.approvers,
+            resource.name,
+            user.username,
+            reservation_id,
+            (start, end),
+            decide_by,
+            now,
+        )
     if idempotency_key is not None:
         idempotency.remember(connection, user.id, idempotency_key, reservation_id, now)
     return ReservationInfo(
@@ -202,11 +223,19 @@ def book(
         username=user.username,
         start_time=start,
         end_time=end,
-        status="active",
+        status=status,
         created_at=now,
         resource=_nested_resource(connection, now, resource),
         note=note,
+        decide_by=decide_by,
+        approvers=list(rules.approvers) if pending else None,
     )
+
+
+def request_deadline(rules: policy.Rules, start: datetime, now: datetime) -> datetime:
+    """When a request made `now` lapses undecided: its policy's timeout, never past its
+    start."""
+    return min(now + timedelta(minutes=rules.approval_timeout), start)
 
 
 def check_bookable(resource: Any, start: datetime, end: datetime) -> None:
@@ -273,7 +302,19 @@ def record_event(
     details: str = "",
 ) -> None:
     """Append one entry to a reservation's history, in the caller's transaction."""
-    session.connection().execute(
+    write_event(session.connection(), reservation_id, action, actor_id, at, details)
+
+
+def write_event(
+    connection: Connection,
+    reservation_id: int,
+    action: str,
+    actor_id: int | None,
+    at: datetime,
+    details: str = "",
+) -> None:
+    """`record_event` on a bare connection."""
+    connection.execute(
         INSERT_EVENT,
         {
             "reservation_id": reservation_id,
@@ -318,12 +359,31 @@ def cancel(
     check_owner(reservation, user)
     if reservation.status == "cancelled":
         raise StateError(f"reservation {reservation_id} is already cancelled")
+    if reservation.status in ("rejected", "declined"):
+        raise StateError(
+            f"reservation {reservation_id} was {reservation.status}: nothing to cancel"
+        )
+    if reservation.status == "offered":
+        raise StateError(f"reservation {reservation_id} is an offer: decline it instead")
     if reservation.status == "expired" or reservation.end_time <= now:
         raise StateError(f"reservation {reservation_id} has already ended and cannot be cancelled")
     reservation.status = "cancelled"
     reservation.cancelled_at = now
     reservation.cancellation_reason = cleaned
-    record_event(session, reservation_id, "cancelled", (actor or user).id, now, cleaned or "")
+    reservation.decide_by = None
+    acting = actor or user
+    record_event(session, reservation_id, "cancelled", acting.id, now, cleaned or "")
+    if reservation.user_id != acting.id:
+        why = f": {cleaned}" if cleaned else ""
+        inbox.notify(
+            session.connection(),
+            [reservation.user_id],
+            "cancelled",
+            f"{acting.username} cancelled your reservation {reservation_id} "
+            f"({describe_window(reservation.start_time, reservation.end_time)}){why}",
+            now,
+            reservation_id=reservation_id,
+        )
 
 
 def clean_note(note: str) -> str:
@@ -363,7 +423,17 @@ def change(
     check_owner(reservation, user)
     acting = (actor or user).id
     if window is not None:
-        _move(session, reservation, window, now, settings, acting, owner.role == "admin")
+        left = _move(session, reservation, window, now, settings, acting, owner.role == "admin")
+        if left is not None and reservation.user_id != acting:
+            inbox.notify(
+                session.connection(),
+                [reservation.user_id],
+                "moved",
+                f"{(actor or user).username} moved your reservation {reservation_id}: "
+                f"{describe_move(left, window)}",
+                now,
+                reservation_id=reservation_id,
+            )
     if note is not None and note != reservation.note:
         reservation.note = note
         record_event(session, reservation_id, "noted", acting, now, note or "(note cleared)")
@@ -377,10 +447,16 @@ def _move(
     settings: Settings,
     actor_id: int,
     owner_is_admin: bool,
-) -> None:
+) -> tuple[datetime, datetime] | None:
+    """Move the reservation (see `change`); returns the window it left, None when the
+    window is the same."""
     start, end = window
-    if reservation.status == "cancelled":
-        raise StateError(f"reservation {reservation.id} is cancelled and cannot be moved")
+    if reservation.status in ("cancelled", "rejected", "declined"):
+        raise StateError(
+            f"reservation {reservation.id} is {reservation.status} and cannot be moved"
+        )
+    if reservation.status == "offered":
+        raise StateError(f"reservation {reservation.id} is an offer: accept it before moving it")
     if reservation.status == "expired" or reservation.end_time <= now:
         raise StateError(f"reservation {reservation.id} has already ended and cannot be moved")
     check_window(start, end, now)
@@ -401,11 +477,12 @@ def _move(
         raise conflict_error(resource.name, others)
     before = (reservation.start_time, reservation.end_time)
     if before == (start, end):
-        return
+        return None
     reservation.start_time, reservation.end_time = start, end
     record_event(
         session, reservation.id, "moved", actor_id, now, describe_move(before, (start, end))
     )
+    return before
 
 
 def free_slot(

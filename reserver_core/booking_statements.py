@@ -23,7 +23,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource, UTCDateTime
+from reserver_core.models import HOLDS_SLOT, Reservation, ReservationEvent, Resource, UTCDateTime
 from reserver_core.resources import RESOURCE_COLUMNS
 
 LOCK_RESOURCE = select(Resource.id).where(Resource.id == bindparam("resource_id")).with_for_update()
@@ -71,7 +71,7 @@ def _of_first_ending_after(value: ColumnElement[Any], instant: str) -> ScalarSel
         select(value)
         .where(
             Reservation.resource_id == Resource.id,
-            IS_ACTIVE,
+            HOLDS_SLOT,
             Reservation.end_time > bindparam(instant, type_=UTCDateTime()),
         )
         .order_by(Reservation.end_time)
@@ -108,7 +108,7 @@ _FIRST_END_FROM_WINDOW_END = (
     select(func.min(Reservation.end_time))
     .where(
         Reservation.resource_id == bindparam("resource_id"),
-        IS_ACTIVE,
+        HOLDS_SLOT,
         Reservation.end_time >= bindparam("end", type_=UTCDateTime()),
     )
     .scalar_subquery()
@@ -117,7 +117,7 @@ CLASHES = (
     select(Reservation.id, Reservation.start_time, Reservation.end_time)
     .where(
         Reservation.resource_id == bindparam("resource_id"),
-        IS_ACTIVE,
+        HOLDS_SLOT,
         Reservation.start_time < bindparam("end", type_=UTCDateTime()),
         Reservation.end_time > bindparam("start", type_=UTCDateTime()),
         Reservation.end_time

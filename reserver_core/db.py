@@ -33,7 +33,7 @@ from reserver_core.settings import Settings
 
 T = TypeVar("T")
 
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 """The newest migration; a store at this revision needs no Alembic import."""
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000

@@ -24,9 +24,11 @@ from reserver_core.schemas import (
     Closure,
     EventInfo,
     ImportReport,
+    Notice,
     Occurrence,
     ReservationInfo,
     ResourceInfo,
+    WaitlistInfo,
 )
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -105,6 +107,74 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
 def holder_name(reservation: ReservationInfo) -> str:
     """Who holds a reservation, or "someone" where the caller may not see who."""
     return reservation.username or "someone"
+
+
+def deadline_text(value: datetime, tz: ZoneInfo, *, now: datetime) -> str:
+    """An instant soon to come for a list: "10:30 CET" on today's date in `tz`, else as
+    `format_time` shows it ("Thu 3 Dec 10:30 CET")."""
+    local = _local(value, tz)
+    if local.date() == _local(now, tz).date():
+        return f"{local:%H:%M} {_abbreviation(local)}"
+    return format_time(value, tz, now=now)
+
+
+def status_label(reservation: ReservationInfo, tz: ZoneInfo, *, now: datetime) -> str:
+    """A reservation's status for a list: "pending approval" (by whom, when the answer to
+    the booking says), "offered until 10:30 CET", else its status word."""
+    if reservation.status == "pending":
+        if reservation.approvers is None:
+            return "pending approval"
+        return f"pending approval by {approvers_text(reservation.approvers)}"
+    if reservation.status == "offered" and reservation.decide_by is not None:
+        return f"offered until {deadline_text(reservation.decide_by, tz, now=now)}"
+    return reservation.status
+
+
+def pending_text(reservation: ReservationInfo, tz: ZoneInfo, *, now: datetime) -> str:
+    """What a request awaits, as a sentence's end: "pending approval by carol (or an
+    admin), to be decided by Thu 3 Dec 10:00 CET"."""
+    text = status_label(reservation, tz, now=now)
+    if reservation.decide_by is None:
+        return text
+    return f"{text}, to be decided by {format_time(reservation.decide_by, tz, now=now)}"
+
+
+_WAIT_WORDS = {
+    "booked": "booked (offer accepted)",
+    "declined": "offer declined",
+    "lapsed": "offer not answered in time",
+    "left": "left the line",
+    "expired": "its time passed",
+}
+
+
+def waitlist_status_text(entry: WaitlistInfo, tz: ZoneInfo, *, now: datetime) -> str:
+    """Where a waitlist entry stands: "waiting, 1st in line", "offered as #15 until
+    10:30 CET", "booked (offer accepted)", ..."""
+    if entry.status == "waiting":
+        return f"waiting, {ordinal(entry.position)} in line" if entry.position else "waiting"
+    if entry.status == "offered":
+        offer = entry.offer
+        if offer is None:
+            return "offered"
+        if offer.decide_by is None:
+            return f"offered as #{offer.id}"
+        return f"offered as #{offer.id} until {deadline_text(offer.decide_by, tz, now=now)}"
+    return _WAIT_WORDS.get(entry.status, entry.status)
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st, ..."""
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def notice_text(notice: Notice, tz: ZoneInfo, *, now: datetime) -> str:
+    """A notice's words with the windows and instants it spells in UTC shown in `tz`."""
+    return _in_zone(notice.text, tz, now)
 
 
 def describe_maintenance(resource: ResourceInfo, now: datetime, tz: ZoneInfo) -> str:
@@ -263,6 +333,10 @@ POLICY_FIELD_LABELS = {
     "max_advance_minutes": "Furthest ahead",
     "max_active": "Active bookings",
     "max_hours_per_week": "Hours per week",
+    "approval": "Approval",
+    "approvers": "Approvers",
+    "approval_timeout_minutes": "Time to decide",
+    "offer_hold_minutes": "Offers held for",
 }
 """Each policy field (`schemas.POLICY_FIELDS`) as people read it, e.g. in a table's first column."""
 
@@ -270,6 +344,10 @@ _NO_LIMIT = {
     "min_length_minutes": "none",
     "min_notice_minutes": "none",
     "hours": "always open",
+    "approval": "not needed",
+    "approvers": "admins",
+    "approval_timeout_minutes": "48h",
+    "offer_hold_minutes": "30m",
     "closed": "never",
 }
 _DAY_WORD = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)\b")
@@ -326,7 +404,20 @@ def policy_value_text(name: str, value: Any) -> str:
         return f"{value} at once"
     if name == "max_hours_per_week":
         return f"{hours_text(value)} in any 7 days"
+    if name == "approval":
+        return "required" if value else "not needed"
+    if name == "approvers":
+        return ", ".join(value) + " (and admins)"
     return str(value)
+
+
+def approvers_text(approvers: Sequence[str]) -> str:
+    """Who decides a request, in words: "carol or dave (or an admin)", "an admin"."""
+    if not approvers:
+        return "an admin"
+    names = list(approvers)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"{listed} (or an admin)"
 
 
 def policy_source_text(source: str) -> str:

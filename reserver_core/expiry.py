@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, null,
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session
 
-from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, Resource
+from reserver_core.models import HOLDS_SLOT, Reservation, ReservationEvent, Resource
 from reserver_core.schemas import ExpiryReport
 
 _EVENT_COLUMNS = ["reservation_id", "action", "actor_id", "at", "details"]
@@ -65,7 +65,7 @@ def expire(session: Session, now: datetime) -> tuple[int, int]:
     """
     # start < now follows from end <= now (end > start always); said, it lets the
     # index ordered by start yield only what is under way or due.
-    due = and_(IS_ACTIVE, Reservation.start_time < now, Reservation.end_time <= now)
+    due = and_(HOLDS_SLOT, Reservation.start_time < now, Reservation.end_time <= now)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         expired = _expire_returning(session, due, now)

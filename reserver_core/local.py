@@ -18,10 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reserver_core import (
+    approvals,
     booking,
     csv_io,
     expiry,
     idempotency,
+    inbox,
     maintenance,
     paging,
     policy,
@@ -32,6 +34,7 @@ from reserver_core import (
     throttle,
     tokens,
     users,
+    waitlist,
 )
 from reserver_core.backend import ProgressCallback
 from reserver_core.clock import Clock, SystemClock, as_utc
@@ -57,6 +60,7 @@ from reserver_core.schemas import (
     ImportReport,
     MaintenanceOutcome,
     MaintenancePreview,
+    Notice,
     Occurrence,
     OverlapChoice,
     Page,
@@ -74,6 +78,7 @@ from reserver_core.schemas import (
     Summary,
     Token,
     UserInfo,
+    WaitlistInfo,
 )
 from reserver_core.settings import Settings, default_database_url, load_settings
 from reserver_core.text import clean_idempotency_key
@@ -499,9 +504,16 @@ class LocalBackend:
         why = maintenance.clean_reason(reason)
         choice = maintenance.check_choice(overlapped)
         actor_id = (self.actor or admin).id
-        return self.database.write(
-            lambda s: maintenance.set_window(s, actor_id, now, resource_id, begin, end, why, choice)
-        )
+
+        def work(session: Session) -> MaintenanceOutcome:
+            outcome = maintenance.set_window(
+                session, actor_id, now, resource_id, begin, end, why, choice
+            )
+            if outcome.cancelled:
+                self._release(session, resource_id)
+            return outcome
+
+        return self.database.write(work)
 
     def end_maintenance(self, resource_id: int) -> ResourceInfo:
         """Admin: back in service now."""
@@ -627,10 +639,18 @@ class LocalBackend:
         reservation_id = check_id(reservation_id, "reservation")
         user = self._require_user()
         now = self.now()
-        self.database.write(
-            lambda s: booking.cancel(s, user, reservation_id, reason, now, self.actor)
-        )
+
+        def work(session: Session) -> None:
+            booking.cancel(session, user, reservation_id, reason, now, self.actor)
+            self._release(session, booking.reservation_row(session, reservation_id).resource_id)
+
+        self.database.write(work)
         return self.database.read(lambda s: reservations.load_reservation(s, now, reservation_id))
+
+    def _release(self, session: Session, resource_id: int) -> None:
+        """Offer what a change freed on the resource to those waiting, in its transaction."""
+        session.flush()
+        waitlist.offer_next(session.connection(), resource_id, self.now(), self.settings)
 
     def move(
         self, reservation_id: int, start: datetime, end: datetime, note: str | None = None
@@ -656,6 +676,8 @@ class LocalBackend:
             booking.change(
                 session, user, reservation_id, window, cleaned, now, self.settings, self.actor
             )
+            if window is not None:
+                self._release(session, booking.reservation_row(session, reservation_id).resource_id)
 
         if window is None:
             self.database.write(work)
@@ -792,6 +814,124 @@ class LocalBackend:
             )
         )
 
+    # -- approvals, waitlists, inbox -----------------------------------------------------
+    def pending_requests(self) -> list[ReservationInfo]:
+        """The requests awaiting approval that the acting user may decide, soonest first."""
+        user = self._require_user()
+        now = self.now()
+        return self.database.read(lambda s: approvals.requests(s, user, now, self.settings))
+
+    def approve(self, reservation_id: int) -> ReservationInfo:
+        """Approver or admin: make a pending request active."""
+        reservation_id = check_id(reservation_id, "reservation")
+        user = self._require_user()
+        now = self.now()
+        self.database.write(
+            lambda s: approvals.approve(s.connection(), user, reservation_id, now, self.settings)
+        )
+        return self.database.read(lambda s: reservations.load_reservation(s, now, reservation_id))
+
+    def reject(self, reservation_id: int, reason: str | None = None) -> ReservationInfo:
+        """Approver or admin: refuse a pending request; its slot goes to the waitlist."""
+        reservation_id = check_id(reservation_id, "reservation")
+        user = self._require_user()
+        now = self.now()
+        self.database.write(
+            lambda s: approvals.reject(
+                s.connection(), user, reservation_id, reason, now, self.settings
+            )
+        )
+        return self.database.read(lambda s: reservations.load_reservation(s, now, reservation_id))
+
+    def join_waitlist(
+        self,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        flexible_minutes: int = 0,
+        note: str = "",
+    ) -> WaitlistInfo:
+        """Wait in line for a taken window (or one as long starting up to
+        `flexible_minutes` earlier or later); the answer holds the place in line."""
+        resource_id = check_id(resource_id, "resource")
+        user = self._require_user()
+        cleaned = booking.clean_note(note)
+        start, end = as_utc(start), as_utc(end)
+        now = self.now()
+        entry_id = self.database.write_core(
+            lambda c: waitlist.join(
+                c, user, resource_id, start, end, flexible_minutes, cleaned, now, self.settings
+            )
+        )
+        return self.get_waitlist_entry(entry_id)
+
+    def waitlist(
+        self, everyone: bool = False, resource_id: int | None = None
+    ) -> list[WaitlistInfo]:
+        """The acting user's waitlist entries (admin with `everyone`: all), newest first."""
+        if resource_id is not None:
+            resource_id = check_id(resource_id, "resource")
+        user = self._require_user()
+        now = self.now()
+        return self.database.read(lambda s: waitlist.entries(s, user, now, everyone, resource_id))
+
+    def get_waitlist_entry(self, entry_id: int) -> WaitlistInfo:
+        """One waitlist entry with its place in line; its owner or an admin only."""
+        entry_id = check_id(entry_id, "waitlist entry")
+        user = self._require_user()
+        now = self.now()
+
+        def read(session: Session) -> WaitlistInfo:
+            found = waitlist.entries(session, user, now, user.is_admin, entry_ids=[entry_id])
+            if not found:
+                waitlist.entry_row(session, entry_id, user)
+            return found[0]
+
+        return self.database.read(read)
+
+    def leave_waitlist(self, entry_id: int) -> WaitlistInfo:
+        """Take a waiting entry out of line; its owner or an admin only."""
+        entry_id = check_id(entry_id, "waitlist entry")
+        user = self._require_user()
+        self.database.write(lambda s: waitlist.leave(s, user, entry_id))
+        return self.get_waitlist_entry(entry_id)
+
+    def accept_offer(self, reservation_id: int) -> ReservationInfo:
+        """Take an offered slot before its time to answer passes: it becomes active."""
+        reservation_id = check_id(reservation_id, "reservation")
+        user = self._require_user()
+        now = self.now()
+        self.database.write(lambda s: waitlist.accept(s.connection(), user, reservation_id, now))
+        return self.database.read(lambda s: reservations.load_reservation(s, now, reservation_id))
+
+    def decline_offer(self, reservation_id: int) -> ReservationInfo:
+        """Turn an offer down: the slot goes to the next in line."""
+        reservation_id = check_id(reservation_id, "reservation")
+        user = self._require_user()
+        now = self.now()
+        self.database.write(
+            lambda s: waitlist.decline(s.connection(), user, reservation_id, now, self.settings)
+        )
+        return self.database.read(lambda s: reservations.load_reservation(s, now, reservation_id))
+
+    def inbox(self, unread_only: bool = False) -> list[Notice]:
+        """The acting user's notices, newest first."""
+        user = self._require_user()
+        return self.database.read(lambda s: inbox.notices(s.connection(), user.id, unread_only))
+
+    def unread_count(self) -> int:
+        """How many of the acting user's notices are unread."""
+        user = self._require_user()
+        return self.database.read(lambda s: inbox.unread_count(s.connection(), user.id))
+
+    def mark_read(self, notice_ids: Sequence[int] | None = None) -> int:
+        """Mark notices read (all when none are named); returns how many changed."""
+        user = self._require_user()
+        now = self.now()
+        return self.database.write(
+            lambda s: inbox.mark_read(s.connection(), user.id, notice_ids, now)
+        )
+
     # -- recurring series ----------------------------------------------------------------
     def book_series(
         self, request: SeriesRequest, *, skip_conflicts: bool = False, dry_run: bool = False
@@ -865,9 +1005,12 @@ class LocalBackend:
         user = self._require_user()
         now = self.now()
         start = None if from_time is None else as_utc(from_time)
-        self.database.write(
-            lambda s: series.cancel_series(s, user, series_id, start, reason, now, self.actor)
-        )
+
+        def work(session: Session) -> None:
+            series.cancel_series(session, user, series_id, start, reason, now, self.actor)
+            self._release(session, series.series_row(session, series_id).resource_id)
+
+        self.database.write(work)
         return self.database.read(lambda s: series.load_series(s, now, [series_id])[0])
 
     def retime_series(
@@ -885,7 +1028,7 @@ class LocalBackend:
         now = self.now()
 
         def work(connection: Connection) -> list[Occurrence]:
-            return series.retime_series(
+            moved = series.retime_series(
                 connection,
                 user,
                 series_id,
@@ -896,6 +1039,10 @@ class LocalBackend:
                 dry_run=dry_run,
                 actor=self.actor,
             )
+            if not dry_run:
+                resource_id = series.resource_of(connection, series_id)
+                waitlist.offer_next(connection, resource_id, now, self.settings, lock=False)
+            return moved
 
         if dry_run:
             preview = self.database.read(lambda s: work(s.connection()))
@@ -1007,15 +1154,48 @@ class LocalBackend:
         now = self.now()
         window = timedelta(minutes=self.settings.login_window_minutes)
         expired, reset = self.database.write(lambda s: expiry.expire(s, now))
+        lapsed, offers = self._move_queues(now)
 
         def forget(session: Session) -> None:
             throttle.purge(session, now, window)
             idempotency.purge(session, now)
 
         self.database.write(forget)
-        report = ExpiryReport(expired_count=expired, maintenance_reset_count=reset, timestamp=now)
+        report = ExpiryReport(
+            expired_count=expired,
+            maintenance_reset_count=reset,
+            timestamp=now,
+            lapsed_count=lapsed,
+            offers_made=offers,
+        )
         self.upkeep.record(report)
         return report
+
+    def _move_queues(self, now: datetime) -> tuple[int, int]:
+        """For each resource with a request or an offer past its time or someone waiting,
+        in one transaction under its row lock: lapse those, then offer its free time to
+        those waiting. Lapsing under the lock keeps an offer being made from seeing a
+        slot freed halfway through the line. A resource another transaction holds is
+        left to it, or to the next run (SKIP LOCKED). Returns (lapsed, offers made)."""
+        resource_ids = self.database.read(lambda s: waitlist.resources_to_move(s.connection(), now))
+        lapsed = made = 0
+        for resource_id in resource_ids:
+
+            def move(session: Session, resource_id: int = resource_id) -> tuple[int, int]:
+                connection = session.connection()
+                if not waitlist.try_lock_resource(connection, resource_id):
+                    return 0, 0
+                count = approvals.lapse_requests(connection, resource_id, now)
+                count += waitlist.lapse_offers(connection, resource_id, now)
+                offers = waitlist.offer_next(
+                    connection, resource_id, now, self.settings, lock=False
+                )
+                return count, len(offers)
+
+            done = self.database.write(move)
+            lapsed += done[0]
+            made += done[1]
+        return lapsed, made
 
     def background_upkeep(self) -> ExpiryReport | None:
         """The timer's work: run expiry, recording rather than raising a failure."""

@@ -15,14 +15,15 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from reserver_core import inbox
 from reserver_core.booking import record_event
 from reserver_core.clock import as_utc
 from reserver_core.display import describe_window
 from reserver_core.errors import ValidationError
-from reserver_core.models import Reservation
+from reserver_core.models import Reservation, WaitlistEntry
 from reserver_core.reservations import load_reservations, overlapping
 from reserver_core.resources import (
     MAX_RESET_HOURS,
@@ -136,6 +137,7 @@ def set_window(
     hours = math.ceil((end - start) / timedelta(hours=1))
     resource.auto_reset_hours = min(max(hours, MIN_RESET_HOURS), MAX_RESET_HOURS)
     cancelled: list[ReservationInfo] = []
+    window = describe_window(start, end)
     if choice == "cancel":
         why = cancellation_reason(start, end, reason)
         for held in found:
@@ -143,7 +145,34 @@ def set_window(
             row.status = "cancelled"
             row.cancelled_at = now
             row.cancellation_reason = why
+            row.decide_by = None
             record_event(session, held.id, "cancelled", actor_id, now, why)
+        # An offer cancelled here puts its taker back in line, in their place.
+        session.execute(
+            update(WaitlistEntry)
+            .where(WaitlistEntry.offer_id.in_(ids), WaitlistEntry.status == "offered")
+            .values(status="waiting", offer_id=None)
+        )
+    for held in found:
+        if held.user_id is None or held.user_id == actor_id:
+            continue
+        booked = describe_window(held.start_time, held.end_time)
+        if choice == "cancel":
+            text = f"your reservation {held.id} on {resource.name} ({booked}) was {why}"
+        else:
+            text = (
+                f"maintenance of {resource.name} {window} overlaps your reservation {held.id} "
+                f"({booked}): it is kept, but the resource may not be ready"
+                + (f" ({reason})" if reason else "")
+            )
+        inbox.notify(
+            session.connection(),
+            [held.user_id],
+            "cancelled" if choice == "cancel" else "at_risk",
+            text,
+            now,
+            reservation_id=held.id,
+        )
     # The reads below go through the session's connection, which does not flush.
     session.flush()
     if choice == "cancel" and ids:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 from sqlalchemy.types import TypeDecorator
 
 from reserver_core.errors import NotFoundError
+from reserver_core.schemas import HOLDING_STATUSES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -236,6 +237,8 @@ class Reservation(Base):
     end_time: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decide_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    """When a `pending` request or an `offered` slot lapses unless answered."""
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancellation_reason: Mapped[str | None] = mapped_column(String(500))
     note: Mapped[str] = mapped_column(String(500), default="", server_default="")
@@ -245,27 +248,33 @@ class Reservation(Base):
 
     __table_args__ = (
         CheckConstraint("end_time > start_time", name="window"),
-        CheckConstraint("status IN ('active', 'cancelled', 'expired')", name="status"),
+        CheckConstraint(
+            "status IN ('active', 'pending', 'offered', 'cancelled', 'expired', 'rejected',"
+            " 'declined')",
+            name="status",
+        ),
         # Covering: overlap, "in use now" and expiry queries never touch the table.
         # The migrations make the first two partial where the database can (SQLite,
-        # PostgreSQL: only `status = 'active'` rows), so they stay small and hot
+        # PostgreSQL: only the rows that hold their slot), so they stay small and hot
         # however long the history grows. The condition is not repeated here: a
         # `postgresql_where` would load the PostgreSQL dialect in every process,
         # slowing each CLI start, and Alembic does not compare index conditions
         # (tests/core/test_migrations.py checks them in the database instead).
+        # The status comes last: three statuses hold a slot, and a status before the times
+        # would split each resource's rows into three ranges no longer ordered by time.
         Index(
-            "ix_reservations_resource_window",
+            "ix_reservations_holding_window",
             "resource_id",
-            "status",
             "end_time",
             "start_time",
+            "status",
         ),
         Index(
-            "ix_reservations_status_start",
-            "status",
+            "ix_reservations_holding_start",
             "start_time",
             "end_time",
             "resource_id",
+            "status",
         ),
         Index("ix_reservations_user_start", "user_id", "start_time"),
         # Covering, for a user's allowances: what they hold from an instant on.
@@ -280,9 +289,14 @@ class Reservation(Base):
     )
 
 
-IS_ACTIVE = Reservation.status == literal_column("'active'")
-"""`status = 'active'` with the value written into the SQL, not bound: PostgreSQL
-can then prove that a query fits the partial indexes even in a generic plan."""
+HOLDING_SQL = "status IN ('active', 'pending', 'offered')"
+"""`HOLDS_SLOT` as SQL text: the condition of the partial indexes and of PostgreSQL's
+exclusion constraint (the migrations write it; tests/core/test_migrations.py checks it)."""
+
+HOLDS_SLOT = Reservation.status.in_([literal_column(f"'{status}'") for status in HOLDING_STATUSES])
+"""The reservation holds its slot: the one definition every clash check, free-slot search
+and allowance count uses. The values are written into the SQL, not bound: PostgreSQL can
+then prove that a query fits the partial indexes even in a generic plan."""
 
 
 class ReservationEvent(Base):
@@ -350,6 +364,12 @@ class Policy(Base):
     max_advance_minutes: Mapped[int | None] = mapped_column(Integer)
     max_active: Mapped[int | None] = mapped_column(Integer)
     max_minutes_per_week: Mapped[int | None] = mapped_column(Integer)
+    approval: Mapped[bool | None] = mapped_column(Boolean)
+    """True: a member's booking waits, `pending`, for an approver's yes."""
+    approvers: Mapped[str | None] = mapped_column(Text)
+    """The usernames who may approve, comma-separated (admins always may)."""
+    approval_timeout_minutes: Mapped[int | None] = mapped_column(Integer)
+    offer_hold_minutes: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
@@ -365,3 +385,57 @@ class Policy(Base):
             name="positive_limits",
         ),
     )
+
+
+class WaitlistEntry(Base):
+    """Someone waiting for a window of a resource that is taken, in line by `id`.
+
+    `flexible_minutes`: the booking may start that much earlier or later, at the same
+    length. `status`: `waiting`, `offered` (the reservation `offer_id` holds the slot for
+    them), `booked` (they took it), `declined`, `lapsed` (an offer went unanswered),
+    `left`, or `expired` (the window passed)."""
+
+    __tablename__ = "waitlist"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    flexible_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"))
+    note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("end_time > start_time", name="window"),
+        CheckConstraint(
+            "status IN ('waiting', 'offered', 'booked', 'declined', 'lapsed', 'left', 'expired')",
+            name="status",
+        ),
+        Index("ix_waitlist_resource_status", "resource_id", "status", "id"),
+    )
+
+
+class Notice(Base):
+    """One line of a user's inbox, written in the transaction of the change it tells of.
+
+    `kind` names the change (`cancelled`, `moved`, `at_risk`, `approved`, `rejected`,
+    `request`, `offer`, `request_expired`, `offer_expired`, `series`); `reservation_id`
+    and `series_id` what it is about; `deadline` when an offer or request must be
+    answered."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_notices_user_read", "user_id", "read_at", "id"),)

@@ -45,6 +45,7 @@ from reserver_core.models import (
 )
 from reserver_core.resources import clean_tags
 from reserver_core.schemas import (
+    HOLDING_STATUSES,
     POLICY_FIELDS,
     Allowance,
     Closure,
@@ -59,6 +60,7 @@ from reserver_core.schemas import (
 from reserver_core.settings import Settings
 from reserver_core.text import clean_one_line
 from reserver_core.timeparse import parse_duration, resolve_zone
+from reserver_core.users import clean_username
 
 WEEK = timedelta(days=7)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -69,6 +71,11 @@ MAX_REASON_LENGTH = 200
 MAX_LIMIT_MINUTES = 366 * MINUTES_PER_DAY
 MAX_ACTIVE_LIMIT = 10_000
 STORE_SETTINGS = "store settings"
+BUILT_IN = "built-in"
+DEFAULT_APPROVAL_TIMEOUT = 48 * 60
+"""Minutes a request waits for a decision when its policy sets no `approval_timeout`."""
+DEFAULT_OFFER_HOLD = 30
+"""Minutes a waitlist offer is held when its policy sets no `offer_hold`."""
 DEFAULT_LABEL = "the default policy"
 
 _SPAN_RE = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", re.ASCII)
@@ -360,6 +367,19 @@ def check_changes(changes: PolicyChanges) -> _Checked:
                 "max_hours_per_week",
             )
         values["max_minutes_per_week"] = round(hours * 60)
+    for name, what in (
+        ("approval_timeout_minutes", "the time to decide a request"),
+        ("offer_hold_minutes", "the time an offer is held"),
+    ):
+        checked = _check_minutes(getattr(changes, name), name, what)
+        if checked is not None:
+            values[name] = checked
+    if changes.approval is not None:
+        values["approval"] = changes.approval
+    if changes.approvers is not None:
+        values["approvers"] = ",".join(
+            dict.fromkeys(clean_username(name) for name in changes.approvers if name.strip())
+        )
     shortest = values.get("min_length_minutes")
     longest = values.get("max_length_minutes")
     if shortest is not None and longest is not None and shortest > longest:
@@ -367,6 +387,15 @@ def check_changes(changes: PolicyChanges) -> _Checked:
             "the shortest booking is longer than the longest", "min_length_minutes"
         )
     return _Checked(values, [parse_closure(text) for text in changes.add_closed])
+
+
+def _check_approvers(session: Session, names: str) -> None:
+    """Every approver named must be a user of the store."""
+    wanted = [name for name in names.split(",") if name]
+    known = set(session.scalars(select(User.username).where(User.username.in_(wanted))))
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise ValidationError(f"no user is called {unknown[0]!r}", "approvers")
 
 
 # -- storing -------------------------------------------------------------------------------
@@ -426,8 +455,16 @@ def _info(row: Policy | None, scope: PolicyScope, label: str) -> PolicyInfo:
         max_advance_minutes=row.max_advance_minutes,
         max_active=row.max_active,
         max_hours_per_week=None if hours is None else hours / 60,
+        approval=row.approval,
+        approvers=None if row.approvers is None else _names(row.approvers),
+        approval_timeout_minutes=row.approval_timeout_minutes,
+        offer_hold_minutes=row.offer_hold_minutes,
         updated_at=row.updated_at,
     )
+
+
+def _names(text: str) -> list[str]:
+    return [name for name in text.split(",") if name]
 
 
 def list_policies(session: Session) -> list[PolicyInfo]:
@@ -452,6 +489,8 @@ def set_policy(
     """Admin: write the checked `changes` into the scope's policy (closures are added)."""
     _require_admin(user)
     checked = check_changes(changes)
+    if checked.values.get("approvers"):
+        _check_approvers(session, checked.values["approvers"])
     kind, key, label = check_scope(session, scope)
     row = _row(session, kind, key, lock=True)
     if row is None:
@@ -580,6 +619,18 @@ class Rules:
     max_week: int | None
     max_week_from: str
     max_week_scope: tuple[str, str]
+    approval: bool = False
+    approval_from: str = BUILT_IN
+    approvers: tuple[str, ...] = ()
+    approvers_from: str = BUILT_IN
+    approval_timeout: int = DEFAULT_APPROVAL_TIMEOUT
+    approval_timeout_from: str = BUILT_IN
+    offer_hold: int = DEFAULT_OFFER_HOLD
+    offer_hold_from: str = BUILT_IN
+
+    def may_approve(self, user: UserInfo) -> bool:
+        """Whether `user` may decide requests on the resource: an admin or an approver."""
+        return user.is_admin or user.username in self.approvers
 
     @property
     def has_allowances(self) -> bool:
@@ -603,6 +654,10 @@ _RULE_COLUMNS = (
     "max_advance_minutes",
     "max_active",
     "max_minutes_per_week",
+    "approval",
+    "approvers",
+    "approval_timeout_minutes",
+    "offer_hold_minutes",
 )
 
 
@@ -688,7 +743,7 @@ def resolve(
     unset = (None, "", ("default", ""))
     store_zone = settings.tz or "UTC"
     zone_name, zone_from, _ = picked.get(
-        "timezone", (store_zone, STORE_SETTINGS if settings.tz else "built-in", None)
+        "timezone", (store_zone, STORE_SETTINGS if settings.tz else BUILT_IN, None)
     )
     hours, hours_from, _ = picked.get("hours", unset)
     min_length, min_length_from, _ = picked.get(
@@ -702,6 +757,12 @@ def resolve(
     max_active, max_active_from, active_scope = picked.get("max_active", unset)
     max_week, max_week_from, week_scope = picked.get("max_minutes_per_week", unset)
     closures = tuple((closure, label) for _, label, entry in chain for closure in entry.closures)
+    approval, approval_from, _ = picked.get("approval", (False, BUILT_IN, None))
+    approvers, approvers_from, _ = picked.get("approvers", ("", BUILT_IN, None))
+    timeout, timeout_from, _ = picked.get(
+        "approval_timeout_minutes", (DEFAULT_APPROVAL_TIMEOUT, BUILT_IN, None)
+    )
+    hold, hold_from, _ = picked.get("offer_hold_minutes", (DEFAULT_OFFER_HOLD, BUILT_IN, None))
     return Rules(
         resource_id=resource_id,
         resource_name=resource_name,
@@ -724,6 +785,14 @@ def resolve(
         max_week=max_week,
         max_week_from=max_week_from,
         max_week_scope=week_scope,
+        approval=bool(approval),
+        approval_from=approval_from,
+        approvers=tuple(_names(approvers)),
+        approvers_from=approvers_from,
+        approval_timeout=timeout,
+        approval_timeout_from=timeout_from,
+        offer_hold=hold,
+        offer_hold_from=hold_from,
     )
 
 
@@ -764,6 +833,10 @@ def rules_of(effective: EffectivePolicy) -> Rules:
         max_week=None,
         max_week_from="",
         max_week_scope=("default", ""),
+        approval=bool(value("approval")),
+        approval_from=source("approval"),
+        approvers=tuple(value("approvers") or ()),
+        approvers_from=source("approvers"),
     )
 
 
@@ -912,6 +985,16 @@ def effective_policy(
     ):
         if value is not None:
             fields.append(EffectiveField(name, value, source))
+    if rules.approval:
+        fields.append(EffectiveField("approval", True, rules.approval_from))
+        fields.append(EffectiveField("approvers", list(rules.approvers), rules.approvers_from))
+        fields.append(
+            EffectiveField(
+                "approval_timeout_minutes", rules.approval_timeout, rules.approval_timeout_from
+            )
+        )
+    if rules.offer_hold_from != BUILT_IN:
+        fields.append(EffectiveField("offer_hold_minutes", rules.offer_hold, rules.offer_hold_from))
     allowances: list[Allowance] = []
     if user is not None:
         connection = session.connection()
@@ -1460,7 +1543,7 @@ _COUNT_ACTIVE = _per_scope(
     select(func.count()).where(
         Reservation.user_id == bindparam("user_id"),
         Reservation.end_time > bindparam("now", type_=UTCDateTime()),
-        _STATUS == "active",
+        _STATUS.in_(HOLDING_STATUSES),
         _OTHER_THAN,
     )
 )
@@ -1469,7 +1552,7 @@ _HELD_WINDOWS = _per_scope(
         Reservation.user_id == bindparam("user_id"),
         Reservation.end_time > bindparam("start", type_=UTCDateTime()),
         Reservation.start_time < bindparam("end", type_=UTCDateTime()),
-        or_(_STATUS == "active", _STATUS == "expired"),
+        _STATUS.in_((*HOLDING_STATUSES, "expired")),
         _OTHER_THAN,
     )
 )

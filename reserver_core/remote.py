@@ -54,6 +54,7 @@ from reserver_core.schemas import (
     ImportReport,
     MaintenanceOutcome,
     MaintenancePreview,
+    Notice,
     Occurrence,
     OverlapChoice,
     Page,
@@ -71,6 +72,7 @@ from reserver_core.schemas import (
     Summary,
     Token,
     UserInfo,
+    WaitlistInfo,
     from_json,
     to_json,
 )
@@ -641,6 +643,96 @@ class RemoteBackend:
         if excluding is not None:
             params["excluding"] = excluding
         return self._call(FreeSlot, "GET", "/resources/next-free-slot", params=params)
+
+    # -- approvals, waitlists, inbox -----------------------------------------------------
+    def pending_requests(self) -> list[ReservationInfo]:
+        """The requests awaiting approval that the acting user may decide, soonest first."""
+        return self._call(list[ReservationInfo], "GET", "/approvals")
+
+    def approve(self, reservation_id: int) -> ReservationInfo:
+        """Approver or admin: make a pending request active."""
+        path = f"/reservations/{reservation_id}/approve"
+        return self._call(ReservationInfo, "POST", path)
+
+    def reject(self, reservation_id: int, reason: str | None = None) -> ReservationInfo:
+        """Approver or admin: refuse a pending request; its slot goes to the waitlist."""
+        path = f"/reservations/{reservation_id}/reject"
+        return self._call(ReservationInfo, "POST", path, json={"reason": reason})
+
+    def join_waitlist(
+        self,
+        resource_id: int,
+        start: datetime,
+        end: datetime,
+        flexible_minutes: int = 0,
+        note: str = "",
+    ) -> WaitlistInfo:
+        """Wait in line for a taken window (or one as long starting up to
+        `flexible_minutes` earlier or later); the answer holds the place in line."""
+        body = {
+            "resource_id": resource_id,
+            "start_time": _instant(start),
+            "end_time": _instant(end),
+            "flexible_minutes": flexible_minutes,
+            "note": note,
+        }
+        # Not resent when the answer is lost: a second place in line is refused, so the
+        # caller would hear AlreadyExistsError for the place it holds.
+        return self._call(WaitlistInfo, "POST", "/waitlist", json=body)
+
+    def waitlist(
+        self, everyone: bool = False, resource_id: int | None = None
+    ) -> list[WaitlistInfo]:
+        """The acting user's waitlist entries (admin with `everyone`: all), newest first."""
+        params: dict[str, Any] = {"all": everyone}
+        if resource_id is not None:
+            params["resource_id"] = resource_id
+        return self._call(list[WaitlistInfo], "GET", "/waitlist", params=params)
+
+    def get_waitlist_entry(self, entry_id: int) -> WaitlistInfo:
+        """One waitlist entry with its place in line; its owner or an admin only."""
+        return self._call(WaitlistInfo, "GET", f"/waitlist/{entry_id}")
+
+    def leave_waitlist(self, entry_id: int) -> WaitlistInfo:
+        """Take a waiting entry out of line; its owner or an admin only."""
+        return self._call(WaitlistInfo, "DELETE", f"/waitlist/{entry_id}")
+
+    def accept_offer(self, reservation_id: int) -> ReservationInfo:
+        """Take an offered slot before its time to answer passes: it becomes active."""
+        path = f"/reservations/{reservation_id}/accept"
+        return self._call(ReservationInfo, "POST", path)
+
+    def decline_offer(self, reservation_id: int) -> ReservationInfo:
+        """Turn an offer down: the slot goes to the next in line."""
+        path = f"/reservations/{reservation_id}/decline"
+        return self._call(ReservationInfo, "POST", path)
+
+    def inbox(self, unread_only: bool = False) -> list[Notice]:
+        """The acting user's notices, newest first."""
+        return self._call(list[Notice], "GET", "/inbox", params={"unread": unread_only})
+
+    def unread_count(self) -> int:
+        """How many of the acting user's notices are unread."""
+        return self._count("GET", "/inbox/unread", "unread")
+
+    def mark_read(self, notice_ids: Sequence[int] | None = None) -> int:
+        """Mark notices read (all when none are named); returns how many changed."""
+        ids = None if notice_ids is None else list(notice_ids)
+        return self._count("POST", "/inbox/read", "marked", json={"ids": ids})
+
+    def _count(self, method: str, path: str, key: str, **options: Any) -> int:
+        """The whole number under `key` of an answer's JSON object."""
+        response = self._send(method, path, **options)
+        try:
+            value = response.json()[key]
+        except (ValueError, TypeError, KeyError):
+            value = None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ServerUnreachableError(
+                f"the server at {self.url} answered {path} with something that is not "
+                "reserver's JSON"
+            )
+        return value
 
     # -- recurring series ----------------------------------------------------------------
     def book_series(

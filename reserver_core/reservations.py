@@ -17,7 +17,7 @@ from reserver_core import paging
 from reserver_core.booking import check_owner, reservation_row
 from reserver_core.clock import as_utc
 from reserver_core.errors import NotFoundError, ValidationError
-from reserver_core.models import IS_ACTIVE, Reservation, ReservationEvent, User
+from reserver_core.models import HOLDS_SLOT, Reservation, ReservationEvent, User
 from reserver_core.resources import active_overlap, load_resource, resources_by_id
 from reserver_core.schemas import (
     EventInfo,
@@ -116,7 +116,7 @@ def status_detail(session: Session, now: datetime, resource_id: int) -> Resource
     upcoming = load_reservations(
         session,
         now,
-        [Reservation.resource_id == resource_id, IS_ACTIVE, Reservation.end_time > now],
+        [Reservation.resource_id == resource_id, HOLDS_SLOT, Reservation.end_time > now],
         newest_first=False,
         limit=2,
     )
@@ -200,4 +200,5 @@ def _reservation_info(
         cancellation_reason=reservation.cancellation_reason,
         note=reservation.note,
         series_id=reservation.series_id,
+        decide_by=reservation.decide_by,
     )

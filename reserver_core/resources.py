@@ -37,7 +37,7 @@ from reserver_core.errors import (
     ValidationError,
 )
 from reserver_core.models import (
-    IS_ACTIVE,
+    HOLDS_SLOT,
     Reservation,
     Resource,
     ResourceTag,
@@ -159,7 +159,7 @@ def check_status_filter(status: str) -> StatusFilter:
 def active_overlap(start: datetime, end: datetime) -> ColumnElement[bool]:
     """Active reservations overlapping the half-open window `[start, end)`."""
     return and_(
-        IS_ACTIVE,
+        HOLDS_SLOT,
         Reservation.start_time < end,
         Reservation.end_time > start,
     )
@@ -268,7 +268,7 @@ def status_conditions(
     if wanted == "maintenance":
         return [Resource.enabled.is_(True), maintenance]
     covering = select(Reservation.resource_id).where(
-        IS_ACTIVE, Reservation.start_time <= now, Reservation.end_time > now
+        HOLDS_SLOT, Reservation.start_time <= now, Reservation.end_time > now
     )
     in_use = Resource.id.in_(covering) if wanted == "in_use" else Resource.id.not_in(covering)
     return [Resource.enabled.is_(True), not_(maintenance), in_use]
@@ -298,7 +298,7 @@ _ONE_RESOURCE_AHEAD = (
     select(Reservation.start_time, Reservation.end_time)
     .where(
         Reservation.resource_id == bindparam("resource_id"),
-        IS_ACTIVE,
+        HOLDS_SLOT,
         Reservation.end_time > bindparam("now", type_=UTCDateTime()),
     )
     .order_by(Reservation.start_time)
@@ -463,7 +463,7 @@ def _busy_until(
 ) -> dict[int, datetime]:
     """For resources in use now: the end of the run of back-to-back bookings covering now."""
     covering = select(Reservation.resource_id, Reservation.end_time).where(
-        IS_ACTIVE,
+        HOLDS_SLOT,
         Reservation.end_time > now,
         Reservation.start_time <= now,
     )
@@ -479,7 +479,7 @@ def _busy_until(
         following = (
             select(Reservation.resource_id, Reservation.start_time, Reservation.end_time)
             .where(
-                IS_ACTIVE,
+                HOLDS_SLOT,
                 Reservation.end_time > horizon,
                 Reservation.start_time > horizon,
                 Reservation.start_time <= bound,

@@ -19,7 +19,27 @@ from reserver_core.errors import LineError
 
 ResourceStatus = Literal["available", "in_use", "maintenance", "disabled"]
 StatusFilter = Literal["available", "in_use", "unavailable", "maintenance", "disabled", "all"]
-ReservationStatus = Literal["active", "cancelled", "expired"]
+ReservationStatus = Literal[
+    "active", "pending", "offered", "cancelled", "expired", "rejected", "declined"
+]
+"""`pending` awaits an approver's yes and `offered` its taker's; both hold their slot as
+`active` does (see `models.HOLDS_SLOT`). `rejected` and `declined` hold nothing."""
+HOLDING_STATUSES: tuple[ReservationStatus, ...] = ("active", "pending", "offered")
+"""The statuses whose reservation holds its slot: booked, awaiting approval, or offered
+to the next in a waitlist. Nothing else may overlap them on their resource."""
+WaitStatus = Literal["waiting", "offered", "booked", "declined", "lapsed", "left", "expired"]
+NoticeKind = Literal[
+    "cancelled",
+    "moved",
+    "at_risk",
+    "approved",
+    "rejected",
+    "request",
+    "offer",
+    "request_expired",
+    "offer_expired",
+    "series",
+]
 SlotState = Literal["free", "mine", "booked", "maintenance", "disabled", "closed", "past"]
 """`closed`: outside the resource's opening hours or in one of its closures."""
 Role = Literal["admin", "member"]
@@ -113,6 +133,10 @@ class ReservationInfo:
     """What the booking is for, in its owner's words ("" when none)."""
     series_id: int | None = None
     """The recurring series this reservation is an occurrence of, if any."""
+    decide_by: datetime | None = None
+    """When a `pending` request or an `offered` slot lapses unless answered."""
+    approvers: list[str] | None = None
+    """Who may approve a `pending` request (admins always may), when known."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +261,9 @@ class ExpiryReport:
     expired_count: int
     maintenance_reset_count: int
     timestamp: datetime
+    lapsed_count: int = 0
+    """Requests and offers that lapsed unanswered."""
+    offers_made: int = 0
 
 
 @dataclass(frozen=True)
@@ -354,6 +381,10 @@ class PolicyInfo:
     max_advance_minutes: int | None = None
     max_active: int | None = None
     max_hours_per_week: float | None = None
+    approval: bool | None = None
+    approvers: list[str] | None = None
+    approval_timeout_minutes: int | None = None
+    offer_hold_minutes: int | None = None
     updated_at: datetime | None = None
 
 
@@ -374,6 +405,10 @@ class PolicyChanges:
     max_advance_minutes: int | None = None
     max_active: int | None = None
     max_hours_per_week: float | None = None
+    approval: bool | None = None
+    approvers: list[str] | None = None
+    approval_timeout_minutes: int | None = None
+    offer_hold_minutes: int | None = None
 
 
 POLICY_FIELDS = (
@@ -386,6 +421,10 @@ POLICY_FIELDS = (
     "max_advance_minutes",
     "max_active",
     "max_hours_per_week",
+    "approval",
+    "approvers",
+    "approval_timeout_minutes",
+    "offer_hold_minutes",
 )
 """The policy's fields, in the order they are shown; `clear_policy` takes these names."""
 
@@ -535,3 +574,41 @@ class SeriesOutcome:
     booked: int = 0
     left_out: int = 0
     dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class WaitlistInfo:
+    """A place in a resource's waitlist for `[start_time, end_time)` (which may start up to
+    `flexible_minutes` earlier or later). `position` is the place in line among those
+    waiting for overlapping times (1: next), None once no longer waiting. `offer` is the
+    reservation offered to them, while it holds the slot. `username` is None where the
+    reader may not see who waits."""
+
+    id: int
+    resource: ResourceInfo
+    user_id: int | None
+    username: str | None
+    start_time: datetime
+    end_time: datetime
+    flexible_minutes: int
+    status: WaitStatus
+    created_at: datetime
+    position: int | None = None
+    offer: ReservationInfo | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One line of the acting user's inbox: what happened, in words, and what it is about
+    (`reservation_id`, `series_id`); `deadline` when an offer or a request must be answered
+    by then; `read_at` None while unread."""
+
+    id: int
+    kind: NoticeKind
+    text: str
+    created_at: datetime
+    reservation_id: int | None = None
+    series_id: int | None = None
+    deadline: datetime | None = None
+    read_at: datetime | None = None

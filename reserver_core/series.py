@@ -28,7 +28,7 @@ from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, weekdays
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from reserver_core import booking, policy
+from reserver_core import booking, inbox, policy
 from reserver_core.booking_statements import INSERT_EVENT, LOCK_RESOURCE, RESOURCE_TO_BOOK
 from reserver_core.display import (
     describe_window,
@@ -45,7 +45,7 @@ from reserver_core.errors import (
     UnavailableError,
     ValidationError,
 )
-from reserver_core.models import IS_ACTIVE, Reservation, Series, User, row_by_id
+from reserver_core.models import HOLDS_SLOT, Reservation, Series, User, row_by_id
 from reserver_core.reservations import load_reservations
 from reserver_core.resources import load_resource
 from reserver_core.schemas import (
@@ -400,7 +400,7 @@ def _held(
         .join(User, User.id == Reservation.user_id)
         .where(
             Reservation.resource_id == resource_id,
-            IS_ACTIVE,
+            HOLDS_SLOT,
             Reservation.start_time < end,
             Reservation.end_time > start,
         )
@@ -562,9 +562,26 @@ def book_series(
         what = "nothing was booked" if free else "nothing can be booked"
         raise SeriesRefusedError(refused_text(occurrences, what, zone), occurrences, resource.name)
     series_id = _insert_series(connection, user, request, note, now)
+    tags = resource.tag_list.split(",") if resource.tag_list else []
+    rules = policy.load_rules(connection, resource.id, resource.name, tags, settings)
+    pending = rules if rules.approval and not rules.may_approve(user) else None
     ids = _insert_occurrences(
-        connection, user, request.resource_id, series_id, free, note, now, actor
+        connection, user, request.resource_id, series_id, free, note, now, actor, pending
     )
+    if pending is not None:
+        first = free[0]
+        assert first.start_time is not None and first.end_time is not None
+        inbox.tell_approvers(
+            connection,
+            pending.approvers,
+            resource.name,
+            user.username,
+            ids[0],
+            (first.start_time, first.end_time),
+            booking.request_deadline(pending, first.start_time, now),
+            now,
+            series=(series_id, len(ids)),
+        )
     booked = iter(ids)
     return series_id, [
         replace(o, state="booked", reservation_id=next(booked)) if o.state == "free" else o
@@ -610,14 +627,20 @@ def _insert_occurrences(
     note: str,
     now: datetime,
     actor: UserInfo | None,
+    pending: policy.Rules | None,
 ) -> list[int]:
+    """Insert the free dates as occurrences, `pending` (each awaiting its own approval by
+    the rules' deadline) when the resource's approval rules say so; returns their ids."""
     rows = [
         {
             "resource_id": resource_id,
             "user_id": user.id,
             "start_time": o.start_time,
             "end_time": o.end_time,
-            "status": "active",
+            "status": "active" if pending is None else "pending",
+            "decide_by": None
+            if pending is None or o.start_time is None
+            else booking.request_deadline(pending, o.start_time, now),
             "created_at": now,
             "note": note,
             "series_id": series_id,
@@ -631,7 +654,7 @@ def _insert_occurrences(
         [
             {
                 "reservation_id": reservation_id,
-                "action": "created",
+                "action": "created" if pending is None else "requested",
                 "actor_id": (actor or user).id,
                 "at": now,
                 "details": f"{describe_window(o.start_time, o.end_time)}"  # type: ignore[arg-type]
@@ -653,6 +676,13 @@ def check_owner(series: Series, user: UserInfo) -> None:
     """Only the owner or an admin may see or change a series."""
     if series.user_id != user.id and not user.is_admin:
         raise ForbiddenError(f"access denied: series {series.id} belongs to someone else")
+
+
+def resource_of(connection: Connection, series_id: int) -> int:
+    """The id of the resource a series books."""
+    return int(
+        connection.execute(select(Series.resource_id).where(Series.id == series_id)).scalar_one()
+    )
 
 
 def rule_of(row: Series) -> SeriesRule:
@@ -731,7 +761,7 @@ def cancel_series(
     cleaned = booking.clean_reason(reason)
     series = series_row(session, series_id, lock=True)
     check_owner(series, user)
-    conditions = [Reservation.series_id == series_id, IS_ACTIVE, Reservation.end_time > now]
+    conditions = [Reservation.series_id == series_id, HOLDS_SLOT, Reservation.end_time > now]
     if from_time is not None:
         conditions.append(Reservation.start_time >= from_time)
     chosen = list(
@@ -752,6 +782,17 @@ def cancel_series(
         reservation.cancelled_at = now
         reservation.cancellation_reason = cleaned
         booking.record_event(session, reservation.id, "cancelled", (actor or user).id, now, details)
+    acting = actor or user
+    if series.user_id != acting.id:
+        inbox.notify(
+            session.connection(),
+            [series.user_id],
+            "series",
+            f"{acting.username} cancelled {len(chosen)} "
+            f"{'occurrence' if len(chosen) == 1 else 'occurrences'} of your {details}",
+            now,
+            series_id=series_id,
+        )
     if from_time is None:
         series.cancelled_at = now
         series.cancellation_reason = cleaned
@@ -795,7 +836,7 @@ def retime_series(
     zone = ZoneInfo(series.timezone)
     moving = connection.execute(
         select(Reservation.id, Reservation.start_time, Reservation.end_time)
-        .where(Reservation.series_id == series_id, IS_ACTIVE, Reservation.start_time > now)
+        .where(Reservation.series_id == series_id, HOLDS_SLOT, Reservation.start_time > now)
         .order_by(Reservation.start_time)
     ).all()
     if not moving:

@@ -27,13 +27,16 @@ from server.outage import OutageLog
 from server.responses import json_response
 from server.routes import (
     admin,
+    approvals,
     auth,
     health,
+    inbox,
     policies,
     reservations,
     resources,
     seed,
     series,
+    waitlist,
 )
 from server.secret import load_secret
 
@@ -203,6 +206,9 @@ def create_app(
                     "resources",
                     "reservations",
                     "series",
+                    "approvals",
+                    "waitlist",
+                    "inbox",
                     "policies",
                     "admin",
                 )
@@ -221,6 +227,9 @@ def create_app(
     for router in (
         series.router,
         reservations.router,
+        approvals.router,
+        waitlist.router,
+        inbox.router,
         health.router,
         auth.router,
         resources.router,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from starlette.responses import Response
 
 from reserver_core.local import LocalBackend
@@ -40,7 +40,8 @@ DEFAULT = PolicyScope("default")
 class PolicyPatch(BaseModel):
     """The fields of a scope's policy to set; an absent or null field stays as it is.
     Lengths in minutes (> 0), `max_active` >= 1, `max_hours_per_week` > 0; `add_closed`
-    are closures to add, e.g. "2026-12-24..2026-12-26 holidays"."""
+    are closures to add, e.g. "2026-12-24..2026-12-26 holidays". `approval` true makes a
+    member's booking a request, `pending` until an approver (or an admin) decides it."""
 
     # A misspelt field would otherwise be dropped silently and the policy left unchanged.
     model_config = ConfigDict(extra="forbid")
@@ -58,6 +59,18 @@ class PolicyPatch(BaseModel):
     max_advance_minutes: int | None = None
     max_active: int | None = None
     max_hours_per_week: float | None = None
+    approval: StrictBool | None = Field(
+        None, description="true: approval required; false: not (over a wider scope's true)"
+    )
+    approvers: list[Text] | None = Field(
+        None, description="The users who may approve, by username (admins always may)"
+    )
+    approval_timeout_minutes: StrictInt | None = Field(
+        None, description="How long a request waits for a decision (default 48 h), > 0"
+    )
+    offer_hold_minutes: StrictInt | None = Field(
+        None, description="How long a waitlist offer is held for its taker (default 30), > 0"
+    )
 
 
 Fields = Annotated[

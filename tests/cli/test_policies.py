@@ -108,6 +108,8 @@ def test_rules_set_on_each_scope_and_where_each_comes_from(
         "Furthest ahead 30d from resource 'GPU-1'",
         "Active bookings 2 at once from tag 'gpu'",
         "Hours per week 8h in any 7 days from tag 'gpu'",
+        "Approval not needed",
+        "Offers held for 30m",
         "",
         "Closures (Europe/Berlin time)",
         "Thu 24 Dec - Sat 26 Dec 2026 (holidays)",

@@ -102,7 +102,17 @@ def create_room(env: dict[str, str]) -> None:
 
 def test_help_and_local_json_start_without_heavy_imports(tmp_path: Path) -> None:
     env = {"RESERVER_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}"}
-    for command in (["--help"], ["series", "--help"], ["book", "--help"]):
+    for command in (
+        ["--help"],
+        ["series", "--help"],
+        ["book", "--help"],
+        ["approvals", "--help"],
+        ["approvals", "approve", "--help"],
+        ["waitlist", "--help"],
+        ["waitlist", "join", "--help"],
+        ["inbox", "--help"],
+        ["inbox", "read", "--help"],
+    ):
         help_modules = modules_loaded(*command, env=env)
         assert help_modules & (HEAVY_FOR_HELP | HEAVY_EVERYWHERE) == set(), command
         assert "typer" in help_modules

@@ -237,7 +237,7 @@ def test_after_a_window_ending_between_minutes_the_suggestion_is_the_next_minute
     reserver.ok("book", "Room A", "2026-12-01T10:00:00Z", "--end", "2026-12-01T10:30:30.5Z")
     clash = reserver("--tz", "Europe/Berlin", "book", "Room A", "11:00", "--for", "1h")
     assert clash.exit_code == ExitCode.CONFLICT
-    suggested = clash.stderr.split("book it with: ", 1)[1].strip()
+    suggested = clash.stderr.split("book it with: ", 1)[1].splitlines()[0]
     assert suggested == "reserver book 'Room A' 2026-12-01T11:31+01:00 --for 1h"
 
     free = reserver.ok("--tz", "Europe/Berlin", "next-free", "Room A", "--after", "10:00").stdout

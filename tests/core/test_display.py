@@ -10,20 +10,27 @@ import pytest
 from reserver_core.display import (
     POLICY_FIELD_LABELS,
     allowance_text,
+    approvers_text,
     closure_text,
     counted,
     day_label,
+    deadline_text,
     describe_error,
     describe_event,
     format_duration,
     format_time,
     format_window,
     month_label,
+    notice_text,
     opening_hours_text,
+    ordinal,
+    pending_text,
     policy_source_text,
     policy_value_text,
     series_refused_text,
+    status_label,
     wait_text,
+    waitlist_status_text,
 )
 from reserver_core.errors import ConflictError, StateError, UnavailableError, Window
 from reserver_core.schemas import (
@@ -31,9 +38,11 @@ from reserver_core.schemas import (
     Allowance,
     Closure,
     EventInfo,
+    Notice,
     Occurrence,
     ReservationInfo,
     ResourceInfo,
+    WaitlistInfo,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -213,6 +222,11 @@ class TestPolicyValues:
             ("max_active", 3, "3 at once"),
             ("max_hours_per_week", 8.0, "8h in any 7 days"),
             ("max_hours_per_week", 7.5, "7.5h in any 7 days"),
+            ("approval", True, "required"),
+            ("approval", False, "not needed"),
+            ("approvers", ["carol", "dave"], "carol, dave (and admins)"),
+            ("approval_timeout_minutes", 48 * 60, "2d"),
+            ("offer_hold_minutes", 30, "30m"),
         ],
     )
     def test_a_set_value(self, name: str, value: object, expected: str) -> None:
@@ -229,6 +243,10 @@ class TestPolicyValues:
             ("max_advance_minutes", "no limit"),
             ("max_active", "no limit"),
             ("max_hours_per_week", "no limit"),
+            ("approval", "not needed"),
+            ("approvers", "admins"),
+            ("approval_timeout_minutes", "48h"),
+            ("offer_hold_minutes", "30m"),
         ],
     )
     def test_an_unset_value_says_what_it_means(self, name: str, expected: str) -> None:
@@ -374,4 +392,78 @@ class TestHistoryAndSeriesWording:
         ]
         assert series_refused_text(occurrences, "nothing was booked") == (
             "nothing was booked: 2 of 3 occurrences cannot be booked"
+        )
+
+
+class TestHeldSlotsWording:
+    """Requests awaiting approval, waitlist offers and notices, in the reader's zone."""
+
+    ROOM = ResourceInfo(1, "Room A", "", [], True, "available", NOW)
+
+    def reservation(self, status: str, **more: object) -> ReservationInfo:
+        start, end = utc(2026, 12, 10, 9, 0), utc(2026, 12, 10, 11, 0)
+        return ReservationInfo(7, 1, 2, "bob", start, end, status, NOW, self.ROOM, **more)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("names", "expected"),
+        [
+            ([], "an admin"),
+            (["carol"], "carol (or an admin)"),
+            (["carol", "dave", "erin"], "carol, dave or erin (or an admin)"),
+        ],
+    )
+    def test_who_decides(self, names: list[str], expected: str) -> None:
+        assert approvers_text(names) == expected
+
+    def test_a_deadline_today_is_its_time_else_its_day(self) -> None:
+        assert deadline_text(utc(2026, 12, 1, 9, 30), BERLIN, now=NOW) == "10:30 CET"
+        assert deadline_text(utc(2026, 12, 1, 23, 30), BERLIN, now=NOW) == "Wed 2 Dec 00:30 CET"
+
+    def test_statuses_of_held_slots(self) -> None:
+        decide_by = utc(2026, 12, 1, 9, 30)
+        assert status_label(self.reservation("pending"), BERLIN, now=NOW) == "pending approval"
+        asked = self.reservation("pending", approvers=["carol"], decide_by=utc(2026, 12, 3, 9, 0))
+        assert status_label(asked, BERLIN, now=NOW) == "pending approval by carol (or an admin)"
+        assert pending_text(asked, BERLIN, now=NOW) == (
+            "pending approval by carol (or an admin), to be decided by Thu 3 Dec 10:00 CET"
+        )
+        offered = self.reservation("offered", decide_by=decide_by)
+        assert status_label(offered, BERLIN, now=NOW) == "offered until 10:30 CET"
+        assert status_label(self.reservation("rejected"), BERLIN, now=NOW) == "rejected"
+
+    def test_where_a_waitlist_entry_stands(self) -> None:
+        start, end = utc(2026, 12, 10, 9, 0), utc(2026, 12, 10, 11, 0)
+
+        def entry(status: str, **more: object) -> WaitlistInfo:
+            return WaitlistInfo(3, self.ROOM, 2, "bob", start, end, 0, status, NOW, **more)  # type: ignore[arg-type]
+
+        assert waitlist_status_text(entry("waiting", position=2), BERLIN, now=NOW) == (
+            "waiting, 2nd in line"
+        )
+        offer = self.reservation("offered", decide_by=utc(2026, 12, 1, 9, 30))
+        assert waitlist_status_text(entry("offered", offer=offer), BERLIN, now=NOW) == (
+            "offered as #7 until 10:30 CET"
+        )
+        assert waitlist_status_text(entry("lapsed"), BERLIN, now=NOW) == (
+            "offer not answered in time"
+        )
+
+    @pytest.mark.parametrize(
+        ("number", "expected"),
+        [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (21, "21st")],
+    )
+    def test_ordinals(self, number: int, expected: str) -> None:
+        assert ordinal(number) == expected
+
+    def test_a_notice_s_utc_times_are_shown_in_the_reader_s_zone(self) -> None:
+        notice = Notice(
+            1,
+            "offer",
+            "Room A is free for you 2026-12-10 09:00-11:00 UTC: accept reservation 7 by "
+            "2026-12-01 09:30 UTC, or it goes to the next in line",
+            NOW,
+        )
+        assert notice_text(notice, BERLIN, now=NOW) == (
+            "Room A is free for you Thu 10 Dec 10:00-12:00 CET: accept reservation 7 by "
+            "Tue 1 Dec 10:30 CET, or it goes to the next in line"
         )

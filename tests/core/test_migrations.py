@@ -21,7 +21,7 @@ from reserver_core.clock import FixedClock
 from reserver_core.db import HEAD_REVISION, Database
 from reserver_core.local import LocalBackend
 from reserver_core.migrate import alembic_config
-from reserver_core.models import Base
+from reserver_core.models import HOLDING_STATUSES, Base
 
 
 def test_head_revision_is_the_newest_migration() -> None:
@@ -59,7 +59,14 @@ def test_the_migrated_schema_matches_the_models(kind: str, request: pytest.Fixtu
                 definitions = [row[0] for row in connection.execute(text(query))]
         finally:
             engine.dispose()
-        partial = [d for d in definitions if "WHERE" in d.upper() and "'active'" in d]
+        # Every status that holds a slot, and only those.
+        partial = [
+            d
+            for d in definitions
+            if "WHERE" in d.upper()
+            and all(f"'{status}'" in d for status in HOLDING_STATUSES)
+            and "'cancelled'" not in d
+        ]
         assert len(partial) == 2, definitions
 
 
@@ -104,7 +111,7 @@ def test_a_store_at_the_first_revision_upgrades_and_keeps_its_data(
             index["name"]
             for index in inspect(upgraded.database.read_engine).get_indexes("reservations")
         }
-        assert {"ix_reservations_resource_window", "ix_reservations_status_start"} <= indexes
+        assert {"ix_reservations_holding_window", "ix_reservations_holding_start"} <= indexes
         assert "ix_reservations_status_end" not in indexes
     finally:
         upgraded.close()

@@ -76,6 +76,10 @@ def test_a_policy_is_set_read_and_cleared_as_json(admin: httpx.Client, gpu: int)
         "max_advance_minutes": None,
         "max_active": None,
         "max_hours_per_week": 7.5,
+        "approval": None,
+        "approvers": None,
+        "approval_timeout_minutes": None,
+        "offer_hold_minutes": None,
         "updated_at": "2026-12-01T09:00:00+00:00",
     }
     assert admin.get("/policies/tags/gpu").json() == answer.json()
