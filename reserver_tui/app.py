@@ -42,10 +42,12 @@ from reserver_tui import messages
 from reserver_tui.failures import describe_error, log_unexpected
 from reserver_tui.palette import ReserverCommands
 from reserver_tui.screens.admin import AdminScreen
+from reserver_tui.screens.approvals import ApprovalsScreen
 from reserver_tui.screens.base import ReserverScreen
 from reserver_tui.screens.find import FindSlotScreen
 from reserver_tui.screens.help import HelpScreen
 from reserver_tui.screens.home import ResourcesScreen
+from reserver_tui.screens.inbox import InboxScreen
 from reserver_tui.screens.login import LoginScreen, ask_for_login
 from reserver_tui.screens.mine import MyReservationsScreen
 from reserver_tui.screens.policy_form import PolicyModal
@@ -68,6 +70,8 @@ class ReserverApp(App[None]):
         "mine": MyReservationsScreen,
         "admin": AdminScreen,
         "status": StatusScreen,
+        "inbox": InboxScreen,
+        "approvals": ApprovalsScreen,
     }
     DEFAULT_MODE = "resources"
     COMMANDS = App.COMMANDS | {ReserverCommands}
@@ -78,6 +82,14 @@ class ReserverApp(App[None]):
         Binding("f3", "go('mine')", "Mine", tooltip="Your reservations"),
         Binding("f4", "go('admin')", "Admin", tooltip="Manage resources"),
         Binding("f5", "go('status')", "Status", tooltip="Counts, store and expiry"),
+        # Not in the footer, where it would push out other keys; the header's badge names it.
+        Binding(
+            "f6",
+            "go('inbox')",
+            "Inbox",
+            show=False,
+            tooltip="What happened to your bookings; offers",
+        ),
         Binding("ctrl+t", "toggle_dark", "Theme", show=False, tooltip="Dark or light colours"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
@@ -98,6 +110,10 @@ class ReserverApp(App[None]):
         self.offline = False
         self.data_version = 0
         self.last_expiry: ExpiryReport | None = None
+        self.unread: int | None = None
+        """The acting user's unread notices, as last read; None before the first reading."""
+        self.wanted_request: int | None = None
+        """The request the approvals screen should highlight once it lists it."""
         self._reconnect_timer: Timer | None = None
         self._timers_started = False
         self.tz = timeparse.resolve_zone(self.settings.tz)
@@ -170,6 +186,8 @@ class ReserverApp(App[None]):
     def _store_opened(self, event: messages.StoreOpened) -> None:
         self.backend = event.backend
         self.user = event.user
+        # Another user's count until this one's is read would be wrong, not just late.
+        self.unread = None
         self.store = event.backend.describe_store()
         if self.offline:
             self._server_back()
@@ -206,7 +224,9 @@ class ReserverApp(App[None]):
         if self.user is not None and self.user.is_admin:
             who += " (admin)"
         state = " · OFFLINE" if self.offline else ""
-        self.sub_title = f"{who} @ {self.store}{state}"
+        # First, where a narrow terminal does not cut it off.
+        badge = f"Inbox {self.unread} (F6) · " if self.unread and self.user is not None else ""
+        self.sub_title = f"{badge}{who} @ {self.store}{state}"
 
     def data_changed(self) -> None:
         """Tell open screens the data changed: the visible one reloads now, others on resume."""
@@ -214,6 +234,23 @@ class ReserverApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, ReserverScreen) and screen.is_current:
                 screen.reload()
+        self.count_unread()
+
+    def count_unread(self) -> None:
+        """Read the unread count for the header's badge (after a change, on the timers)."""
+        if self.backend is not None and self.user is not None and not self.offline:
+            self._count_unread()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="unread")
+    def _count_unread(self) -> None:
+        backend = self.serving_backend()
+        self.post_message(messages.UnreadCounted(backend.unread_count()))
+
+    @on(messages.UnreadCounted)
+    def _unread_counted(self, event: messages.UnreadCounted) -> None:
+        if event.count != self.unread:
+            self.unread = event.count
+            self._update_subtitle()
 
     def _remote_refresh(self) -> None:
         if not self.offline and self.user is not None:
@@ -330,6 +367,11 @@ class ReserverApp(App[None]):
         """Show the keys of the current screen and the accepted time forms."""
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def show_request(self, reservation_id: int) -> None:
+        """Go to the approvals screen with the request `reservation_id` highlighted."""
+        self.wanted_request = reservation_id
+        self.action_go("approvals")
 
     def action_edit_policies(self) -> None:
         """Admin: edit booking policies, starting at the default policy."""

@@ -20,6 +20,7 @@ from reserver_core.schemas import (
     ImportReport,
     MaintenanceOutcome,
     MaintenancePreview,
+    Notice,
     PolicyInfo,
     ReservationInfo,
     ResourceInfo,
@@ -29,6 +30,7 @@ from reserver_core.schemas import (
     SeriesRequest,
     Summary,
     UserInfo,
+    WaitlistInfo,
 )
 
 
@@ -287,3 +289,63 @@ class StoreOpened(Message):
 @dataclass
 class ServerBack(Message):
     """A lost server answers again."""
+
+
+@dataclass
+class UnreadCounted(Message):
+    """How many of the acting user's notices are unread, for the header's badge."""
+
+    count: int
+
+
+@dataclass
+class InboxLoaded(Message):
+    """The acting user's notices, newest first, and which of the offers and requests they
+    tell of still await an answer (by reservation id)."""
+
+    notices: list[Notice]
+    open_offers: set[int] = field(default_factory=set)
+    open_requests: set[int] = field(default_factory=set)
+
+
+@dataclass
+class NoticesMarked(Message):
+    """Notices were marked read: `count` of them changed (every unread one when `every`)."""
+
+    count: int
+    every: bool
+
+
+@dataclass
+class OfferAnswered(Message):
+    """A waitlist offer was accepted (now `active`) or declined."""
+
+    reservation: ReservationInfo
+
+
+@dataclass
+class ReservationFound(Message):
+    """One reservation, read to be shown (its history)."""
+
+    reservation: ReservationInfo
+
+
+@dataclass
+class RequestsLoaded(Message):
+    """The requests awaiting the acting user's decision, soonest first."""
+
+    requests: list[ReservationInfo]
+
+
+@dataclass
+class RequestDecided(Message):
+    """A request was approved (now `active`) or rejected."""
+
+    reservation: ReservationInfo
+
+
+@dataclass
+class WaitlistJoined(Message):
+    """A place in a resource's waitlist was taken; `entry.position` is the place in line."""
+
+    entry: WaitlistInfo

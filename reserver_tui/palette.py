@@ -38,6 +38,8 @@ def palette_actions(app: ReserverApp, screen: Screen[Any]) -> list[PaletteEntry]
             ("Find a free slot", "Resources free for a window", go("find")),
             ("My reservations", "Upcoming, past and cancelled", go("mine")),
             ("Status", "Counts, store and expiry", go("status")),
+            ("Inbox", "What happened to your bookings; waitlist offers to answer", go("inbox")),
+            ("Approvals", "Requests awaiting your decision (approvers, admins)", go("approvals")),
         ]
     if app.check_action("go", ("admin",)):
         entries.insert(3, ("Admin", "Manage resources", go("admin")))
@@ -50,7 +52,9 @@ def palette_actions(app: ReserverApp, screen: Screen[Any]) -> list[PaletteEntry]
             ),
         )
     if isinstance(screen, ReserverScreen):
-        entries.extend(screen.palette_actions())
+        # A screen's key to another screen is an entry already.
+        titles = {title for title, _help, _run in entries}
+        entries.extend(e for e in screen.palette_actions() if e[0] not in titles)
     return entries
 
 

@@ -48,6 +48,13 @@ class AdminScreen(ResourceTableScreen):
             show=False,
             tooltip="Edit the booking policy of the resource, one of its tags or the default",
         ),
+        Binding(
+            "a",
+            "app.go('approvals')",
+            "Approvals",
+            show=False,
+            tooltip="Requests awaiting a decision",
+        ),
         Binding("slash", "focus_filter", "Filter", key_display="/", show=False),
         Binding("escape", "leave_filter", "Back to table", show=False),
     ]

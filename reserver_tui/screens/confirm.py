@@ -35,12 +35,18 @@ class ConfirmModal(ReserverForm):
     ]
 
     def __init__(
-        self, title: str, question: str, yes: str = "Yes", ask_reason: bool = False
+        self,
+        title: str,
+        question: str,
+        yes: str = "Yes",
+        ask_reason: bool = False,
+        no: str = "Keep it",
     ) -> None:
         super().__init__()
         self.title_text = title
         self.question = question
         self.yes = yes
+        self.no = no
         self.ask_reason = ask_reason
 
     def compose_dialog(self) -> ComposeResult:
@@ -51,7 +57,7 @@ class ConfirmModal(ReserverForm):
                 yield Input(placeholder="Reason (optional)", id="reason", max_length=500)
             with Horizontal(classes="buttons"):
                 yield Button(self.yes, id="yes", variant="error")
-                yield Button("Keep it", id="cancel")
+                yield Button(self.no, id="cancel")
 
     def on_mount(self) -> None:
         if self.ask_reason:
