@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import Worker, get_current_worker
 
+from reserver_core import display
 from reserver_core.backend import Backend
 from reserver_core.display import counted, format_window
 from reserver_core.errors import ReserverError
@@ -119,7 +120,9 @@ class ReserverScreen(_ReserverScreenParts, Screen[None]):
         when; a series' dates left out are named."""
 
         def said(result: object) -> None:
-            if isinstance(result, ReservationInfo):
+            if isinstance(result, ReservationInfo) and result.status == "pending":
+                self.said_pending(result)
+            elif isinstance(result, ReservationInfo):
                 window = format_window(
                     result.start_time, result.end_time, self.reserver.tz, now=self.reserver.now()
                 )
@@ -137,6 +140,16 @@ class ReserverScreen(_ReserverScreenParts, Screen[None]):
                 self.notify(text, title=title, timeout=8 if left else None)
 
         return said
+
+    def said_pending(self, request: ReservationInfo) -> None:
+        """Say that a booking is a request awaiting approval: by whom, and by when."""
+        awaits = display.pending_text(request, self.reserver.tz, now=self.reserver.now())
+        self.notify(
+            f"Request #{request.id} is {awaits}. The slot is held for you meanwhile; the "
+            "answer comes to your inbox.",
+            title=f"Not booked yet: {request.resource.name}",
+            timeout=10,
+        )
 
     def palette_actions(self) -> list[tuple[str, str, Callable[[], object]]]:
         """This screen's own actions for the command palette, from its bindings."""

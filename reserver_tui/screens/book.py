@@ -21,7 +21,13 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from reserver_core.backend import Backend
 from reserver_core.booking import check_window, clean_note
-from reserver_core.display import describe_error, format_duration, format_window, next_free_text
+from reserver_core.display import (
+    describe_error,
+    format_duration,
+    format_window,
+    next_free_text,
+    ordinal,
+)
 from reserver_core.errors import (
     ConflictError,
     ForbiddenError,
@@ -156,6 +162,7 @@ class BookModal(ReserverForm):
         # Only offered after a conflict; then the footer names it, as the button may be
         # scrolled out of a small terminal's dialog.
         Binding("n", "take_next", "Take next free"),
+        Binding("w", "join_waitlist", "Join waitlist"),
     ]
     VERB = "Book"
     """The word of the submit button."""
@@ -551,6 +558,8 @@ class BookModal(ReserverForm):
         else:
             slot = next_free_text(offer.start_time, offer.end_time, tz, now=now)
             then = f"{slot[0].upper()}{slot[1:]}\nPress [b]n[/b] to {self.TAKE_NEXT}."
+        if self.moving is None:
+            then += "\nOr press [b]w[/b] to join the waitlist for this time."
         panel = self.query_one("#conflict", Static)
         name = literal(self.resource.name)
         panel.update(f"[b]{name} is already booked[/b]\n{windows or '  • another booking'}\n{then}")
@@ -575,6 +584,8 @@ class BookModal(ReserverForm):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "take_next":
             return self._offer is not None
+        if action == "join_waitlist":
+            return self._conflict is not None and self.moving is None
         return True
 
     @on(Button.Pressed, "#take-next")
@@ -583,6 +594,35 @@ class BookModal(ReserverForm):
         if self._offer is None or self._busy:
             return
         self._book(self._offer.start_time, self._offer.end_time)
+
+    def action_join_waitlist(self) -> None:
+        """Wait in line for the window that clashed: it is offered if it is released."""
+        if self._conflict is None or self._window is None or self._busy:
+            return
+        start, end = self._window
+        resource_id, note = self.resource.id, self._note()
+        self._set_busy(True)
+        self.call_backend(
+            "book",
+            lambda backend: messages.WaitlistJoined(
+                backend.join_waitlist(resource_id, start, end, note=note)
+            ),
+            changes_data=True,
+        )
+
+    def on_waitlist_joined(self, event: messages.WaitlistJoined) -> None:
+        entry = event.entry
+        window = format_window(
+            entry.start_time, entry.end_time, self.reserver.tz, now=self.reserver.now()
+        )
+        place = f"{ordinal(entry.position)} in line" if entry.position else "in line"
+        self.notify(
+            f"{entry.resource.name}, {window}: you are {place} (waitlist entry #{entry.id}). "
+            "If it is released, it is offered to you for a while: see your inbox (F6).",
+            title="On the waitlist",
+            timeout=10,
+        )
+        self.finish(entry)
 
     def next_free(self, backend: Backend, start: datetime, end: datetime) -> FreeSlot:
         """The next free slot as long as `[start, end)`, from `start` (in the worker)."""

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
+from reserver_core import display, schemas
 from reserver_core.backend import Backend
 from reserver_core.display import (
     counted,
@@ -47,7 +48,7 @@ def tab_of(reservation: ReservationInfo, now: datetime) -> str:
     """Which tab a reservation belongs on."""
     if reservation.status == "cancelled":
         return "cancelled"
-    if reservation.status == "active" and reservation.end_time > now:
+    if reservation.status in schemas.HOLDING_STATUSES and reservation.end_time > now:
         return "upcoming"
     return "past"
 
@@ -239,7 +240,7 @@ class MyReservationsScreen(ReserverScreen):
                 holder_name(reservation),
                 reservation.note,
             )
-        status: str = reservation.status
+        status = display.status_label(reservation, tz, now=now)
         if tab == "upcoming" and reservation.start_time <= now:
             status = "in progress"
         return (
@@ -352,7 +353,12 @@ class MyReservationsScreen(ReserverScreen):
         reservation = self._current()
         if reservation is None:
             return
-        if reservation.status != "active" or reservation.end_time <= self.reserver.now():
+        if reservation.status == "offered":
+            self.notify("Accept or decline an offer in the inbox (F6).", severity="warning")
+            return
+        # A request awaiting approval is withdrawn by cancelling it.
+        held = reservation.status in ("active", "pending")
+        if not held or reservation.end_time <= self.reserver.now():
             self.notify("Only an upcoming reservation can be cancelled.", severity="warning")
             return
         window = format_window(
