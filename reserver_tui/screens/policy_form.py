@@ -77,6 +77,17 @@ def _write_week_hours(value: object) -> str:
     return f"{value:g}"
 
 
+def _read_names(text: str) -> object:
+    """Usernames typed apart by commas or spaces; whether they are users is the store's
+    to say on saving."""
+    return [name for name in text.replace(",", " ").split() if name]
+
+
+def _write_names(value: object) -> str:
+    assert isinstance(value, list)
+    return ", ".join(value)
+
+
 FIELDS = (
     _Field("timezone", "e.g. Europe/Berlin; empty: as the next scope", policy.check_timezone),
     _Field("hours", "e.g. mon-fri 08:00-18:00; sat 10:00-14:00", policy.parse_hours),
@@ -101,10 +112,32 @@ FIELDS = (
         policy.read_week_hours,
         _write_week_hours,
     ),
+    _Field(
+        "approvers",
+        "approvers, e.g. carol, dave (and admins)",
+        _read_names,
+        _write_names,
+    ),
+    _Field(
+        "approval_timeout_minutes",
+        "e.g. 48h: a request not decided by then lapses",
+        _minutes("approval_timeout_minutes"),
+        _write_minutes,
+    ),
+    _Field(
+        "offer_hold_minutes",
+        "e.g. 30m: a waitlist offer is held that long for its taker",
+        _minutes("offer_hold_minutes"),
+        _write_minutes,
+    ),
 )
 _BY_NAME = {item.name: item for item in FIELDS}
-_GROUP_STARTS = ("timezone", "min_length_minutes", "max_active")
-"""The fields that begin a group: where and when, lengths and lead times, allowances."""
+_GROUP_STARTS = ("timezone", "min_length_minutes", "max_active", "approvers")
+"""The fields that begin a group: where and when, lengths and lead times, allowances,
+approval (whose row begins with the choice whether it is needed)."""
+APPROVAL = "approval"
+"""The id of the choice whether bookings need approval."""
+_APPROVAL_CHOICES: list[tuple[str, bool]] = [("Required", True), ("Not needed", False)]
 _SCOPE_KINDS: list[tuple[str, ScopeKind]] = [
     ("Default policy", "default"),
     ("A tag", "tag"),
@@ -114,7 +147,7 @@ _SCOPE_KINDS: list[tuple[str, ScopeKind]] = [
 
 def _row(
     label: str,
-    widget: Input | Select[ScopeKind] | FormCheckbox | Static,
+    widget: Input | Select[ScopeKind] | Select[bool] | FormCheckbox | Static,
     *more: Input,
     id: str | None = None,
 ) -> Horizontal:
@@ -174,10 +207,12 @@ class PolicyModal(ReserverForm):
             )
             yield _check_line("scope-name")
             for item in FIELDS:
-                row = _row(
-                    POLICY_FIELD_LABELS[item.name],
-                    TimeInput(placeholder=item.placeholder, compact=True, id=item.name),
-                )
+                field = TimeInput(placeholder=item.placeholder, compact=True, id=item.name)
+                if item.name == "approvers":
+                    # Beside whether approval is needed: one line, so that the form fits.
+                    row = _row(POLICY_FIELD_LABELS[APPROVAL], self._approval_choice(), field)
+                else:
+                    row = _row(POLICY_FIELD_LABELS[item.name], field)
                 row.set_class(item.name in _GROUP_STARTS, "-group")
                 yield row
                 yield _check_line(item.name)
@@ -187,6 +222,16 @@ class PolicyModal(ReserverForm):
             with Horizontal(classes="buttons"):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Close", id="cancel")
+
+    def _approval_choice(self) -> Select[bool]:
+        return Select(
+            _APPROVAL_CHOICES, prompt="Not set: as the next scope", compact=True, id=APPROVAL
+        )
+
+    def _approval(self) -> bool | None:
+        """The approval as chosen: required, not needed, or None to fall through."""
+        value = self.query_one(f"#{APPROVAL}", Select).value
+        return value if isinstance(value, bool) else None
 
     def _compose_closures(self) -> ComposeResult:
         yield _row("Closed", Static(id="closures"))
@@ -285,6 +330,11 @@ class PolicyModal(ReserverForm):
             self.query_one(f"#{item.name}", Input).value = (
                 "" if value is None else item.write(value)
             )
+        approval = self.query_one(f"#{APPROVAL}", Select)
+        if loaded.approval is None:
+            approval.clear()
+        else:
+            approval.value = loaded.approval
         closures = "; ".join(policy.closure_spec(closure) for closure in loaded.closed)
         self.query_one("#closures", Static).update(
             literal(closures) if closures else "[dim]none[/dim]"
@@ -362,6 +412,11 @@ class PolicyModal(ReserverForm):
         cleared = [
             name for name, value in values.items() if value is None and getattr(loaded, name)
         ]
+        approval = self._approval()
+        if approval is not None and approval != loaded.approval:
+            changed[APPROVAL] = approval
+        elif approval is None and loaded.approval is not None:
+            cleared.append(APPROVAL)
         remove_closed = self.query_one("#remove-closed", FormCheckbox).value
         if not (changed or cleared or closure or remove_closed):
             self.show_feedback("Nothing to save: no field changed.")
