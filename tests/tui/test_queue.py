@@ -3,11 +3,16 @@ and its actions, deciding requests, a booking that waits for approval, joining t
 after a conflict, and the policy editor's approval fields.
 
 The store is the seeded one with the Aurora room needing carol's approval; dave and bob
-are members, alice the admin.
+are members, alice the admin. One test runs the app on a server, whose changes reach the
+badge with the app's timed re-read.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 from support.clock import NOW
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
@@ -15,6 +20,8 @@ from textual.widgets import Input, Select, Static
 from reserver_core.clock import FixedClock
 from reserver_core.local import LocalBackend
 from reserver_core.schemas import PolicyChanges, PolicyScope
+from reserver_tui import app as app_module
+from reserver_tui.app import ReserverApp
 from reserver_tui.palette import palette_actions
 from reserver_tui.screens.approvals import ApprovalsScreen
 from reserver_tui.screens.book import BookModal
@@ -26,9 +33,20 @@ from reserver_tui.screens.policy_form import PolicyModal
 from reserver_tui.widgets.info_line import InfoLine
 from reserver_tui.widgets.keyed_table import KeyedTable
 
-from .scenario import AppFactory, at, fill_booking, opened, quick_settings, settle, text_of
+from .scenario import (
+    TZ,
+    AppFactory,
+    at,
+    fill_booking,
+    log_in,
+    opened,
+    quick_settings,
+    settle,
+    text_of,
+)
 from .scenario import type_into as type_in
 
+PASSWORD = "carol-password-1"
 AURORA_WINDOW = (at(3, 13), at(3, 14))
 """Thursday 14:00-15:00 in Berlin: dave asks for it, bob waits for it."""
 
@@ -410,3 +428,44 @@ def test_the_inbox_screen(seeded_url: str, make_app: AppFactory, snap_compare: o
     assert snap_compare(  # type: ignore[operator]
         make_app(seeded_url, "bob"), terminal_size=(120, 36), run_before=run_before
     )
+
+
+async def test_in_remote_mode_the_server_re_reading_timer_brings_the_badge(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone else's change on the server reaches the badge with the app's timed re-read."""
+    monkeypatch.setattr(app_module, "REMOTE_REFRESH_SECONDS", 0.2)
+    live_server.register("carol", PASSWORD)
+    live_server.register("bob", PASSWORD)
+    admin, bob = live_server.token("carol", PASSWORD), live_server.token("bob", PASSWORD)
+    tomorrow = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    with live_server.client(admin) as client:
+        room = client.post("/resources", json={"name": "Server room", "tags": ["room"]}).json()
+    with live_server.client(bob) as client:
+        booked = client.post(
+            "/reservations",
+            json={
+                "resource_id": room["id"],
+                "start_time": tomorrow.isoformat(),
+                "end_time": (tomorrow + timedelta(hours=1)).isoformat(),
+            },
+        )
+        assert booked.status_code == 201, booked.text
+    app = ReserverApp(quick_settings(tz=TZ, server=live_server.url))
+    async with opened(app, size=(120, 40)) as pilot:
+        await log_in(pilot, "bob", PASSWORD)
+        assert app.sub_title.startswith("bob @ http://127.0.0.1"), app.sub_title
+        with live_server.client(admin) as client:
+            cancelled = client.post(
+                f"/reservations/{booked.json()['id']}/cancel", json={"reason": "floor works"}
+            )
+            assert cancelled.status_code == 200, cancelled.text
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.sub_title.startswith("Inbox 1 (F6)"):
+                break
+        assert app.sub_title.startswith("Inbox 1 (F6) · bob @ "), app.sub_title
+        await pilot.press("f6")
+        await settle(pilot)
+        [row] = rows(app.screen.query_one(KeyedTable))
+        assert row[2] == "Cancelled" and row[4].endswith(": floor works")
