@@ -16,6 +16,7 @@ from rich.text import Text
 
 from reserver_cli.context import CliContext
 from reserver_core.display import (
+    NOTICE_KIND_LABELS,
     POLICY_FIELD_LABELS,
     allowance_text,
     closure_text,
@@ -762,15 +763,6 @@ def waitlist_table(entries: list[WaitlistInfo], cli: CliContext, show_user: bool
     return list_table(columns, rows)
 
 
-NOTICE_KINDS = {
-    "at_risk": "at risk",
-    "request": "to decide",
-    "request_expired": "request lapsed",
-    "offer_expired": "offer lapsed",
-}
-"""A notice's kind as a list shows it, where its name does not say it well."""
-
-
 def inbox_table(notices: list[Notice], cli: CliContext) -> RenderableType:
     """Notices, newest first: unread ones marked, id, when, kind, what happened and by
     when to answer."""
@@ -794,7 +786,7 @@ def inbox_table(notices: list[Notice], cli: CliContext) -> RenderableType:
             ("new", "bold yellow") if unread else "",
             str(notice.id),
             cli.show_time(notice.created_at),
-            NOTICE_KINDS.get(notice.kind, notice.kind),
+            NOTICE_KIND_LABELS.get(notice.kind, notice.kind).lower(),
             (notice_text(notice, zone, now=now), "" if unread else "dim"),
         ]
         if show_deadlines:

@@ -172,6 +172,21 @@ def ordinal(number: int) -> str:
     return f"{number}{suffix}"
 
 
+NOTICE_KIND_LABELS = {
+    "cancelled": "Cancelled",
+    "moved": "Moved",
+    "at_risk": "At risk",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "request": "To decide",
+    "offer": "Offer",
+    "request_expired": "Request lapsed",
+    "offer_expired": "Offer lapsed",
+    "series": "Series",
+}
+"""What each kind of notice (`schemas.NoticeKind`) is about, as an inbox lists it."""
+
+
 def notice_text(notice: Notice, tz: ZoneInfo, *, now: datetime) -> str:
     """A notice's words with the windows and instants it spells in UTC shown in `tz`."""
     return _in_zone(notice.text, tz, now)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta, weekday
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, weekdays
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Row, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from reserver_core import booking, inbox, policy
@@ -672,7 +672,7 @@ def series_row(session: Session, series_id: int, lock: bool = False) -> Series:
     return row_by_id(session, Series, series_id, "series", lock)
 
 
-def check_owner(series: Series, user: UserInfo) -> None:
+def check_owner(series: Series | Row[Any], user: UserInfo) -> None:
     """Only the owner or an admin may see or change a series."""
     if series.user_id != user.id and not user.is_admin:
         raise ForbiddenError(f"access denied: series {series.id} belongs to someone else")
@@ -821,8 +821,7 @@ def retime_series(
     series = connection.execute(query.with_for_update() if lock else query).one_or_none()
     if series is None:
         raise NotFoundError(f"series {series_id} not found")
-    if series.user_id != user.id and not user.is_admin:
-        raise ForbiddenError(f"access denied: series {series_id} belongs to someone else")
+    check_owner(series, user)
     if lock:
         connection.execute(LOCK_RESOURCE, {"resource_id": series.resource_id})
     who = select(User.id, User.username, User.role, User.active, User.created_at).where(

@@ -13,8 +13,15 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Header, Static
 
 from reserver_core.backend import Backend
-from reserver_core.display import counted, deadline_text, format_time, format_window, notice_text
-from reserver_core.schemas import Notice, NoticeKind
+from reserver_core.display import (
+    NOTICE_KIND_LABELS,
+    counted,
+    deadline_text,
+    format_time,
+    format_window,
+    notice_text,
+)
+from reserver_core.schemas import Notice
 from reserver_tui import messages
 from reserver_tui.markup import literal
 from reserver_tui.screens.base import ReserverScreen
@@ -22,19 +29,6 @@ from reserver_tui.screens.confirm import Confirmed, ConfirmModal
 from reserver_tui.screens.history import HistoryModal
 from reserver_tui.widgets.keyed_table import Cell, KeyedTable
 
-KIND_LABELS: dict[NoticeKind, str] = {
-    "cancelled": "Cancelled",
-    "moved": "Moved",
-    "at_risk": "At risk",
-    "approved": "Approved",
-    "rejected": "Rejected",
-    "request": "To decide",
-    "offer": "Offer",
-    "request_expired": "Request lapsed",
-    "offer_expired": "Offer lapsed",
-    "series": "Series",
-}
-"""What each kind of notice is about, as the inbox's list names it."""
 COLUMNS = ("", "When", "About", "Answer by", "What")
 """The list's columns; the notice's text, last, is cut to the width left (the pane under
 the list shows it whole)."""
@@ -119,7 +113,7 @@ class InboxScreen(ReserverScreen):
                 "●" if notice.read_at is None else "",
                 # Today's as a time of day: the notice's text needs the room.
                 deadline_text(notice.created_at, tz, now=now),
-                KIND_LABELS.get(notice.kind, notice.kind),
+                NOTICE_KIND_LABELS.get(notice.kind, notice.kind),
                 self._deadline(notice, now),
                 notice_text(notice, tz, now=now),
             )
@@ -175,7 +169,7 @@ class InboxScreen(ReserverScreen):
             return
         tz, now = self.reserver.tz, self.reserver.now()
         head = [
-            f"[b]{KIND_LABELS.get(notice.kind, notice.kind)}[/b]",
+            f"[b]{NOTICE_KIND_LABELS.get(notice.kind, notice.kind)}[/b]",
             format_time(notice.created_at, tz, now=now),
         ]
         if self._awaits_answer(notice):
